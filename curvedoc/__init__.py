@@ -1,0 +1,45 @@
+"""curvedoc: diagnose fluctuating training curves.
+
+Record a Keras run with :class:`curvedoc.keras.CurveRecorder`, then::
+
+    import curvedoc
+    history = curvedoc.load("history.json")
+    report = curvedoc.diagnose(history)
+
+``import curvedoc`` stays light: it never imports TensorFlow, Keras, torch or jax.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["History", "LoadError", "Report", "__version__", "diagnose", "load"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from curvedoc.diagnosis import diagnose
+    from curvedoc.errors import LoadError
+    from curvedoc.history import History
+    from curvedoc.loaders import load
+    from curvedoc.report import Report
+
+_LAZY = {
+    "load": ("curvedoc.loaders", "load"),
+    "diagnose": ("curvedoc.diagnosis", "diagnose"),
+    "History": ("curvedoc.history", "History"),
+    "Report": ("curvedoc.report", "Report"),
+    "LoadError": ("curvedoc.errors", "LoadError"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import public names on first use, so ``import curvedoc`` costs almost nothing."""
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'curvedoc' has no attribute {name!r}")

@@ -1,0 +1,7 @@
+"""``python -m curvedoc``: the same as the ``curvedoc`` command."""
+
+import sys
+
+from curvedoc.cli import main
+
+sys.exit(main())

@@ -1,0 +1,493 @@
+"""Measure a History: every metric the rules need, computed once.
+
+:func:`measure` turns a :class:`~curvedoc.history.History` into :class:`Measurements`:
+per-series fluctuation numbers, per-pair gap numbers, per-batch spread, and the facts
+read from the recorded context. Rules only read Measurements; they never touch arrays.
+Long series (more than :data:`MAX_POINTS` epochs) are first averaged into bins so that
+every metric stays vectorised and bounded in cost.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from curvedoc import metrics as M
+from curvedoc import names
+from curvedoc.context import ContextFacts, read_context
+from curvedoc.history import History, MetricPair
+
+MAX_POINTS = 2000
+"""Epoch series longer than this are averaged into this many bins before measuring."""
+
+MIN_EPOCHS = 5
+"""Runs shorter than this are too short to judge fluctuation."""
+
+WINDOW_FRACTION = 0.1
+"""Trend window as a share of the run length (at least 3 points)."""
+
+
+@dataclass(frozen=True)
+class SeriesMeasures:
+    """Fluctuation measures of one series (``loss``, ``val_accuracy``, ...).
+
+    All values are in badness space (``metrics.badness``): log units for a positive
+    lower-is-better series, metric units (sign flipped) for higher-is-better ones.
+    """
+
+    key: str
+    direction: str
+    is_log: bool
+    n: int
+    n_finite: int
+    first: float
+    last: float
+    best: float
+    best_index: int
+    jitter: float
+    jitter_tail: float
+    wiggle: float
+    nsr: float
+    sign_change_rate: float
+    resid_autocorr: float
+    improvement: float
+    slope_all: float
+    slope_tail: float
+    rise: float
+    plateau_index: int | None
+    half_share: float
+    nonfinite_index: int | None
+    spike_indices: tuple[int, ...]
+    spike_jumps: tuple[float, ...]
+    spike_z: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class PairMeasures:
+    """A train/validation pair and how the two sides relate."""
+
+    name: str
+    direction: str
+    train: SeriesMeasures | None
+    val: SeriesMeasures | None
+    gap_final: float
+    gap_rel_final: float
+    gap_rel_best: float
+    gap_slope: float
+    onset_index: int | None
+    val_rise: float
+    jitter_ratio: float
+    wiggle_ratio: float
+    val_gain: float
+    train_gain_after_onset: float
+
+
+@dataclass(frozen=True)
+class BatchMeasures:
+    """Per-batch measures of one batch series (usually ``loss``)."""
+
+    key: str
+    n: int
+    spread: float
+    spread_early: float
+    tail: float
+    spikes_share: float
+    epoch_jitter_ratio: float
+    steps_per_epoch: float
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """Everything measured about one run; the rules' only input."""
+
+    n_epochs: int
+    epochs: np.ndarray
+    bin_size: int
+    window: int
+    pairs: tuple[PairMeasures, ...]
+    primary: PairMeasures | None
+    batch: BatchMeasures | None
+    facts: ContextFacts
+    lr: np.ndarray | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def epoch_at(self, index: int | None) -> int | None:
+        """Absolute epoch of an index into the (possibly binned) measured arrays."""
+        if index is None:
+            return None
+        if self.bin_size > 1:
+            i = min(index * self.bin_size, self.epochs.shape[0] - 1)
+            return int(self.epochs[i])
+        return int(self.epochs[min(index, self.epochs.shape[0] - 1)])
+
+    def pair(self, name: str) -> PairMeasures | None:
+        """The measured pair with this canonical name, if any."""
+        for p in self.pairs:
+            if p.name == name:
+                return p
+        return None
+
+    def accuracy_pair(self) -> PairMeasures | None:
+        """The first higher-is-better pair that looks like an accuracy (for classification)."""
+        for p in self.pairs:
+            if p.direction == "higher" and "acc" in p.name:
+                return p
+        return None
+
+    @property
+    def too_short(self) -> bool:
+        """Whether the run has too few epochs to judge its fluctuation."""
+        return self.n_epochs < MIN_EPOCHS
+
+
+def _nan() -> float:
+    return float("nan")
+
+
+def measure_series(y: np.ndarray, key: str, direction: str, window: int) -> SeriesMeasures:
+    """All fluctuation measures of one epoch series (already binned if long)."""
+    d = direction if direction != "unknown" else "raw"
+    z, is_log = M.badness(y, direction=d)
+    ok = np.isfinite(z)
+    n_finite = int(ok.sum())
+    nonfinite = M.first_nonfinite(y)
+    if n_finite == 0:
+        nan = _nan()
+        return SeriesMeasures(
+            key,
+            direction,
+            is_log,
+            int(y.shape[0]),
+            0,
+            nan,
+            nan,
+            nan,
+            -1,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            None,
+            nan,
+            nonfinite,
+            (),
+            (),
+            (),
+        )
+    first_idx = int(np.flatnonzero(ok)[0])
+    # measure the part before a blow-up: after divergence everything is NaN/inf anyway
+    upto = nonfinite if nonfinite is not None else y.shape[0]
+    seg = y[:upto]
+    zseg = z[:upto]
+    nf = int(np.isfinite(zseg).sum())
+    w = min(window, M.default_window(nf, fraction=WINDOW_FRACTION)) if nf else window
+    w = max(w, 3) if nf >= 3 else 1
+    wn = max(w, 5)  # the noise window: at least two neighbours on each side
+    fin_seg = seg[np.isfinite(zseg)]
+    # noise is measured once the bulk of learning is done: from the point where the trend
+    # achieved 80 % of its improvement (the steep start is descent, not noise), keeping at
+    # least 6 points
+    settled = M.plateau_onset(fin_seg, direction=d, window=w, share=0.8) if nf >= 5 else None
+    start = min(settled if settled is not None else 0, max(nf - 6, 0))
+    sf = start / nf if nf else 0.0
+    jit = M.jitter(fin_seg, window=wn, direction=d, start_fraction=sf) if nf >= 5 else _nan()
+    late = max(sf, 0.5)
+    jit_tail = M.jitter(fin_seg, window=wn, direction=d, start_fraction=late) if nf >= 8 else jit
+    wig = M.residual_rms(fin_seg, window=wn, direction=d, start_fraction=sf) if nf >= 5 else _nan()
+    nsr = M.noise_to_signal(seg, window=w, direction=d) if nf >= 3 else _nan()
+    scr = M.sign_change_rate(zseg)
+    rac = M.residual_autocorr(seg, window=w, direction=d) if nf >= 4 else _nan()
+    imp = M.improvement(seg, window=w, direction=d)
+    s_all = M.tail_slope(fin_seg, fraction=1.0, direction=d) if nf >= 3 else _nan()
+    s_tail = M.tail_slope(fin_seg, fraction=0.3, direction=d) if nf >= 6 else s_all
+    rise = M.sustained_rise(seg, window=w, direction=d)
+    plateau = M.plateau_onset(seg, direction=d, window=w)
+    half = M.plateau_onset(fin_seg, direction=d, window=w, share=0.5) if nf >= 3 else None
+    half_share = half / max(nf - 1, 1) if half is not None else float("nan")
+    sp = M.spikes(seg, window=w, direction=d) if nf >= 5 else None
+    best_rel = int(np.argmin(np.where(np.isfinite(z), z, np.inf)))
+    # first/last/best in the series' own units
+    return SeriesMeasures(
+        key=key,
+        direction=direction,
+        is_log=is_log,
+        n=int(y.shape[0]),
+        n_finite=n_finite,
+        first=float(y[first_idx]),
+        last=float(y[np.flatnonzero(ok)[-1]]),
+        best=float(y[best_rel]),
+        best_index=best_rel,
+        jitter=float(jit),
+        jitter_tail=float(jit_tail),
+        wiggle=float(wig),
+        nsr=float(nsr),
+        sign_change_rate=float(scr),
+        resid_autocorr=float(rac),
+        improvement=float(imp),
+        slope_all=float(s_all),
+        slope_tail=float(s_tail),
+        rise=float(rise),
+        plateau_index=plateau,
+        half_share=float(half_share),
+        nonfinite_index=nonfinite,
+        spike_indices=tuple(int(i) for i in sp.indices) if sp else (),
+        spike_jumps=tuple(float(j) for j in sp.jump) if sp else (),
+        spike_z=tuple(float(v) for v in sp.z) if sp else (),
+    )
+
+
+def measure_pair(pair: MetricPair, series: dict[str, np.ndarray], window: int) -> PairMeasures:
+    """Measures of a train/validation pair."""
+    d = pair.direction if pair.direction != "unknown" else "raw"
+    tr = (
+        measure_series(series[pair.train], pair.train, pair.direction, window)
+        if pair.train
+        else None
+    )
+    va = measure_series(series[pair.val], pair.val, pair.direction, window) if pair.val else None
+    nan = _nan()
+    gap_final = gap_rel = gap_best = gap_slope = val_rise = jr = wr = gain = after = nan
+    onset = None
+    if tr is not None and va is not None:
+        t, v = series[pair.train], series[pair.val]
+        both = np.isfinite(t) & np.isfinite(v)
+        if both.sum() >= 3:
+            g = M.gap(t, v, direction=d, window=window)
+            gap_final, gap_rel, gap_best, gap_slope = g.final_abs, g.final_rel, g.best_rel, g.slope
+            onset = M.overfitting_onset(t, v, direction=d, window=window)
+            if onset is not None:
+                zt, _ = M.badness(t, direction=d)
+                tt = M.finite(M.trend(zt, window=window)[onset:])
+                after = float(tt[0] - tt[-1]) if tt.size else nan
+        val_rise = va.rise
+        jr = _ratio(va.jitter, tr.jitter)
+        wr = _ratio(va.wiggle, tr.wiggle)
+        gain = _gain(series[pair.train], series[pair.val], d)
+    elif va is not None:
+        val_rise = va.rise
+    return PairMeasures(
+        name=pair.name,
+        direction=pair.direction,
+        train=tr,
+        val=va,
+        gap_final=float(gap_final),
+        gap_rel_final=float(gap_rel),
+        gap_rel_best=float(gap_best),
+        gap_slope=float(gap_slope),
+        onset_index=onset,
+        val_rise=float(val_rise),
+        jitter_ratio=float(jr),
+        wiggle_ratio=float(wr),
+        val_gain=float(gain),
+        train_gain_after_onset=float(after),
+    )
+
+
+def _ratio(a: float, b: float) -> float:
+    """A / b with 0/0 -> NaN and x/0 -> inf (for jitter ratios)."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return float("nan")
+    if b > 0:
+        return a / b
+    return math.inf if a > 0 else float("nan")
+
+
+def _gain(train: np.ndarray, val: np.ndarray, direction: str) -> float:
+    """How far validation got below where training started, in badness space.
+
+    ``badness(train)[first] - min(badness(val))``: for a positive loss, the log of
+    (first training loss / best validation loss). The first epoch's training loss stands
+    for the untrained model's level, so this says how much of the problem was learned.
+    """
+    zt, _ = M.badness(train, direction=direction)
+    zv, _ = M.badness(val, direction=direction)
+    ft = M.finite(zt)
+    fv = M.finite(zv)
+    if ft.size == 0 or fv.size == 0:
+        return float("nan")
+    return float(ft[0] - np.min(fv))
+
+
+def measure_batches(history: History, epoch_jitter: float) -> BatchMeasures | None:
+    """Within-epoch spread and tail heaviness of the per-batch loss."""
+    key = "loss" if "loss" in history.batch_series else next(iter(history.batch_series), None)
+    if key is None:
+        return None
+    values = history.batch_series[key]
+    n = values.shape[0]
+    if n < 20:
+        return None
+    starts = history.batch_epoch_starts
+    if starts.size == 0:
+        starts = np.array([0], dtype=np.int64)
+    spread = M.segment_spread(values, starts, log=True)
+    fin = spread[np.isfinite(spread)]
+    if fin.size == 0:
+        return None
+    half = fin[fin.size // 2 :] if fin.size >= 2 else fin
+    late = float(np.median(half))
+    early = float(np.median(fin[: max(1, fin.size // 4)]))
+    # outlier batches: deviation of each batch's log loss from its own epoch's median, over
+    # the second half of the epochs (early epochs fall steeply within the epoch)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lv = np.where(values > 0, np.log(values), np.nan)
+    lengths = np.diff(np.append(starts, n))
+    med = _segment_medians(lv, starts, lengths)
+    dev = lv - np.repeat(med, lengths)
+    late_from = int(starts[starts.size // 2]) if starts.size >= 2 else 0
+    dev_late = dev[late_from:]
+    tail = M.tail_heaviness(np.exp(dev_late[np.isfinite(dev_late)]), log=True)
+    scale = M.robust_sd(dev_late)
+    finite_dev = dev_late[np.isfinite(dev_late)]
+    share = float(np.mean(finite_dev > 5 * scale)) if scale > 0 and finite_dev.size else 0.0
+    spe = float(n / max(starts.size, 1))
+    ratio = late / epoch_jitter if epoch_jitter and epoch_jitter > 0 else float("inf")
+    return BatchMeasures(
+        key=key,
+        n=int(n),
+        spread=late,
+        spread_early=early,
+        tail=float(tail),
+        spikes_share=share,
+        epoch_jitter_ratio=float(ratio),
+        steps_per_epoch=spe,
+    )
+
+
+def _segment_medians(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """NaN-aware median of each contiguous segment.
+
+    Segments are grouped by length and each group is one 2-D ``nanmedian`` (epochs almost
+    always share one or two lengths), so millions of batch values cost a few sorts.
+    """
+    out = np.full(starts.shape[0], np.nan)
+    for length in np.unique(lengths):
+        if length == 0:
+            continue
+        which = np.flatnonzero(lengths == length)
+        idx = starts[which][:, None] + np.arange(length)[None, :]
+        block = values[idx]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out[which] = np.nanmedian(block, axis=1)
+    return out
+
+
+def measure(history: History) -> Measurements:
+    """Compute all Measurements for a History."""
+    notes: list[str] = []
+    series = dict(history.epoch_series)
+    bin_size = 1
+    if history.n_epochs > MAX_POINTS:
+        binned = {}
+        for k, arr in series.items():
+            binned[k], bin_size = M.bin_means(arr, max_points=MAX_POINTS)
+        series = binned
+        notes.append(
+            f"{history.n_epochs:,} points were averaged in bins of {bin_size} before measuring"
+        )
+    n = next(iter(series.values())).shape[0] if series else 0
+    window = M.default_window(n, fraction=WINDOW_FRACTION)
+    pairs = tuple(measure_pair(p, series, window) for p in history.pairs())
+    primary_pair = history.primary_pair()
+    primary = None
+    if primary_pair is not None:
+        primary = next((p for p in pairs if p.name == primary_pair.name), None)
+    epoch_jitter = primary.train.jitter if primary and primary.train else float("nan")
+    batch = measure_batches(history, epoch_jitter) if history.batch_series else None
+    lr = history.learning_rate()
+    if lr is not None and bin_size > 1:
+        lr, _ = M.bin_means(lr, max_points=MAX_POINTS)
+    facts = read_context(history.context, history)
+    return Measurements(
+        n_epochs=history.n_epochs,
+        epochs=history.epochs,
+        bin_size=bin_size,
+        window=window,
+        pairs=pairs,
+        primary=primary,
+        batch=batch,
+        facts=facts,
+        lr=lr,
+        notes=tuple(notes),
+    )
+
+
+def summary_metrics(m: Measurements) -> dict[str, Any]:
+    """The JSON ``metrics`` block: per-pair and per-batch numbers, context facts."""
+
+    def series_dict(s: SeriesMeasures | None) -> dict[str, Any] | None:
+        if s is None:
+            return None
+        return {
+            "key": s.key,
+            "first": s.first,
+            "last": s.last,
+            "best": s.best,
+            "best_epoch": m.epoch_at(s.best_index) if s.best_index >= 0 else None,
+            "log_scale": s.is_log,
+            "jitter": s.jitter,
+            "jitter_late": s.jitter_tail,
+            "wiggle": s.wiggle,
+            "noise_to_signal": s.nsr,
+            "sign_change_rate": s.sign_change_rate,
+            "residual_autocorr": s.resid_autocorr,
+            "improvement": s.improvement,
+            "slope": s.slope_all,
+            "slope_late": s.slope_tail,
+            "rise_from_best": s.rise,
+            "plateau_epoch": m.epoch_at(s.plateau_index),
+            "half_improvement_share": s.half_share,
+            "nonfinite_epoch": m.epoch_at(s.nonfinite_index),
+            "spikes": [m.epoch_at(i) for i in s.spike_indices],
+        }
+
+    out: dict[str, Any] = {
+        "epochs": m.n_epochs,
+        "window": m.window,
+        "bin_size": m.bin_size,
+        "pairs": {},
+    }
+    for p in m.pairs:
+        out["pairs"][p.name] = {
+            "direction": p.direction,
+            "train": series_dict(p.train),
+            "val": series_dict(p.val),
+            "gap_final": p.gap_final,
+            "gap_rel_final": p.gap_rel_final,
+            "gap_rel_at_best": p.gap_rel_best,
+            "gap_slope": p.gap_slope,
+            "overfitting_onset_epoch": m.epoch_at(p.onset_index),
+            "val_jitter_ratio": p.jitter_ratio,
+            "val_wiggle_ratio": p.wiggle_ratio,
+            "val_gain": p.val_gain,
+        }
+    if m.batch is not None:
+        b = m.batch
+        out["batch"] = {
+            "series": b.key,
+            "batches": b.n,
+            "steps_per_epoch": b.steps_per_epoch,
+            "spread": b.spread,
+            "spread_early": b.spread_early,
+            "tail_heaviness": b.tail,
+            "outlier_batch_share": b.spikes_share,
+            "spread_to_epoch_jitter": b.epoch_jitter_ratio,
+        }
+    out["context"] = m.facts.to_dict()
+    return out
+
+
+def canonical_names(history: History) -> dict[str, str]:
+    """Map every epoch series to its canonical name (``acc`` -> ``accuracy``)."""
+    return {k: names.canonical(k) for k in history.epoch_series}

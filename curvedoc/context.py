@@ -1,0 +1,339 @@
+"""Facts read from a run's recorded context (optimizer, batch size, model, data scale).
+
+The recorder writes a free-form ``context`` object (``docs/history-format.md``); other
+sources carry a little (CSVLogger none, a wrapped Keras history its ``params``). This
+module reads whatever is there, defensively (any key may be missing or odd), into one
+typed :class:`ContextFacts` that rules can rely on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from curvedoc.history import History
+
+RECURRENT_CLASSES = frozenset(
+    {
+        "LSTM",
+        "GRU",
+        "SimpleRNN",
+        "RNN",
+        "Bidirectional",
+        "ConvLSTM1D",
+        "ConvLSTM2D",
+        "CuDNNLSTM",
+        "CuDNNGRU",
+    }
+)
+NORM_CLASSES = frozenset(
+    {"BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"}
+)
+DROPOUT_CLASSES = frozenset(
+    {
+        "Dropout",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "GaussianDropout",
+        "AlphaDropout",
+        "GaussianNoise",
+    }
+)
+SQUARED_LOSSES = frozenset(
+    {"mse", "mean_squared_error", "meansquarederror", "msle", "mean_squared_logarithmic_error"}
+)
+ABS_LOSSES = frozenset({"mae", "mean_absolute_error", "meanabsoluteerror"})
+ROBUST_LOSSES = frozenset(
+    {"huber", "huber_loss", "logcosh", "log_cosh", "mae", "mean_absolute_error"}
+)
+
+
+@dataclass(frozen=True)
+class ContextFacts:
+    """Typed facts about the training setup; None where unknown."""
+
+    known: bool = False
+    optimizer: str | None = None
+    learning_rate: float | None = None
+    lr_schedule: str | None = None
+    lr_varies: bool = False
+    clipping: bool = False
+    loss: str | None = None
+    loss_kind: str | None = None
+    batch_size: int | None = None
+    steps_per_epoch: int | None = None
+    epochs_planned: int | None = None
+    train_samples: int | None = None
+    val_samples: int | None = None
+    params: int | None = None
+    recurrent_layers: int | None = None
+    recurrent_units: tuple[int, ...] = ()
+    layer_count: int | None = None
+    dropout: float | None = None
+    regularized: bool | None = None
+    normalized: bool | None = None
+    input_max_abs: float | None = None
+    input_rms_max: float | None = None
+    input_rms_ratio: float | None = None
+    input_max_std: float | None = None
+    input_min_std: float | None = None
+    input_scale_ratio: float | None = None
+    input_features: int | None = None
+    target_max_abs: float | None = None
+    target_rms: float | None = None
+    target_std: float | None = None
+    target_mean_abs: float | None = None
+
+    @property
+    def samples_per_param(self) -> float | None:
+        """Training samples per trainable parameter (small means a large model for the data)."""
+        if self.train_samples and self.params:
+            return self.train_samples / self.params
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (tuples as lists, plus derived ratios)."""
+        d = asdict(self)
+        d["recurrent_units"] = list(self.recurrent_units)
+        d["samples_per_param"] = self.samples_per_param
+        return d
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, (int, float)) and math.isfinite(float(v)):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            f = float(v)
+        except ValueError:
+            return None
+        return f if math.isfinite(f) else None
+    if isinstance(v, Mapping):
+        # a serialised schedule: {"class_name": ..., "config": {"initial_learning_rate": ...}}
+        cfg = v.get("config") if isinstance(v.get("config"), Mapping) else v
+        for key in ("initial_learning_rate", "learning_rate", "value"):
+            if key in cfg:
+                return _num(cfg[key])
+    return None
+
+
+def _int(v: Any) -> int | None:
+    f = _num(v)
+    if f is None or f < 0:
+        return None
+    return int(f)
+
+
+def _floats(v: Any) -> list[float]:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return [float(v)] if math.isfinite(float(v)) else []
+    if isinstance(v, Sequence) and not isinstance(v, str):
+        out: list[float] = []
+        for x in v:
+            out.extend(_floats(x))
+        return out
+    return []
+
+
+@dataclass(frozen=True)
+class _Stats:
+    max_abs: float | None = None
+    max_std: float | None = None
+    min_std: float | None = None
+    mean_abs: float | None = None
+    rms_max: float | None = None
+    rms_ratio: float | None = None
+    features: int | None = None
+
+
+def _stats(raw: Any) -> _Stats:
+    """Summaries of a recorded per-feature statistics object (``input_stats``).
+
+    ``rms`` of a feature is ``sqrt(mean**2 + std**2)``, its root-mean-square value: 1 for a
+    standardised feature, at most 1 for a min-max scaled one, whatever the outliers.
+    """
+    if not isinstance(raw, Mapping):
+        return _Stats()
+    mins = _floats(raw.get("min"))
+    maxs = _floats(raw.get("max"))
+    stds = _floats(raw.get("std"))
+    means = _floats(raw.get("mean"))
+    max_abs = max((abs(x) for x in mins + maxs), default=None)
+    max_std = max(stds, default=None)
+    positive_stds = [s for s in stds if s > 0]
+    min_std = min(positive_stds, default=None)
+    mean_abs = max((abs(x) for x in means), default=None)
+    rms = [math.hypot(m, s) for m, s in zip(means, stds, strict=False)]
+    rms_pos = [r for r in rms if r > 0]
+    rms_max = max(rms_pos, default=None)
+    rms_ratio = rms_max / min(rms_pos) if rms_pos else None
+    features = _int(raw.get("features")) or (len(stds) or None)
+    return _Stats(max_abs, max_std, min_std, mean_abs, rms_max, rms_ratio, features)
+
+
+def _layer_facts(
+    layers: Any,
+) -> tuple[int | None, tuple[int, ...], int | None, float | None, bool | None, bool | None]:
+    if not isinstance(layers, Sequence) or isinstance(layers, str):
+        return None, (), None, None, None, None
+    recurrent = 0
+    units: list[int] = []
+    dropout = 0.0
+    regularized = False
+    normalized = False
+    count = 0
+    for layer in layers:
+        if not isinstance(layer, Mapping):
+            continue
+        count += 1
+        cls = str(layer.get("class", ""))
+        inner = layer.get("layer") if isinstance(layer.get("layer"), Mapping) else None
+        if cls in RECURRENT_CLASSES or (inner and str(inner.get("class", "")) in RECURRENT_CLASSES):
+            recurrent += 1
+            u = _int(
+                layer.get("units") if layer.get("units") is not None else (inner or {}).get("units")
+            )
+            if u:
+                units.append(u)
+        for key in ("dropout", "recurrent_dropout"):
+            d = _num(layer.get(key))
+            if d:
+                dropout = max(dropout, d)
+        if cls in DROPOUT_CLASSES:
+            d = _num(layer.get("rate"))
+            dropout = max(dropout, d if d is not None else 0.1)
+        for key in (
+            "kernel_regularizer",
+            "recurrent_regularizer",
+            "bias_regularizer",
+            "activity_regularizer",
+        ):
+            if layer.get(key):
+                regularized = True
+        if cls in NORM_CLASSES:
+            normalized = True
+    return recurrent, tuple(units), count, dropout, regularized, normalized
+
+
+def loss_kind(loss: str | None) -> str | None:
+    """``squared``, ``absolute``, ``robust``, ``crossentropy`` or None for a loss name."""
+    if not loss:
+        return None
+    key = loss.lower().replace(" ", "")
+    if key in SQUARED_LOSSES:
+        return "squared"
+    if key in ABS_LOSSES:
+        return "absolute"
+    if key in ROBUST_LOSSES or "huber" in key or "logcosh" in key:
+        return "robust"
+    if "crossentropy" in key or "hinge" in key:
+        return "crossentropy"
+    return None
+
+
+def read_context(context: Mapping[str, Any], history: History | None = None) -> ContextFacts:
+    """Read the recorded context into :class:`ContextFacts` (missing keys stay None)."""
+    if not isinstance(context, Mapping):
+        context = {}
+    opt = context.get("optimizer")
+    opt_name: str | None = None
+    clipping = False
+    lr = _num(context.get("learning_rate"))
+    schedule = context.get("lr_schedule") if isinstance(context.get("lr_schedule"), str) else None
+    if isinstance(opt, Mapping):
+        opt_name = str(opt.get("class") or opt.get("name") or "") or None
+        cfg = opt.get("config") if isinstance(opt.get("config"), Mapping) else {}
+        if lr is None:
+            lr = _num(cfg.get("learning_rate"))
+        if isinstance(cfg.get("learning_rate"), Mapping) and schedule is None:
+            schedule = str(cfg["learning_rate"].get("class_name") or "schedule")
+        clipping = any(_num(cfg.get(k)) for k in ("clipnorm", "clipvalue", "global_clipnorm"))
+    elif isinstance(opt, str):
+        opt_name = opt
+    lr_varies = False
+    if history is not None:
+        lr_series = history.learning_rate()
+        if lr_series is not None:
+            f = lr_series[np.isfinite(lr_series)]
+            if f.size:
+                if lr is None:
+                    lr = float(f[0])
+                lr_varies = bool(f.max() > f.min() * 1.0001)
+    loss = context.get("loss")
+    loss_name = str(loss) if isinstance(loss, (str, int, float)) else None
+    if isinstance(loss, Mapping):
+        loss_name = str(loss.get("class") or loss.get("name") or "") or None
+    recurrent, units, count, dropout, regularized, normalized = _layer_facts(context.get("layers"))
+    ins = _stats(context.get("input_stats"))
+    tgs = _stats(context.get("target_stats"))
+    in_max, in_max_std, in_min_std, in_features = (
+        ins.max_abs,
+        ins.max_std,
+        ins.min_std,
+        ins.features,
+    )
+    t_max, t_std, t_mean = tgs.max_abs, tgs.max_std, tgs.mean_abs
+    ratio = in_max_std / in_min_std if in_max_std and in_min_std else None
+    params = context.get("params")
+    n_params = None
+    if isinstance(params, Mapping):
+        n_params = _int(params.get("trainable")) or _int(params.get("total"))
+    else:
+        n_params = _int(params)
+    batch_size = _int(context.get("batch_size"))
+    steps = _int(context.get("steps_per_epoch"))
+    train_samples = _int(context.get("train_samples"))
+    known = any(
+        v is not None
+        for v in (
+            opt_name,
+            lr,
+            batch_size,
+            train_samples,
+            n_params,
+            recurrent,
+            in_max,
+            t_max,
+            loss_name,
+        )
+    )
+    return ContextFacts(
+        known=known,
+        optimizer=opt_name,
+        learning_rate=lr,
+        lr_schedule=schedule,
+        lr_varies=lr_varies,
+        clipping=clipping,
+        loss=loss_name,
+        loss_kind=loss_kind(loss_name),
+        batch_size=batch_size,
+        steps_per_epoch=steps,
+        epochs_planned=_int(context.get("epochs_planned")),
+        train_samples=train_samples,
+        val_samples=_int(context.get("val_samples")),
+        params=n_params,
+        recurrent_layers=recurrent,
+        recurrent_units=units,
+        layer_count=count,
+        dropout=dropout,
+        regularized=regularized,
+        normalized=normalized,
+        input_max_abs=in_max,
+        input_rms_max=ins.rms_max,
+        input_rms_ratio=ins.rms_ratio,
+        input_max_std=in_max_std,
+        input_min_std=in_min_std,
+        input_scale_ratio=ratio,
+        input_features=in_features,
+        target_max_abs=t_max,
+        target_rms=tgs.rms_max,
+        target_std=t_std,
+        target_mean_abs=t_mean,
+    )

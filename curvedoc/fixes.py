@@ -1,0 +1,339 @@
+"""Concrete fixes, as copy-pasteable Keras / scikit-learn code, tailored to the context.
+
+Each function takes the run's :class:`~curvedoc.context.ContextFacts` (empty when nothing
+was recorded) and returns a :class:`~curvedoc.report.Fix` whose text quotes the recorded
+values where they exist ("learning_rate is 0.08 with Adam: try 1e-3 ...").
+"""
+
+from __future__ import annotations
+
+from curvedoc.context import ContextFacts
+from curvedoc.report import Fix
+
+# typical good starting learning rates per optimizer (Keras defaults and common practice)
+TYPICAL_LR: dict[str, tuple[float, float]] = {
+    "adam": (1e-4, 3e-3),
+    "adamw": (1e-4, 3e-3),
+    "nadam": (1e-4, 3e-3),
+    "adamax": (1e-4, 3e-3),
+    "rmsprop": (1e-4, 3e-3),
+    "adagrad": (1e-3, 5e-2),
+    "adadelta": (1e-1, 1.0),
+    "sgd": (1e-3, 1e-1),
+    "lion": (3e-5, 3e-4),
+}
+
+
+def fmt_num(x: float | None) -> str:
+    """Short human form of a number: 8760 -> '8,760', 0.00012 -> '1.2e-04'."""
+    if x is None:
+        return "?"
+    ax = abs(x)
+    if ax == 0:
+        return "0"
+    if ax >= 1e6 or ax < 1e-3:
+        return f"{x:.2g}" if ax < 1e-3 else f"{x:,.3g}"
+    if ax >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def _opt(f: ContextFacts) -> str:
+    return f.optimizer or "the optimizer"
+
+
+def _opt_ctor(f: ContextFacts, lr: str) -> str:
+    name = f.optimizer or "Adam"
+    return f"keras.optimizers.{name}(learning_rate={lr})"
+
+
+def lower_learning_rate(f: ContextFacts) -> Fix:
+    """Lower the learning rate (tailored to the optimizer and recorded value)."""
+    lo, hi = TYPICAL_LR.get((f.optimizer or "adam").lower(), (1e-4, 3e-3))
+    if f.learning_rate is not None:
+        target = min(hi, f.learning_rate / 10)
+        text = (
+            f"learning_rate is {fmt_num(f.learning_rate)} with {_opt(f)}: try "
+            f"{fmt_num(max(lo, target / 3))} to {fmt_num(target)}, or let "
+            "ReduceLROnPlateau(factor=0.5, patience=3) lower it when validation stalls"
+        )
+        lr = fmt_num(target)
+    else:
+        text = (
+            "Lower the learning rate 3-10x (Adam/RMSprop: 1e-3 or less), or let "
+            "ReduceLROnPlateau(factor=0.5, patience=3) lower it when validation stalls"
+        )
+        lr = "1e-3"
+    code = (
+        f"model.compile(optimizer={_opt_ctor(f, lr)}, loss=...)\n"
+        'reduce_lr = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=3)\n'
+        "model.fit(..., callbacks=[reduce_lr])"
+    )
+    return Fix(text, code)
+
+
+def raise_learning_rate(f: ContextFacts) -> Fix:
+    """Raise the learning rate (tailored)."""
+    lo, hi = TYPICAL_LR.get((f.optimizer or "adam").lower(), (1e-4, 3e-3))
+    if f.learning_rate is not None:
+        target = max(lo, min(hi, f.learning_rate * 10))
+        text = (
+            f"learning_rate is {fmt_num(f.learning_rate)} with {_opt(f)}: training barely "
+            f"moves; try {fmt_num(target)} (typical range {fmt_num(lo)} to {fmt_num(hi)})"
+        )
+        lr = fmt_num(target)
+    else:
+        text = "Raise the learning rate (Adam/RMSprop: try 1e-3); the loss falls too slowly to converge"
+        lr = "1e-3"
+    return Fix(text, f"model.compile(optimizer={_opt_ctor(f, lr)}, loss=...)")
+
+
+def clip_gradients(f: ContextFacts) -> Fix:
+    """Gradient clipping, the standard guard for recurrent nets."""
+    lr = fmt_num(f.learning_rate) if f.learning_rate is not None else "1e-3"
+    return Fix(
+        "Clip gradients (recurrent nets are prone to exploding gradients): clipnorm=1.0",
+        f"optimizer = keras.optimizers.{f.optimizer or 'Adam'}(learning_rate={lr}, clipnorm=1.0)",
+    )
+
+
+def warmup_or_schedule(f: ContextFacts) -> Fix:
+    """A decaying schedule for a run that bounces late."""
+    lr = fmt_num(f.learning_rate) if f.learning_rate is not None else "1e-3"
+    return Fix(
+        "Decay the learning rate as training proceeds so late epochs take smaller steps",
+        "schedule = keras.optimizers.schedules.CosineDecay(\n"
+        f"    initial_learning_rate={lr}, decay_steps=steps_per_epoch * epochs)\n"
+        f"optimizer = keras.optimizers.{f.optimizer or 'Adam'}(learning_rate=schedule)",
+    )
+
+
+def scale_features(f: ContextFacts) -> Fix:
+    """Scale inputs (fit on the training split only)."""
+    if f.input_rms_max is not None and f.input_rms_max > 4:
+        where = f"inputs reach {fmt_num(f.input_max_abs)}"
+        if f.input_rms_ratio and f.input_rms_ratio > 10:
+            where += f" and feature scales differ {fmt_num(f.input_rms_ratio)}x"
+        text = f"{where}: standardise every feature (fit the scaler on the training split only)"
+    else:
+        text = "Standardise or min-max scale every input feature (fit the scaler on the training split only)"
+    code = (
+        "from sklearn.preprocessing import StandardScaler\n"
+        "n_feat = x_train.shape[-1]\n"
+        "scaler = StandardScaler().fit(x_train.reshape(-1, n_feat))\n"
+        "x_train = scaler.transform(x_train.reshape(-1, n_feat)).reshape(x_train.shape)\n"
+        "x_val = scaler.transform(x_val.reshape(-1, n_feat)).reshape(x_val.shape)"
+    )
+    return Fix(text, code)
+
+
+def scale_targets(f: ContextFacts) -> Fix:
+    """Scale regression targets and inverse-transform predictions."""
+    if f.target_rms is not None and f.target_rms > 4 and f.loss_kind == "squared":
+        text = (
+            f"targets reach {fmt_num(f.target_max_abs)} while the loss is {f.loss}: scale the "
+            "targets (fit on the training split only) and inverse-transform predictions"
+        )
+    elif f.target_rms is not None and f.target_rms > 4:
+        text = (
+            f"targets reach {fmt_num(f.target_max_abs)}: scale them (fit on the training split "
+            "only) and inverse-transform predictions"
+        )
+    else:
+        text = (
+            "Scale the targets too (fit on the training split only) and inverse-transform "
+            "predictions back to the original units"
+        )
+    code = (
+        "from sklearn.preprocessing import MinMaxScaler\n"
+        "y_scaler = MinMaxScaler().fit(y_train.reshape(-1, 1))\n"
+        "y_train_s = y_scaler.transform(y_train.reshape(-1, 1))\n"
+        "y_val_s = y_scaler.transform(y_val.reshape(-1, 1))\n"
+        "model.fit(x_train, y_train_s, validation_data=(x_val, y_val_s), ...)\n"
+        "y_pred = y_scaler.inverse_transform(model.predict(x_test))"
+    )
+    return Fix(text, code)
+
+
+def normalization_layer(f: ContextFacts) -> Fix:
+    """An in-model Normalization layer, adapted on training data."""
+    return Fix(
+        "Or scale inside the model with a Normalization layer adapted on the training data",
+        "norm = keras.layers.Normalization(axis=-1)\n"
+        "norm.adapt(x_train)\n"
+        "model = keras.Sequential([keras.Input(x_train.shape[1:]), norm, keras.layers.LSTM(64), keras.layers.Dense(1)])",
+    )
+
+
+def more_data(f: ContextFacts) -> Fix:
+    """Get more data, or augment / use overlapping windows."""
+    if f.train_samples is not None:
+        text = (
+            f"{f.train_samples:,} training samples is little for this model: gather more, "
+            "use overlapping windows (stride 1) for sequences, or augment (jitter, scaling)"
+        )
+    else:
+        text = (
+            "Use more training data: overlapping windows (stride 1) for sequences, or augmentation"
+        )
+    code = (
+        "def windows(series, length, stride=1):\n"
+        "    idx = np.arange(0, len(series) - length, stride)\n"
+        "    return np.stack([series[i:i + length] for i in idx]), series[idx + length]"
+    )
+    return Fix(text, code)
+
+
+def dropout(f: ContextFacts) -> Fix:
+    """Dropout / recurrent_dropout on recurrent layers."""
+    units = f.recurrent_units[0] if f.recurrent_units else 64
+    if f.dropout is not None and f.dropout == 0 and f.recurrent_layers:
+        text = (
+            f"{f.recurrent_layers} recurrent layer(s) and no dropout: add dropout and "
+            "recurrent_dropout (0.2-0.3) and a Dropout layer before the head"
+        )
+    else:
+        text = "Regularise: dropout / recurrent_dropout 0.2-0.3 on recurrent layers, Dropout before the head"
+    code = (
+        f"keras.layers.LSTM({units}, dropout=0.2, recurrent_dropout=0.2, return_sequences=True),\n"
+        "keras.layers.Dropout(0.2),"
+    )
+    return Fix(text, code)
+
+
+def smaller_model(f: ContextFacts) -> Fix:
+    """Fewer units or layers."""
+    if f.params is not None and f.train_samples is not None:
+        arch = ""
+        if f.recurrent_units:
+            units = ", ".join(str(u) for u in f.recurrent_units)
+            arch = f"{len(f.recurrent_units)} recurrent layer(s) ({units} units) = "
+        text = (
+            f"{arch}{fmt_num(f.params)} parameters for {f.train_samples:,} training samples: "
+            "use fewer units or layers (start with one layer of 32-64 units)"
+        )
+    else:
+        text = "Use a smaller model: fewer units or layers (one recurrent layer of 32-64 units is a good start)"
+    return Fix(
+        text,
+        "model = keras.Sequential([\n"
+        "    keras.Input(shape=x_train.shape[1:]),\n"
+        "    keras.layers.LSTM(32, dropout=0.2, recurrent_dropout=0.2),\n"
+        "    keras.layers.Dense(1),\n"
+        "])",
+    )
+
+
+def early_stopping(f: ContextFacts) -> Fix:
+    """EarlyStopping with restore_best_weights."""
+    return Fix(
+        "Stop when validation stops improving and keep the best weights",
+        'early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=10,\n'
+        "                                      restore_best_weights=True)\n"
+        "model.fit(..., callbacks=[early])",
+    )
+
+
+def weight_decay(f: ContextFacts) -> Fix:
+    """L2 regularisation / weight decay."""
+    return Fix(
+        "Add weight decay (AdamW) or L2 kernel regularisation",
+        "optimizer = keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=1e-4)\n"
+        "# or: keras.layers.LSTM(64, kernel_regularizer=keras.regularizers.l2(1e-4))",
+    )
+
+
+def larger_batch(f: ContextFacts) -> Fix:
+    """Larger batches average out gradient noise."""
+    if f.batch_size is not None:
+        target = max(16, f.batch_size * 8)
+        text = (
+            f"batch_size is {f.batch_size}: each step follows a handful of samples; try "
+            f"{min(target, 64)}-{min(target * 2, 128)} (and scale the learning rate with it)"
+        )
+        bs = str(min(target, 64))
+    else:
+        text = "Use larger batches (32-128) so each gradient step averages more samples"
+        bs = "64"
+    return Fix(text, f"model.fit(x_train, y_train, batch_size={bs}, ...)")
+
+
+def smaller_batch(f: ContextFacts) -> Fix:
+    """Smaller batches give more updates per epoch."""
+    if f.batch_size is not None:
+        text = (
+            f"batch_size is {f.batch_size:,}"
+            + (f" ({f.steps_per_epoch} step(s) per epoch)" if f.steps_per_epoch else "")
+            + ": too few updates per epoch; try 32-128 (or raise the learning rate with the batch)"
+        )
+    else:
+        text = "Use smaller batches (32-128) for more updates per epoch, or raise the learning rate"
+    return Fix(text, "model.fit(x_train, y_train, batch_size=32, ...)")
+
+
+def more_epochs(f: ContextFacts) -> Fix:
+    """Train longer (the loss still falls)."""
+    return Fix(
+        "The loss was still falling when training ended: train for more epochs, with EarlyStopping as a guard",
+        "model.fit(..., epochs=200, callbacks=[keras.callbacks.EarlyStopping(\n"
+        '    monitor="val_loss", patience=15, restore_best_weights=True)])',
+    )
+
+
+def huber_loss(f: ContextFacts) -> Fix:
+    """A robust loss against outliers."""
+    loss = f" instead of {f.loss}" if f.loss else ""
+    return Fix(
+        f"Use a loss that outliers cannot dominate: Huber{loss}",
+        "model.compile(optimizer=..., loss=keras.losses.Huber(delta=1.0))",
+    )
+
+
+def clean_outliers(f: ContextFacts) -> Fix:
+    """Find and clip/remove outliers in the training targets."""
+    return Fix(
+        "Find the outliers in the training data: clip or remove extreme targets, or winsorise",
+        "lo, hi = np.percentile(y_train, [1, 99])\ny_train = np.clip(y_train, lo, hi)",
+    )
+
+
+def clean_labels(f: ContextFacts) -> Fix:
+    """Label noise: check labels, label smoothing."""
+    return Fix(
+        "Check the labels for noise (review a sample of the worst-fit examples); label smoothing softens the damage",
+        "model.compile(optimizer=..., loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1))\n"
+        "# per-sample losses point at suspicious labels:\n"
+        "per_sample = keras.losses.sparse_categorical_crossentropy(y_train, model.predict(x_train))\n"
+        "suspects = np.argsort(per_sample)[-50:]",
+    )
+
+
+def denoise_inputs(f: ContextFacts) -> Fix:
+    """Smooth noisy sequences."""
+    return Fix(
+        "Smooth noisy input sequences (a rolling mean) or add GaussianNoise for robustness",
+        "import pandas as pd\n"
+        "smoothed = pd.Series(series).rolling(5, center=True, min_periods=1).mean().to_numpy()\n"
+        "# or inside the model: keras.layers.GaussianNoise(0.05)",
+    )
+
+
+def larger_validation(f: ContextFacts) -> Fix:
+    """A bigger validation split."""
+    if f.val_samples is not None:
+        text = (
+            f"the validation set has {f.val_samples:,} samples: its loss moves with a handful of "
+            "examples; use 10-20 % of the data (at least a few hundred samples)"
+        )
+    else:
+        text = "Use a larger validation set (10-20 % of the data, at least a few hundred samples) so its loss is a steady signal"
+    return Fix(text, "model.fit(x, y, validation_split=0.2, ...)")
+
+
+def smooth_monitoring(f: ContextFacts) -> Fix:
+    """Judge by a smoothed validation curve, not single epochs."""
+    return Fix(
+        "Judge progress by a smoothed validation curve and give EarlyStopping patience",
+        'keras.callbacks.EarlyStopping(monitor="val_loss", patience=10, min_delta=1e-4,\n'
+        "                              restore_best_weights=True)",
+    )

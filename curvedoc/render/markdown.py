@@ -1,0 +1,283 @@
+"""Markdown renderer: for pull requests and notebooks (the verdict, tables, the top fix).
+
+GitHub-flavoured Markdown. Every name and message from the data goes through
+:func:`md_escape`, so a metric called ``<script>`` or ``**loss**`` prints as itself and
+cannot break a table. The number formatters here (:func:`fmt_number`,
+:func:`fmt_jitter`, :func:`fmt_evidence`) are shared by the other text renderers so a
+number reads the same in every format.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from curvedoc.report import Report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from curvedoc.compare import Comparison
+
+_MD_SPECIAL = ("\\", "`", "*", "_", "[", "]", "<", ">", "|", "#", "~", "$")
+
+
+def md_escape(text: object) -> str:
+    r"""Escape text from the data for Markdown (tables, emphasis, links, inline HTML).
+
+    >>> md_escape("val_loss|<b>")
+    'val\\_loss\\|\\<b\\>'
+    """
+    out = str(text)
+    for ch in _MD_SPECIAL:
+        out = out.replace(ch, "\\" + ch)
+    return " ".join(out.split("\n")).replace("\r", " ")
+
+
+def md_code(text: object) -> str:
+    """Inline code for text from the data: a fence longer than any backtick run inside.
+
+    >>> md_code("a`b")
+    '`` a`b ``'
+    """
+    s = " ".join(str(text).splitlines())
+    longest = run = 0
+    for ch in s:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if longest or s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def _code_block(code: str, indent: str = "") -> list[str]:
+    """Return a fenced Python block whose fence the code itself cannot close."""
+    longest = run = 0
+    for ch in code:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * max(3, longest + 1)
+    return [
+        f"{indent}{fence}python",
+        *(indent + ln for ln in code.splitlines()),
+        f"{indent}{fence}",
+    ]
+
+
+def fmt_number(v: Any) -> str:
+    """Format a number for people: 4 significant digits, scientific when very large or small.
+
+    ``None`` and NaN print as an en dash; booleans as yes/no.
+
+    >>> fmt_number(0.123456), fmt_number(1051470.0), fmt_number(None), fmt_number(3)
+    ('0.1235', '1.05e+06', '–', '3')
+    """
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}" if abs(v) >= 10_000 else str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "–"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        a = abs(v)
+        if a != 0 and (a >= 1e5 or a < 1e-3):
+            return f"{v:.3g}"
+        return f"{v:.4g}"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(fmt_number(x) for x in v)
+    return str(v)
+
+
+def fmt_jitter(v: Any, log_scale: bool) -> str:
+    """Format the jitter as people read it: ±% around the trend on a log scale, else ± units.
+
+    >>> fmt_jitter(0.0488, True), fmt_jitter(0.0003, True), fmt_jitter(0.012, False)
+    ('±5.0%', '±0.03%', '±0.012')
+    """
+    if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+        return "–"
+    if not log_scale:
+        return f"±{v:.3g}"
+    pct = math.expm1(v) * 100
+    return f"±{pct:.2f}%" if abs(pct) < 1 else f"±{pct:.1f}%"
+
+
+def fmt_evidence(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Evidence as (name, formatted value) pairs, skipping unknown values."""
+    return [(str(k), fmt_number(v)) for k, v in evidence.items() if v is not None]
+
+
+def series_rows(report: Report) -> list[dict[str, Any]]:
+    """Return the per-series rows of the numbers table, read from ``report.metrics``."""
+    rows: list[dict[str, Any]] = []
+    pairs = report.metrics.get("pairs", {})
+    if not isinstance(pairs, Mapping):
+        return rows
+    for p in pairs.values():
+        if not isinstance(p, Mapping):
+            continue
+        for side in ("train", "val"):
+            s = p.get(side)
+            if not isinstance(s, Mapping):
+                continue
+            spikes = s.get("spikes") or []
+            rows.append(
+                {
+                    "key": str(s.get("key")),
+                    "side": side,
+                    "first": fmt_number(s.get("first")),
+                    "best": fmt_number(s.get("best")),
+                    "best_epoch": fmt_number(s.get("best_epoch")),
+                    "last": fmt_number(s.get("last")),
+                    "jitter": fmt_jitter(s.get("jitter"), bool(s.get("log_scale"))),
+                    "nsr": fmt_number(s.get("noise_to_signal")),
+                    "spikes": str(len(spikes)),
+                    "spike_epochs": fmt_number(list(spikes)),
+                    "onset": fmt_number(p.get("overfitting_onset_epoch")) if side == "val" else "",
+                }
+            )
+    return rows
+
+
+def run_summary(report: Report) -> str:
+    """``40 epochs, 1,880 batches, curvedoc format`` (plain text, not escaped)."""
+    run = report.run
+    parts = [f"{run.get('epochs')} epochs"]
+    batches = run.get("batches")
+    if isinstance(batches, int) and batches:
+        parts.append(f"{batches:,} batches")
+    parts.append(f"{report.source_format} format")
+    return ", ".join(parts)
+
+
+def render_markdown(report: Report) -> str:
+    """Render the report as GitHub-flavoured Markdown: verdict, top fix, causes, numbers."""
+    lines: list[str] = []
+    lines.append(f"## curvedoc: {md_code(report.source_path)}")
+    lines.append("")
+    lines.append(md_escape(run_summary(report)) + ".")
+    lines.append("")
+    if report.healthy:
+        if report.run.get("too_short"):
+            lines.append(
+                "**Verdict: too short to judge** — too few epochs to judge the fluctuation."
+            )
+        else:
+            lines.append("**Verdict: healthy** — the fluctuation is ordinary training noise.")
+    else:
+        top = report.causes[0]
+        lines.append(f"**Verdict: {md_escape(top.title)}** ({top.confidence:.0%} confidence)")
+        lines.append("")
+        lines.append("> " + md_escape(top.summary))
+        if top.fixes:
+            fx = top.fixes[0]
+            lines.append("")
+            lines.append(f"**Top fix:** {md_escape(fx.text)}")
+            if fx.code:
+                lines.append("")
+                lines.extend(_code_block(fx.code))
+    lines.append("")
+    if report.causes:
+        lines.append("### Causes")
+        lines.append("")
+        lines.append("| rank | cause | confidence | findings |")
+        lines.append("|---:|---|---:|---|")
+        for i, c in enumerate(report.causes, 1):
+            codes = ", ".join(md_escape(code) for code in c.findings)
+            lines.append(f"| {i} | {md_escape(c.title)} | {c.confidence:.0%} | {codes} |")
+        lines.append("")
+    if report.findings:
+        lines.append("### Findings")
+        lines.append("")
+        lines.append("| code | severity | category | message | evidence |")
+        lines.append("|---|---|---|---|---|")
+        for f in report.findings:
+            code = md_escape(f.code)
+            if f.url.startswith(("https://", "http://")):
+                code = f"[{code}]({f.url.replace(')', '%29').replace(' ', '%20')})"
+            ev = "; ".join(f"{md_escape(k)}={md_escape(v)}" for k, v in fmt_evidence(f.evidence))
+            lines.append(
+                f"| {code} | {f.severity} | {f.category} | {md_escape(f.message)} | {ev} |"
+            )
+        lines.append("")
+    for c in report.causes:
+        if not c.fixes:
+            continue
+        lines.append(f"### Fixes: {md_escape(c.title)}")
+        lines.append("")
+        for fx in c.fixes:
+            lines.append(f"- {md_escape(fx.text)}")
+            if fx.code:
+                lines.append("")
+                lines.extend(_code_block(fx.code, indent="  "))
+        lines.append("")
+    rows = series_rows(report)
+    if rows:
+        lines.append("### The run in numbers")
+        lines.append("")
+        lines.append(
+            "| series | first | best (epoch) | last | jitter | noise/signal | spikes | onset |"
+        )
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for r in rows:
+            lines.append(
+                f"| {md_escape(r['key'])} | {r['first']} | {r['best']} ({r['best_epoch']}) | "
+                f"{r['last']} | {r['jitter']} | {r['nsr']} | {r['spikes']} | {r['onset']} |"
+            )
+        lines.append("")
+    if report.notes:
+        lines.append("### Notes")
+        lines.append("")
+        for n in report.notes:
+            lines.append(f"- {md_escape(n)}")
+        lines.append("")
+    if report.errors:
+        lines.append("### Rule errors")
+        lines.append("")
+        for e in report.errors:
+            lines.append(f"- {md_escape(e.code)}: {md_escape(e.error)}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# -- comparison -------------------------------------------------------------------------
+
+_OUTCOME_MARK = {"better": "✅ better", "worse": "❌ worse", "same": "➖ same", "mixed": "⚠️ mixed"}
+
+
+def render_comparison_markdown(comparison: Comparison) -> str:
+    """Render a comparison of runs (``curvedoc compare``) as Markdown: verdicts, then the table."""
+    labels = comparison.labels
+    lines = ["## curvedoc compare", ""]
+    for i, (label, path) in enumerate(zip(labels, comparison.paths, strict=True)):
+        base = " (baseline)" if i == 0 else ""
+        lines.append(f"- **{md_escape(label)}**{base}: {md_code(path)}")
+    lines.append("")
+    for v in comparison.verdicts:
+        lines.append(f"### {md_escape(v.label)} vs {md_escape(labels[0])}: {md_escape(v.summary)}")
+        lines.append("")
+        for a in v.aspects:
+            mark = _OUTCOME_MARK.get(a.outcome, a.outcome)
+            lines.append(f"- **{md_escape(a.aspect)}**: {mark} — {md_escape(a.detail)}")
+        lines.append("")
+    lines.append("### Side by side")
+    lines.append("")
+    head = " | ".join(
+        md_escape(lbl) + (" (baseline)" if i == 0 else "") for i, lbl in enumerate(labels)
+    )
+    lines.append(f"| metric | {head} |")
+    lines.append("|---|" + "---:|" * len(labels))
+    for row in comparison.rows:
+        cells = " | ".join(md_escape(v) for v in row.values)
+        lines.append(f"| {md_escape(row.label)} | {cells} |")
+    lines.append("")
+    if comparison.notes:
+        lines.append("<details><summary>How to read this</summary>")
+        lines.append("")
+        lines.extend(f"- {md_escape(n)}" for n in comparison.notes)
+        lines.append("")
+        lines.append("</details>")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,308 @@
+"""Terminal renderer (rich): the verdict first, then causes with evidence and fixes, then numbers.
+
+Readable without colour, in narrow terminals and when piped: every piece of meaning is
+in the words (``PROBLEM``, ``warning``, ``info``), never only in a colour; long lines wrap
+with a hanging indent; below :data:`NARROW` columns the numbers table drops its less
+important columns; and plain output (no colour) has no trailing spaces. Names from the
+data are printed as :class:`rich.text.Text`, never parsed as markup, so ``[bold]`` in a
+metric name prints as itself.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from curvedoc.render.markdown import fmt_evidence, run_summary, series_rows
+from curvedoc.report import Cause, Finding, Report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from curvedoc.compare import Comparison
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+OUTCOME_STYLE = {"better": "bold green", "worse": "bold red", "same": "", "mixed": "yellow"}
+
+NARROW = 72
+"""Below this width the numbers table keeps only its most important columns."""
+
+MAX_EVIDENCE_EPOCHS = 12
+
+
+def _finding_rows(findings: Sequence[Finding], *, show_evidence: bool = True) -> Table:
+    """Lay findings out as a grid: code, severity, then the message with a hanging indent."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for f in findings:
+        msg = Text(f.message)
+        if show_evidence:
+            ev = "  ".join(f"{k}={v}" for k, v in fmt_evidence(f.evidence))
+            if f.epochs:
+                shown = ", ".join(str(e) for e in f.epochs[:MAX_EVIDENCE_EPOCHS])
+                more = " …" if len(f.epochs) > MAX_EVIDENCE_EPOCHS else ""
+                ev = (ev + "  " if ev else "") + f"epochs={shown}{more}"
+            if ev:
+                msg.append("\n" + ev, style="dim")
+        grid.add_row(
+            Text(f.code, style="bold"),
+            Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")),
+            msg,
+        )
+    return grid
+
+
+def _bullet(text: Text, *, indent: int) -> Padding:
+    """Make a bullet point whose wrapped lines stay indented under the text."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    grid.add_row(Text("•"), text)
+    return Padding(grid, (0, 0, 0, indent))
+
+
+def _verdict(report: Report) -> Panel:
+    if report.healthy:
+        if report.run.get("too_short"):
+            body = Text("TOO SHORT", style="bold yellow")
+            body.append("  too few epochs to judge the fluctuation; train longer and analyse again")
+            return Panel(body, title="verdict", title_align="left", border_style="yellow")
+        body = Text("HEALTHY", style="bold green")
+        body.append("  the fluctuation is ordinary training noise; nothing to fix")
+        return Panel(body, title="verdict", title_align="left", border_style="green")
+    top = report.causes[0]
+    body = Text("PROBLEM", style="bold red")
+    body.append(f"  {top.title} ", style="bold")
+    body.append(f"({top.confidence:.0%} confidence)")
+    body.append("\n" + top.summary.split(": ", 1)[-1])
+    if top.fixes:
+        body.append("\ntop fix: ", style="bold")
+        body.append(top.fixes[0].text)
+    if len(report.causes) > 1:
+        others = ", ".join(f"{c.title} {c.confidence:.0%}" for c in report.causes[1:])
+        body.append(f"\nalso possible: {others}", style="dim")
+    return Panel(body, title="verdict", title_align="left", border_style="red")
+
+
+def _cause(rank: int, cause: Cause, report: Report, *, show_code: bool) -> list[RenderableType]:
+    parts: list[RenderableType] = [Text("")]
+    head = Text(f"{rank}. {cause.title}", style="bold")
+    head.append(f"  confidence {cause.confidence:.0%}")
+    parts.append(head)
+    findings = [
+        f
+        for code in cause.findings
+        for f in report.findings
+        if f.code == code and f.category == cause.category and f.severity != "info"
+    ]
+    if findings:
+        parts.append(Padding(_finding_rows(findings), (0, 0, 0, 3)))
+    for note in cause.against:
+        parts.append(Padding(Text(f"against: {note}", style="dim italic"), (0, 0, 0, 3)))
+    if cause.fixes:
+        parts.append(Padding(Text("fixes:", style="bold"), (0, 0, 0, 3)))
+        for fx in cause.fixes:
+            parts.append(_bullet(Text(fx.text), indent=5))
+            if show_code and fx.code:
+                code = Syntax(
+                    fx.code, "python", theme="ansi_dark", word_wrap=True, background_color="default"
+                )
+                parts.append(Padding(code, (0, 0, 0, 7)))
+    return parts
+
+
+def numbers_table(report: Report, *, width: int | None = None) -> RenderableType:
+    """Build the run's shape in numbers: a table, or one wrapped line per series when narrow."""
+    rows = series_rows(report)
+    if width is not None and width < NARROW:
+        lines: list[RenderableType] = [Text("The run in numbers", style="bold")]
+        for r in rows:
+            t = Text()
+            t.append(r["key"], style="bold")
+            t.append(
+                f": first {r['first']}, best {r['best']} (epoch {r['best_epoch']}), "
+                f"last {r['last']}, jitter {r['jitter']}, noise/signal {r['nsr']}, "
+                f"{r['spikes']} spike(s)"
+                + (f", overfitting onset {r['onset']}" if r["onset"] not in ("", "–") else "")
+            )
+            lines.append(_bullet(t, indent=1))
+        return Group(*lines)
+    table = Table(
+        title="The run in numbers",
+        title_justify="left",
+        title_style="bold",
+        expand=False,
+        pad_edge=False,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+    )
+    columns = [
+        ("series", "left", "key"),
+        ("first", "right", "first"),
+        ("best (epoch)", "right", "best_at"),
+        ("last", "right", "last"),
+        ("jitter", "right", "jitter"),
+        ("noise/signal", "right", "nsr"),
+        ("spikes", "right", "spikes"),
+        ("onset", "right", "onset"),
+    ]
+    for title, justify, _ in columns:
+        table.add_column(title, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in rows:
+        r = {**r, "best_at": f"{r['best']} ({r['best_epoch']})"}
+        table.add_row(*(Text(str(r[k])) for _, _, k in columns))
+    return table
+
+
+def build(
+    report: Report,
+    *,
+    show_code: bool = True,
+    show_info: bool = True,
+    width: int | None = None,
+) -> Group:
+    """Build the report as rich renderables (used by :func:`render_terminal` and the CLI)."""
+    parts: list[RenderableType] = []
+    header = Text("curvedoc ", style="bold")
+    header.append(report.source_path)
+    parts.append(header)
+    parts.append(Text(run_summary(report), style="dim"))
+    parts.append(_verdict(report))
+    for rank, cause in enumerate(report.causes, 1):
+        parts.extend(_cause(rank, cause, report, show_code=show_code))
+    infos = [f for f in report.findings if f.severity == "info"]
+    if show_info and infos:
+        parts.append(Text(""))
+        parts.append(Text("Observations (not problems)", style="bold"))
+        parts.append(Padding(_finding_rows(infos, show_evidence=False), (0, 0, 0, 3)))
+    if series_rows(report):
+        parts.append(Text(""))
+        parts.append(numbers_table(report, width=width))
+    series = report.run.get("series")
+    if isinstance(series, Sequence) and series:
+        parts.append(Text("series: " + ", ".join(str(s) for s in series), style="dim"))
+    if report.notes:
+        parts.append(Text(""))
+        parts.append(Text("Notes", style="bold"))
+        for n in report.notes:
+            parts.append(_bullet(Text(n, style="dim"), indent=3))
+    for e in report.errors:
+        parts.append(Text(f"rule {e.code} failed: {e.error}", style="red"))
+    return Group(*parts)
+
+
+def _console(file: Any, *, width: int | None, color: bool) -> Console:
+    return Console(
+        file=file,
+        width=width,
+        no_color=not color,
+        color_system="auto" if color else None,
+        force_terminal=color,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=False,
+    )
+
+
+def _strip_trailing(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def print_renderable(renderable: Any, *, width: int | None = None, color: bool = True) -> str:
+    """Render any rich renderable to a string (no trailing spaces when uncoloured)."""
+    buf = io.StringIO()
+    console = _console(buf, width=width, color=color)
+    console.print(renderable(console.width) if callable(renderable) else renderable)
+    out = buf.getvalue()
+    return out if color else _strip_trailing(out)
+
+
+def render_terminal(
+    report: Report, *, width: int | None = None, color: bool = True, file: Any = None
+) -> str:
+    """Render the report for a terminal; return the text (also written to ``file`` if given).
+
+    Args:
+        report: a finished report.
+        width: columns to wrap to (default: the terminal's width, 80 when unknown).
+        color: ANSI colours; without them every meaning is still in the words.
+        file: a text stream to write to as well (e.g. ``sys.stdout``).
+    """
+    text = print_renderable(lambda w: build(report, width=w), width=width, color=color)
+    if file is not None:
+        file.write(text)
+    return text
+
+
+def render_text(report: Report, *, width: int = 100) -> str:
+    """Render plain text (no colour codes, no trailing spaces), for ``--format text`` files."""
+    return render_terminal(report, width=width, color=False)
+
+
+# -- comparison -------------------------------------------------------------------------
+
+
+def build_comparison(comparison: Comparison, *, width: int | None = None) -> Group:
+    """Build a comparison of runs (``curvedoc compare``) as rich renderables."""
+    parts: list[RenderableType] = [Text("curvedoc compare", style="bold")]
+    for i, (label, path) in enumerate(zip(comparison.labels, comparison.paths, strict=True)):
+        line = Text(f"  {label}: ", style="bold")
+        line.append(path)
+        if i == 0:
+            line.append("  (baseline)", style="dim")
+        parts.append(line)
+    for v in comparison.verdicts:
+        body = Text(v.summary + "\n", style=OUTCOME_STYLE.get(v.overall, "") or "bold")
+        for a in v.aspects:
+            body.append(f"{a.aspect}: ", style="bold")
+            body.append(a.outcome.upper(), style=OUTCOME_STYLE.get(a.outcome, "dim"))
+            body.append(f"  {a.detail}\n")
+        body.rstrip()
+        parts.append(
+            Panel(
+                body,
+                title=f"{v.label} vs {comparison.labels[0]}",
+                title_align="left",
+                border_style=OUTCOME_STYLE.get(v.overall, "") or "white",
+            )
+        )
+    table = Table(
+        title="Side by side",
+        title_justify="left",
+        title_style="bold",
+        pad_edge=False,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+    )
+    table.add_column("metric", overflow="fold")
+    for i, label in enumerate(comparison.labels):
+        table.add_column(label + (" (base)" if i == 0 else ""), justify="right", overflow="fold")
+    for row in comparison.rows:
+        table.add_row(Text(row.label), *(Text(v) for v in row.values))
+    parts.append(Text(""))
+    parts.append(table)
+    if comparison.notes:
+        parts.append(Text(""))
+        parts.append(Text("How to read this", style="bold"))
+        for n in comparison.notes:
+            parts.append(_bullet(Text(n, style="dim"), indent=3))
+    return Group(*parts)
+
+
+def render_comparison_terminal(
+    comparison: Comparison, *, width: int | None = None, color: bool = True
+) -> str:
+    """Render a comparison for a terminal (or, with ``color=False``, a plain file)."""
+    return print_renderable(
+        lambda w: build_comparison(comparison, width=w), width=width, color=color
+    )

@@ -1,0 +1,276 @@
+"""The finished result of an analysis: findings, ranked causes, metrics.
+
+Frozen dataclasses, built by :func:`curvedoc.diagnose`; renderers only present them.
+``Report.to_dict()`` is the one JSON form (``schema_version`` 1, documented in
+``docs/json-schema.md`` and ``curvedoc/schema/report.schema.json``); within a schema
+version keys are only ever added.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+SCHEMA_VERSION = 1
+
+Severity = Literal["info", "warning", "error"]
+Category = Literal["unscaled_data", "architecture", "hyperparameters", "data_noise"]
+Basis = Literal["curve", "context"]
+
+CATEGORIES: tuple[Category, ...] = (
+    "unscaled_data",
+    "architecture",
+    "hyperparameters",
+    "data_noise",
+)
+CATEGORY_TITLES: Mapping[str, str] = MappingProxyType(
+    {
+        "unscaled_data": "Unscaled or insufficient data",
+        "architecture": "Model architecture",
+        "hyperparameters": "Hyperparameters (learning rate, batch size, epochs)",
+        "data_noise": "Data noise and outliers",
+    }
+)
+SEVERITY_RANK: Mapping[str, int] = MappingProxyType({"info": 0, "warning": 1, "error": 2})
+
+Scalar = float | int | str | bool | None
+EvidenceValue = Scalar | tuple[Scalar, ...]
+
+
+def _freeze(mapping: Mapping[str, EvidenceValue] | None) -> Mapping[str, EvidenceValue]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+def json_safe(value: object) -> object:
+    """Convert numpy scalars, tuples and non-finite floats into strict-JSON values.
+
+    Non-finite floats become the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so the
+    output stays valid JSON for every parser.
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    # numpy scalars and arrays, without importing numpy here
+    if hasattr(value, "tolist"):
+        return json_safe(value.tolist())
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A concrete change to try.
+
+    Attributes:
+        text: one sentence, tailored to the run's context when it is known.
+        code: a copy-pasteable Keras / scikit-learn snippet, or None.
+    """
+
+    text: str
+    code: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form: ``{"text": ..., "code": ...}``."""
+        return {"text": self.text, "code": self.code}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's verdict on the run, with the evidence that fired it.
+
+    Attributes:
+        code: the rule's stable code (``CD301``).
+        name: the rule's kebab-case name.
+        category: the cause category the finding points to.
+        severity: ``info`` (ordinary, not a problem), ``warning`` or ``error``.
+        message: one sentence a person reads.
+        series: the series it concerns (``val_loss``).
+        epochs: absolute epochs it points at (spikes, onset), possibly empty.
+        evidence: the measured values and the thresholds they were compared with.
+        strength: how strongly the finding supports its category, 0..1 (used to combine
+            findings into a cause's confidence).
+        basis: ``curve`` when the finding comes from the curves alone, ``context`` when it
+            rests on recorded training facts (learning rate, batch size, data statistics).
+        fixes: what to change.
+        url: where the rule is documented.
+    """
+
+    code: str
+    name: str
+    category: Category
+    severity: Severity
+    message: str
+    series: tuple[str, ...] = ()
+    epochs: tuple[int, ...] = ()
+    evidence: Mapping[str, EvidenceValue] = field(default_factory=lambda: MappingProxyType({}))
+    strength: float = 0.0
+    fixes: tuple[Fix, ...] = ()
+    url: str = ""
+    basis: Basis = "curve"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "evidence", _freeze(self.evidence))
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form of the finding."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "category": self.category,
+            "severity": self.severity,
+            "message": self.message,
+            "series": list(self.series),
+            "epochs": list(self.epochs),
+            "evidence": json_safe(self.evidence),
+            "strength": round(self.strength, 4),
+            "basis": self.basis,
+            "fixes": [f.to_dict() for f in self.fixes],
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A cause category with its combined confidence and the findings behind it.
+
+    Attributes:
+        category: one of :data:`CATEGORIES`.
+        confidence: 0..1, combined from the findings for and against (``docs/diagnosis.md``).
+        findings: codes of the warning/error findings that support it.
+        fixes: the fixes to try, most relevant first.
+        summary: one sentence.
+        against: short notes of evidence that lowered the confidence.
+    """
+
+    category: Category
+    confidence: float
+    findings: tuple[str, ...]
+    fixes: tuple[Fix, ...]
+    summary: str
+    against: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """Human title of the category."""
+        return CATEGORY_TITLES[self.category]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form of the cause."""
+        return {
+            "category": self.category,
+            "title": self.title,
+            "confidence": round(self.confidence, 4),
+            "summary": self.summary,
+            "findings": list(self.findings),
+            "fixes": [f.to_dict() for f in self.fixes],
+            "against": list(self.against),
+        }
+
+
+@dataclass(frozen=True)
+class RuleError:
+    """A rule that crashed: recorded, and the rest of the report still renders."""
+
+    code: str
+    error: str
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form."""
+        return {"code": self.code, "error": self.error}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The diagnosis of one run.
+
+    Attributes:
+        source_path: file or directory the run was read from.
+        source_format: detected format.
+        healthy: true exactly when ``causes`` is empty (no warning/error finding).
+        causes: ranked, highest confidence first.
+        findings: every finding, info included, most severe first.
+        metrics: the measured numbers (JSON-ready, see ``docs/json-schema.md``).
+        run: a summary of the run's shape (epochs, series, batches, context used).
+        notes: things the loader or the analysis wants the reader to know.
+        errors: rules that crashed.
+        curves: plot-ready data computed by the analysis (series, trends, rolling bands,
+            marked epochs, downsampled batch loss) so renderers draw without computing.
+    """
+
+    source_path: str
+    source_format: str
+    healthy: bool
+    causes: tuple[Cause, ...]
+    findings: tuple[Finding, ...]
+    metrics: Mapping[str, object]
+    run: Mapping[str, object]
+    notes: tuple[str, ...] = ()
+    errors: tuple[RuleError, ...] = ()
+    curves: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    schema_version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "metrics", MappingProxyType(dict(self.metrics)))
+        object.__setattr__(self, "run", MappingProxyType(dict(self.run)))
+        object.__setattr__(self, "curves", MappingProxyType(dict(self.curves)))
+
+    @property
+    def top_cause(self) -> Cause | None:
+        """The highest-confidence cause, or None for a healthy run."""
+        return self.causes[0] if self.causes else None
+
+    def worst_severity(self) -> Severity:
+        """The most severe finding's severity (``info`` when there are none)."""
+        worst: Severity = "info"
+        for f in self.findings:
+            if SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst]:
+                worst = f.severity
+        return worst
+
+    def to_dict(self, *, include_curves: bool = False) -> dict[str, object]:
+        """The JSON report (``schema_version`` 1); ``include_curves`` adds the plot data."""
+        out: dict[str, object] = {
+            "schema_version": self.schema_version,
+            "source": {"path": self.source_path, "format": self.source_format},
+            "healthy": self.healthy,
+            "verdict": self.verdict(),
+            "causes": [c.to_dict() for c in self.causes],
+            "findings": [f.to_dict() for f in self.findings],
+            "metrics": json_safe(self.metrics),
+            "run": json_safe(self.run),
+            "notes": list(self.notes),
+            "errors": [e.to_dict() for e in self.errors],
+        }
+        if include_curves:
+            out["curves"] = json_safe(self.curves)
+        return out
+
+    def verdict(self) -> str:
+        """One line: healthy, or the top cause and its confidence."""
+        if self.healthy:
+            return "healthy: the fluctuation is ordinary training noise"
+        top = self.causes[0]
+        return f"{top.title} ({top.confidence:.0%} confidence)"
+
+    def to_markdown(self) -> str:
+        """The report as Markdown (see :mod:`curvedoc.render.markdown`)."""
+        from curvedoc.render.markdown import render_markdown
+
+        return render_markdown(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter display: the HTML report."""
+        from curvedoc.render.html import render_html_fragment
+
+        return render_html_fragment(self)

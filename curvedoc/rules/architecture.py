@@ -1,0 +1,286 @@
+"""Rules for the architecture category: a model too large or unregularised for its data."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from curvedoc import fixes
+from curvedoc.rules.common import finite, pct, primary, r4, ramp
+from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
+
+PARAMS_PER_SAMPLE_HIGH = 200.0
+"""Trainable parameters per training sample above which a recurrent model is oversized."""
+VAL_RISE = 0.2
+"""Validation ending this far (log units, about 22 %) above its best is overfitting worth
+acting on; smaller end-of-run drifts are reported as info."""
+TRAIN_RISE_MAX = 0.1
+"""...provided training did not itself regress by more than this (then it is the optimizer)."""
+TRAIN_GAIN_AFTER = 0.1
+"""...and training fell at least 10 % (log 0.1) after the onset."""
+LEARNED = math.log(2.5)
+"""...and validation first got at least 2.5x below the starting loss (else: a noise floor)."""
+
+
+@rule(
+    code="CD201",
+    name="overfitting",
+    category="architecture",
+    severity="warning",
+    measures=(
+        "validation loss rising from its best while the training loss keeps falling "
+        "(trends, log units), and the onset epoch"
+    ),
+    threshold=(
+        "validation ends more than 22 % above its best (log 0.2) while training fell at "
+        "least 10 % after that point and did not itself regress, after validation first fell "
+        "at least 2.5x below the starting loss; smaller rises (5-22 %), or a run EarlyStopping "
+        "ended, are info: runs without early stopping routinely drift up a little at the end"
+    ),
+)
+def overfitting(inp: RuleInput) -> Iterator[Outcome]:
+    """Validation gets worse while training keeps getting better: the model memorises.
+
+    What it detects:
+        The epoch where the validation loss trend stops improving while the training loss
+        trend still improves, and how far validation has risen since.
+
+    Why it matters:
+        From that epoch on the model learns the training set's particulars, not the
+        pattern: the validation curve turns up and usually grows noisier. A model with too
+        much capacity for the data and no regularisation does this early.
+
+    Evidence:
+        Onset epoch, validation rise from its best (log units), the train/validation gap at
+        the best epoch and at the end, the gap's slope.
+
+    Suggested fixes:
+        EarlyStopping(restore_best_weights=True); dropout and recurrent_dropout; a smaller
+        model; weight decay; more data.
+
+    Known limitations:
+        Label noise produces the same shape once the model starts memorising the noise;
+        the data-noise rules weigh that.
+    """
+    p = primary(inp.m)
+    if p is None or p.train is None or p.val is None or p.onset_index is None:
+        return
+    va, tr = p.val, p.train
+    rise = va.rise
+    if not finite(rise) or not va.is_log or rise <= 0.05:
+        return
+    if finite(tr.rise) and tr.rise > TRAIN_RISE_MAX:
+        return  # training itself regressed: an optimizer problem, not memorisation (CD302)
+    if finite(p.val_gain) and p.val_gain < LEARNED:
+        return  # validation never got far below the start: a noise floor (CD403)
+    if not finite(p.train_gain_after_onset) or p.train_gain_after_onset < TRAIN_GAIN_AFTER:
+        return  # training did not really improve after the onset: not memorisation
+    m = inp.m
+    onset_epoch = m.epoch_at(p.onset_index)
+    n = m.n_epochs
+    rel_onset = (p.onset_index * m.bin_size) / max(n - 1, 1)
+    f = m.facts
+    stopped_early = f.epochs_planned is not None and n < f.epochs_planned
+    early = rel_onset < 0.6
+    severity = "warning" if rise > VAL_RISE and not stopped_early else "info"
+    strength = 0.4 + 0.35 * ramp(rise, VAL_RISE, 0.6) + 0.15 * (1.0 if early else 0.0)
+    fx = [fixes.early_stopping(f), fixes.dropout(f), fixes.smaller_model(f), fixes.weight_decay(f)]
+    note = " (training stopped early, so EarlyStopping likely caught it)" if stopped_early else ""
+    yield Hit(
+        message=(
+            f"{va.key} bottomed out at epoch {onset_epoch} and ended {pct(rise)} above its best "
+            f"while {tr.key} kept falling: the model overfits{note}"
+        ),
+        severity=severity,
+        strength=min(strength, 0.9),
+        evidence={
+            "onset_epoch": onset_epoch,
+            "onset_share_of_run": r4(rel_onset),
+            "val_rise_log": r4(rise),
+            "threshold_log": VAL_RISE,
+            "val_gain_log": r4(p.val_gain),
+            "train_gain_after_onset_log": r4(p.train_gain_after_onset),
+            "gap_at_best_log": r4(p.gap_rel_best),
+            "gap_final_log": r4(p.gap_rel_final),
+            "stopped_early": stopped_early,
+        },
+        series=(va.key, tr.key),
+        epochs=(onset_epoch,) if onset_epoch is not None else (),
+        fixes=tuple(fx),
+    )
+
+
+@rule(
+    code="CD202",
+    name="generalisation-gap",
+    category="architecture",
+    severity="warning",
+    measures="final validation/training loss ratio (log) and its growth over the second half",
+    threshold=(
+        "validation loss ending more than 3x the training loss (log 1.1) with the gap still "
+        "growing and validation more than 5 % off its best: a classifier that fits its "
+        "training set perfectly can end with a large ratio and still be fine while its "
+        "validation loss holds"
+    ),
+)
+def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
+    """Validation loss ends far above training loss and the gap keeps widening.
+
+    What it detects:
+        A large and growing ratio between the validation and training loss trends.
+
+    Why it matters:
+        The model fits the training data much better than unseen data: capacity beyond what
+        the data supports (or too little data for the model).
+
+    Evidence:
+        Final gap (log ratio), gap at the best validation epoch, gap slope.
+
+    Suggested fixes:
+        Regularise (dropout, weight decay), shrink the model, stop early, get more data.
+
+    Known limitations:
+        Train metrics computed with dropout active and validation without can show a gap of
+        the other sign; a distribution shift between splits also makes a gap.
+    """
+    p = primary(inp.m)
+    if p is None or p.train is None or p.val is None or not p.val.is_log:
+        return
+    g, slope = p.gap_rel_final, p.gap_slope
+    if not (finite(g) and finite(slope) and finite(p.val_rise)):
+        return
+    if g > math.log(3.0) and slope > 0 and p.val_rise > 0.05:
+        f = inp.m.facts
+        yield Hit(
+            message=(
+                f"{p.val.key} ends {math.exp(g):.1f}x {p.train.key}, the gap is still growing and "
+                f"validation is {pct(p.val_rise)} off its best"
+            ),
+            severity="warning",
+            strength=0.3 + 0.3 * ramp(g, math.log(3), math.log(30)),
+            evidence={
+                "gap_final_log": r4(g),
+                "threshold_log": r4(math.log(3.0)),
+                "gap_slope": r4(slope),
+                "val_rise_log": r4(p.val_rise),
+            },
+            series=(p.val.key, p.train.key),
+            fixes=(fixes.dropout(f), fixes.smaller_model(f), fixes.early_stopping(f)),
+        )
+
+
+@rule(
+    code="CD203",
+    name="oversized-model",
+    category="architecture",
+    severity="warning",
+    measures="trainable parameters per training sample, and regularisation in the layer summary",
+    threshold=(
+        f"more than {PARAMS_PER_SAMPLE_HIGH:g} parameters per training sample with no dropout "
+        "or regulariser, reported as a warning only when the curves overfit; rough but "
+        "scale-free: recurrent nets that generalise usually have well under that"
+    ),
+    uses_context=True,
+)
+def oversized_model(inp: RuleInput) -> Iterator[Outcome]:
+    """The model has far more parameters than the data can pin down, and no regularisation.
+
+    What it detects:
+        Trainable parameters per training sample far above what recurrent models that
+        generalise use, with no dropout, recurrent_dropout or weight regulariser.
+
+    Why it matters:
+        Capacity far beyond the data lets the model memorise; training becomes erratic and
+        validation worsens.
+
+    Evidence:
+        Parameter count, training samples, recurrent layers and units, dropout.
+
+    Suggested fixes:
+        Fewer units or layers; dropout and recurrent_dropout; EarlyStopping.
+
+    Known limitations:
+        Needs the recorded context. Parameter counts are a rough guide; a large but
+        well-regularised model can be fine.
+    """
+    f = inp.m.facts
+    sps = f.samples_per_param
+    if sps is None or f.params is None or f.train_samples is None:
+        return
+    per_sample = 1.0 / sps
+    p = primary(inp.m)
+    overfits = (
+        p is not None and p.onset_index is not None and finite(p.val_rise) and p.val_rise > 0.05
+    )
+    unregularised = not f.dropout and not f.regularized
+    if per_sample > PARAMS_PER_SAMPLE_HIGH:
+        yield Hit(
+            message=(
+                f"{fixes.fmt_num(f.params)} trainable parameters for {f.train_samples:,} training "
+                f"samples ({per_sample:,.0f} per sample)"
+                + (", no dropout or regulariser" if unregularised else "")
+            ),
+            severity="warning" if overfits else "info",
+            strength=(0.75 if unregularised else 0.55) if overfits else 0.2,
+            evidence={
+                "params": f.params,
+                "train_samples": f.train_samples,
+                "params_per_sample": r4(per_sample),
+                "threshold": PARAMS_PER_SAMPLE_HIGH,
+                "dropout": f.dropout,
+                "regularized": f.regularized,
+                "recurrent_units": ",".join(str(u) for u in f.recurrent_units) or None,
+            },
+            fixes=(fixes.smaller_model(f), fixes.dropout(f), fixes.early_stopping(f)),
+            basis="context",
+        )
+    elif per_sample < 5 and (f.dropout or f.regularized):
+        yield Against(
+            "architecture",
+            0.7,
+            f"{per_sample:.1f} parameters per sample and regularisation present: "
+            "the model is not oversized",
+        )
+
+
+@rule(
+    code="CD204",
+    name="no-regularisation",
+    category="architecture",
+    severity="info",
+    measures="dropout / recurrent_dropout / regularisers in the recorded layer summary",
+    threshold="a recurrent model with none of them, reported when the curves overfit",
+    uses_context=True,
+)
+def no_regularisation(inp: RuleInput) -> Iterator[Outcome]:
+    """A recurrent model with no dropout, recurrent_dropout or weight regulariser.
+
+    What it detects:
+        Recurrent layers and no regularisation anywhere in the recorded layer summary,
+        while the validation curve turns up.
+
+    Why it matters:
+        Without regularisation a recurrent net fits noise readily; dropout and
+        recurrent_dropout are the standard remedy.
+
+    Evidence:
+        The layer summary.
+
+    Suggested fixes:
+        dropout / recurrent_dropout 0.2-0.3, a Dropout layer before the head, weight decay.
+
+    Known limitations:
+        Needs the recorded context; informational on its own.
+    """
+    f = inp.m.facts
+    p = primary(inp.m)
+    if not f.recurrent_layers or f.dropout or f.regularized or p is None or p.onset_index is None:
+        return
+    yield Hit(
+        message=f"{f.recurrent_layers} recurrent layer(s) without dropout or regularisation",
+        severity="info",
+        strength=0.2,
+        evidence={"recurrent_layers": f.recurrent_layers, "dropout": f.dropout},
+        fixes=(fixes.dropout(f),),
+        basis="context",
+    )

@@ -1,0 +1,95 @@
+"""Small helpers shared by the rule modules."""
+
+from __future__ import annotations
+
+import math
+
+from curvedoc.analysis import Measurements, PairMeasures, SeriesMeasures
+
+
+def primary(m: Measurements) -> PairMeasures | None:
+    """The pair rules judge first (the loss)."""
+    return m.primary
+
+
+def finite(x: float | None) -> bool:
+    """Whether ``x`` is a finite number."""
+    return x is not None and math.isfinite(x)
+
+
+def ramp(x: float, lo: float, hi: float) -> float:
+    """0 at ``lo``, 1 at ``hi``, linear between and clipped (either direction).
+
+    >>> ramp(5, 0, 10), ramp(-1, 0, 10), ramp(20, 10, 0)
+    (0.5, 0.0, 0.0)
+    """
+    if not math.isfinite(x):
+        return 0.0
+    if hi == lo:
+        return 1.0 if x >= hi else 0.0
+    t = (x - lo) / (hi - lo)
+    return max(0.0, min(1.0, t))
+
+
+def pct(x: float) -> str:
+    """A log-space size as a percentage: 0.1 -> '+11%' (exp(0.1) - 1)."""
+    return f"{math.expm1(x) * 100:+.0f}%"
+
+
+def rel(x: float) -> str:
+    """A log-space jitter as an approximate +/- percentage: 0.05 -> '±5%'."""
+    return f"±{math.expm1(abs(x)) * 100:.0f}%" if math.isfinite(x) else "n/a"
+
+
+def epoch_list(
+    m: Measurements, indices: tuple[int, ...] | list[int], limit: int = 12
+) -> tuple[int, ...]:
+    """Absolute epochs of measured indices (at most ``limit``)."""
+    out = []
+    for i in list(indices)[:limit]:
+        e = m.epoch_at(i)
+        if e is not None:
+            out.append(e)
+    return tuple(out)
+
+
+def is_log_loss(s: SeriesMeasures | None) -> bool:
+    """Whether the series was measured in log space (a positive loss)."""
+    return s is not None and s.is_log
+
+
+def r4(x: float | None) -> float | None:
+    """Round for evidence (None and non-finite pass through)."""
+    if x is None:
+        return None
+    if not math.isfinite(x):
+        return x
+    return round(x, 4)
+
+
+def curve_trouble(m: Measurements) -> list[str]:
+    """Reasons the loss curves look troubled (empty for a smooth, converging run).
+
+    Used by context rules to decide whether a suspicious setting actually hurt: a setting
+    that breaks no visible part of the run is reported as info, not as a problem.
+    """
+    p = m.primary
+    out: list[str] = []
+    if p is None or p.train is None:
+        return out
+    tr, va = p.train, p.val
+    if tr.nonfinite_index is not None:
+        out.append("the loss became NaN/inf")
+        return out
+    if finite(tr.rise) and tr.rise > 0.1:
+        out.append(f"the training loss ended {pct(tr.rise)} above its best")
+    if finite(tr.jitter_tail) and tr.jitter_tail > 0.05:
+        out.append(f"the training loss jitters {rel(tr.jitter_tail)}")
+    if finite(tr.improvement) and tr.is_log and tr.improvement < math.log(4):
+        out.append(f"the training loss fell only {pct(-tr.improvement)}")
+    if va is not None and va.is_log:
+        if finite(va.rise) and va.rise > 0.1:
+            out.append(f"the validation loss ended {pct(va.rise)} above its best")
+        if finite(va.wiggle) and va.wiggle > 0.08:
+            out.append(f"the validation loss wiggles {rel(va.wiggle)}")
+    return out

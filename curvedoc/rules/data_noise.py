@@ -1,0 +1,292 @@
+"""Rules for the data-noise category: noisy labels, outliers, a validation set too small."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from curvedoc import fixes
+from curvedoc.rules.common import epoch_list, finite, pct, primary, r4, ramp, rel
+from curvedoc.rules.registry import Hit, Outcome, RuleInput, rule
+
+VAL_WIGGLE_RATIO = 4.0
+"""Validation wiggle this many times the training wiggle means validation is the noisy side."""
+VAL_WIGGLE_MIN = 0.15
+"""...and at least this large (log units, about ±16 %) to matter from the curve alone."""
+SMALL_VAL = 50
+"""Validation samples below this give a loss whose sampling error alone is over ~20 %."""
+BATCH_SPREAD_OUTLIERS = 1.5
+"""Within-epoch spread of log batch losses (4.5x) that only outlier-laden batches reach."""
+FLOOR_GAIN = math.log(2.5)
+"""Validation never got 2.5x below the starting loss: most of the loss is irreducible."""
+
+
+@rule(
+    code="CD401",
+    name="noisy-validation",
+    category="data_noise",
+    severity="warning",
+    measures=(
+        "the recorded validation sample count; or the validation loss's wiggle around its "
+        "trend (RMS, log units) against the training loss's"
+    ),
+    threshold=(
+        f"fewer than {SMALL_VAL} validation samples (the sampling error of a mean over n "
+        "per-sample losses is about their spread / sqrt(n): over 20 % below 50); from the "
+        f"curve alone, validation wiggle above {VAL_WIGGLE_MIN:g} (±16 %) and more than "
+        f"{VAL_WIGGLE_RATIO:g}x the training wiggle: healthy runs with dropout or small "
+        "batches stay under that"
+    ),
+)
+def noisy_validation(inp: RuleInput) -> Iterator[Outcome]:
+    """The validation loss jumps while the training loss is steady: the validation signal is noisy.
+
+    What it detects:
+        A validation loss that wiggles far more than the training loss around its trend,
+        especially with a small recorded validation set.
+
+    Why it matters:
+        The validation loss is an estimate from a sample; with few (or noisy) samples it
+        moves by chance from epoch to epoch and says little about the model. Decisions
+        (early stopping, checkpoints) taken on it are taken on noise.
+
+    Evidence:
+        Validation and training jitter, their ratio, validation spikes, validation sample count.
+
+    Suggested fixes:
+        A larger validation set (10-20 % of the data); patience in EarlyStopping;
+        judge a smoothed curve.
+
+    Known limitations:
+        Very small batches also make validation (the weights) jitter; the batch-size rule
+        weighs that when the batch size is recorded.
+    """
+    p = primary(inp.m)
+    f = inp.m.facts
+    small_val = f.val_samples is not None and f.val_samples < SMALL_VAL
+    if p is None or p.val is None:
+        return
+    va, tr = p.val, p.train
+    vw = va.wiggle if va.is_log else float("nan")
+    tw = tr.wiggle if tr is not None and tr.is_log else float("nan")
+    ratio = p.wiggle_ratio
+    if small_val:
+        noisy = finite(vw) and vw > 0.05
+        yield Hit(
+            message=(
+                f"the validation set has only {f.val_samples} samples"
+                + (f": {va.key} wiggles {rel(vw)} around its trend" if noisy else "")
+                + "; its loss moves with a handful of examples"
+            ),
+            severity="warning",
+            strength=0.65 + (0.2 if noisy else 0.0),
+            evidence={
+                "val_samples": f.val_samples,
+                "threshold": SMALL_VAL,
+                "val_wiggle": r4(vw),
+                "train_wiggle": r4(tw),
+            },
+            series=(va.key,),
+            epochs=epoch_list(inp.m, list(va.spike_indices)),
+            fixes=(fixes.larger_validation(f), fixes.smooth_monitoring(f)),
+            basis="context",
+        )
+        return
+    if va.n_finite < 8 or va.nonfinite_index is not None or not va.is_log:
+        return
+    if finite(vw) and vw > VAL_WIGGLE_MIN and finite(ratio) and ratio > VAL_WIGGLE_RATIO:
+        big_val = f.val_samples is not None and f.val_samples >= 10 * SMALL_VAL
+        yield Hit(
+            message=(
+                f"{va.key} wiggles {rel(vw)} around its trend while {tr.key if tr else 'training'} "
+                f"moves {rel(tw)}: the validation signal is noisy"
+            ),
+            severity="warning" if not big_val else "info",
+            strength=0.35 + 0.2 * ramp(vw, VAL_WIGGLE_MIN, 0.5),
+            evidence={
+                "val_wiggle": r4(vw),
+                "train_wiggle": r4(tw),
+                "ratio": r4(ratio),
+                "threshold_ratio": VAL_WIGGLE_RATIO,
+                "threshold_wiggle": VAL_WIGGLE_MIN,
+                "val_samples": f.val_samples,
+            },
+            series=(va.key,),
+            epochs=epoch_list(inp.m, list(va.spike_indices)),
+            fixes=(fixes.larger_validation(f), fixes.smooth_monitoring(f)),
+        )
+
+
+@rule(
+    code="CD402",
+    name="outlier-batches",
+    category="data_noise",
+    severity="warning",
+    measures=(
+        "per-batch losses far above their epoch's level (share of batches beyond 5 robust "
+        "SDs, upper-tail heaviness), or upward spikes of the epoch training loss"
+    ),
+    threshold=(
+        f"with batch data and batches of more than 4: batch losses spreading more than "
+        f"{BATCH_SPREAD_OUTLIERS:g} in log units (4.5x) within epochs, or over 0.5 % of batches "
+        "beyond 5 robust SDs with an upper tail 3x normal; a mean over 16+ well-behaved "
+        "samples varies by well under 2x between batches. Without batch data: two or more "
+        "training-loss spikes above 50 % with a steady validation loss"
+    ),
+)
+def outlier_batches(inp: RuleInput) -> Iterator[Outcome]:
+    """A few batches have losses far above the rest: outliers in the training data.
+
+    What it detects:
+        Batch losses with a heavy upper tail (batches that contain an outlier sample), or
+        isolated upward jumps of the epoch training loss while validation stays steady.
+
+    Why it matters:
+        A squared-error loss lets one outlier dominate a batch's gradient; the weights get
+        yanked whenever that batch comes round and the curves jump.
+
+    Evidence:
+        Share of outlier batches, tail heaviness of log batch losses, training spikes.
+
+    Suggested fixes:
+        Find and clip or remove outliers; use the Huber loss; clip gradients.
+
+    Known limitations:
+        Needs per-batch losses for the strong form; a learning rate that is too high also
+        produces spikes (weighed by the hyperparameter rules).
+    """
+    m = inp.m
+    f = m.facts
+    p = primary(m)
+    b = m.batch
+    tiny_batch = f.batch_size is not None and f.batch_size <= 4
+    if b is not None and finite(b.spread) and not tiny_batch:
+        heavy_tail = finite(b.tail) and b.tail > 5.0 and b.spikes_share > 0.005
+        wide = b.spread > BATCH_SPREAD_OUTLIERS
+        if wide or heavy_tail:
+            strength = 0.6 + 0.3 * max(
+                ramp(b.spread, BATCH_SPREAD_OUTLIERS, 3.0), ramp(b.tail, 5.0, 15.0)
+            )
+            what = (
+                f"batch losses within an epoch spread {math.exp(b.spread):.0f}x "
+                f"(log {b.spread:.2f})"
+                if wide
+                else f"{b.spikes_share:.1%} of batches sit far above their epoch's level"
+            )
+            yield Hit(
+                message=f"{what}: a few samples dominate the loss; outliers in the training data",
+                severity="warning",
+                strength=strength,
+                evidence={
+                    "batch_spread": r4(b.spread),
+                    "spread_threshold": BATCH_SPREAD_OUTLIERS,
+                    "outlier_batch_share": r4(b.spikes_share),
+                    "tail_heaviness": r4(b.tail),
+                    "batch_size": f.batch_size,
+                    "loss": f.loss,
+                },
+                series=(f"batch {b.key}",),
+                fixes=(fixes.clean_outliers(f), fixes.huber_loss(f), fixes.clip_gradients(f)),
+                basis="context",
+            )
+        return
+    if p is None or p.train is None or not p.train.is_log:
+        return
+    tr, va = p.train, p.val
+    big = [
+        (i, j) for i, j in zip(tr.spike_indices, tr.spike_jumps, strict=True) if j > math.log(1.5)
+    ]
+    steady_val = va is None or (finite(va.wiggle) and va.wiggle < 0.1)
+    if len(big) >= 2 and steady_val and not (finite(tr.rise) and tr.rise > 0.15):
+        yield Hit(
+            message=(
+                f"{tr.key} jumps up {len(big)} times by up to {pct(max(j for _, j in big))} "
+                "while validation stays steady: some training samples are outliers"
+            ),
+            severity="warning",
+            strength=0.4,
+            evidence={
+                "train_spikes_over_50pct": len(big),
+                "val_wiggle": r4(va.wiggle) if va else None,
+            },
+            series=(tr.key,),
+            epochs=epoch_list(m, [i for i, _ in big]),
+            fixes=(fixes.clean_outliers(f), fixes.huber_loss(f)),
+        )
+
+
+@rule(
+    code="CD403",
+    name="noise-floor",
+    category="data_noise",
+    severity="warning",
+    measures=(
+        "how far validation got below the starting loss (log of first training loss over "
+        "best validation loss), and whether validation has levelled off"
+    ),
+    threshold=(
+        "the best validation loss stayed above 1/2.5 of the first epoch's training loss "
+        "(log 0.92) and validation is flat or rising at the end, although training did "
+        "learn (fell more than 20 %): a learnable signal takes the loss down by an order of "
+        "magnitude; noisy labels or targets stop it early and high"
+    ),
+)
+def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
+    """The loss stops falling early at a high level: the labels carry noise the model cannot learn.
+
+    What it detects:
+        A validation loss that never gets far below the level of an untrained model and
+        levels off (often rising again as the model memorises the noise), while training
+        keeps learning something.
+
+    Why it matters:
+        Noisy labels (or targets with large random error) set a floor under the loss; the
+        model fits what it can, then chases noise: the curves wobble without improving, and
+        a large model starts memorising the noise.
+
+    Evidence:
+        Validation gain (log of first training loss over best validation loss), late
+        validation slope, training improvement, validation rise.
+
+    Suggested fixes:
+        Clean or relabel the data; label smoothing; a robust loss; smooth noisy inputs.
+
+    Known limitations:
+        A task that is hard by nature (or a model too small for it) levels off early too.
+    """
+    p = primary(inp.m)
+    if p is None or p.train is None or p.val is None or not p.train.is_log or not p.val.is_log:
+        return
+    tr, va = p.train, p.val
+    if tr.n_finite < 10 or va.n_finite < 6 or tr.nonfinite_index is not None:
+        return
+    gain, imp = p.val_gain, tr.improvement
+    if not (finite(gain) and finite(imp)):
+        return
+    learned_something = imp > 0.2
+    val_levelled = finite(va.slope_tail) and va.slope_tail > -0.05
+    train_steady = not (finite(tr.rise) and tr.rise > 0.15)
+    if gain < FLOOR_GAIN and learned_something and val_levelled and train_steady:
+        f = inp.m.facts
+        memorising = finite(p.val_rise) and p.val_rise > 0.03
+        fx = [fixes.clean_labels(f), fixes.huber_loss(f), fixes.denoise_inputs(f)]
+        if memorising:
+            fx.append(fixes.early_stopping(f))
+        yield Hit(
+            message=(
+                f"{va.key} never got below {pct(-gain)} of the starting loss and levelled off"
+                + (f" (then rose {pct(p.val_rise)})" if memorising else "")
+                + ": a noise floor the model cannot learn below"
+            ),
+            severity="warning",
+            strength=0.45 + 0.2 * ramp(gain, FLOOR_GAIN, 0.2) + (0.1 if memorising else 0.0),
+            evidence={
+                "val_gain_log": r4(gain),
+                "threshold_log": r4(FLOOR_GAIN),
+                "train_improvement_log": r4(imp),
+                "val_slope_late_per_run": r4(va.slope_tail),
+                "val_rise_log": r4(p.val_rise),
+            },
+            series=(va.key, tr.key),
+            fixes=tuple(fx),
+        )

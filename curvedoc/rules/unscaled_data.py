@@ -1,0 +1,313 @@
+"""Rules for the unscaled-data category: unscaled features or targets, too little data."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from curvedoc import fixes, names
+from curvedoc.rules.common import curve_trouble, finite, pct, primary, r4, ramp
+from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
+
+INPUT_RMS = 4.0
+"""A feature whose root-mean-square value exceeds this is not scaled: a standardised feature
+has RMS 1 and a min-max scaled one at most 1, whatever its outliers."""
+INPUT_SCALE_RATIO = 20.0
+"""Features whose RMS values differ by more than this are not on a common scale."""
+TARGET_RMS = 4.0
+"""Regression targets with an RMS above this are not scaled (same reasoning as inputs)."""
+SQUARED_LOSS_LARGE = 50.0
+"""A squared-error loss starting above this implies targets on a scale of ~7 or more."""
+FEW_SAMPLES = 100
+"""Training sequences below this are too few for a recurrent net to learn a stable pattern."""
+
+
+def _squared_loss(inp: RuleInput) -> tuple[bool, str]:
+    """Whether the loss is a squared error (from context or metric names), and why we think so."""
+    f = inp.m.facts
+    if f.loss_kind is not None:
+        return f.loss_kind == "squared", f"the compiled loss is {f.loss}"
+    keys = list(inp.history.epoch_series)
+    if any(names.is_squared_error(k) for k in keys):
+        return True, "an MSE metric is logged"
+    return False, ""
+
+
+@rule(
+    code="CD101",
+    name="unscaled-inputs",
+    category="unscaled_data",
+    severity="warning",
+    measures="recorded per-feature input statistics (RMS value sqrt(mean^2 + std^2) per feature)",
+    threshold=(
+        f"a feature's root-mean-square value above {INPUT_RMS:g}, or feature RMS values "
+        f"differing more than {INPUT_SCALE_RATIO:g}x: a standardised feature has RMS 1 and a "
+        "min-max scaled one at most 1, whatever its outliers; tanh/sigmoid gates saturate "
+        "on large inputs"
+    ),
+    uses_context=True,
+)
+def unscaled_inputs(inp: RuleInput) -> Iterator[Outcome]:
+    """The input features are not scaled.
+
+    What it detects:
+        Recorded input statistics (``CurveRecorder(path, data=x_train)``) showing values
+        far outside a standardised range, or features on wildly different scales.
+
+    Why it matters:
+        LSTM and GRU gates are sigmoids and tanh: large inputs saturate them, gradients
+        vanish or explode, and features with large values dominate the updates. The loss
+        stalls or jumps.
+
+    Evidence:
+        The largest per-feature RMS value, the ratio of the largest to the smallest, and
+        the largest absolute input value.
+
+    Suggested fixes:
+        Standardise or min-max scale every feature, fitting the scaler on the training split
+        only; or a Normalization layer adapted on the training data.
+
+    Known limitations:
+        Needs recorded input statistics. Integer-coded categorical inputs fed to an
+        Embedding layer are large by design.
+    """
+    f = inp.m.facts
+    if f.input_rms_max is None:
+        return
+    big = f.input_rms_max > INPUT_RMS
+    ratio = f.input_rms_ratio if f.input_rms_ratio is not None else 1.0
+    mixed = ratio > INPUT_SCALE_RATIO
+    if not (big or mixed):
+        yield Against("unscaled_data", 0.6, "the recorded inputs are on a standard scale")
+        return
+    size = max(
+        ramp(math.log10(f.input_rms_max), math.log10(INPUT_RMS), 2.5),
+        ramp(math.log10(ratio), 1.3, 3.0),
+    )
+    parts = []
+    if big:
+        parts.append(f"input features have values around {fixes.fmt_num(f.input_rms_max)} (RMS)")
+    if mixed:
+        parts.append(f"feature scales differ {fixes.fmt_num(ratio)}x")
+    yield Hit(
+        message=" and ".join(parts) + ": the features are not scaled",
+        severity="warning",
+        strength=0.55 + 0.4 * size,
+        evidence={
+            "input_rms_max": r4(f.input_rms_max),
+            "threshold_rms": INPUT_RMS,
+            "feature_rms_ratio": r4(ratio),
+            "threshold_ratio": INPUT_SCALE_RATIO,
+            "input_max_abs": r4(f.input_max_abs),
+        },
+        fixes=(fixes.scale_features(f), fixes.normalization_layer(f), fixes.scale_targets(f)),
+        basis="context",
+    )
+
+
+@rule(
+    code="CD102",
+    name="unscaled-targets",
+    category="unscaled_data",
+    severity="warning",
+    measures="recorded target statistics, or the magnitude of a squared-error loss",
+    threshold=(
+        f"targets with an RMS above {TARGET_RMS:g}, or a squared-error loss starting above "
+        f"{SQUARED_LOSS_LARGE:g} (targets on a scale of about 7 or more): with scaled "
+        "targets an MSE starts near the target variance, about 1"
+    ),
+)
+def unscaled_targets(inp: RuleInput) -> Iterator[Outcome]:
+    """The regression targets are not scaled: the squared-error loss is huge.
+
+    What it detects:
+        Recorded target statistics far from unit scale, or (with no context) a
+        squared-error loss whose magnitude can only come from targets in the tens, hundreds
+        or thousands.
+
+    Why it matters:
+        The output layer must reach large values through small weight steps, so training
+        is slow; the squared error of large targets makes gradients huge and uneven and the
+        loss jumps. Any error in a high-magnitude target dominates the loss.
+
+    Evidence:
+        Target max |y| and standard deviation, the loss at the first and best epoch, the
+        loss function.
+
+    Suggested fixes:
+        Scale the targets (fit on training data), inverse-transform predictions; scale the
+        inputs too.
+
+    Known limitations:
+        Without a recorded loss name, the loss is taken for a squared error only when an
+        MSE metric is logged or its size leaves no other reading (above 1,000).
+    """
+    f = inp.m.facts
+    p = primary(inp.m)
+    squared, why = _squared_loss(inp)
+    regression = f.loss_kind in (None, "squared", "absolute", "robust")
+    if f.target_rms is not None and regression:
+        if f.target_rms > TARGET_RMS:
+            yield Hit(
+                message=(
+                    f"targets have values around {fixes.fmt_num(f.target_rms)} (RMS)"
+                    + (f" while the loss is {f.loss}" if f.loss else "")
+                    + ": scale them and inverse-transform predictions"
+                ),
+                severity="warning",
+                strength=0.55 + 0.35 * ramp(math.log10(f.target_rms), math.log10(TARGET_RMS), 3.0),
+                evidence={
+                    "target_rms": r4(f.target_rms),
+                    "target_max_abs": r4(f.target_max_abs),
+                    "threshold_rms": TARGET_RMS,
+                    "loss": f.loss,
+                },
+                fixes=(fixes.scale_targets(f), fixes.scale_features(f)),
+                basis="context",
+            )
+            return
+        if f.input_rms_max is not None and f.input_rms_max <= INPUT_RMS:
+            return
+    if p is None or p.train is None or not finite(p.train.first):
+        return
+    start = max(p.train.first, p.val.first if p.val is not None and finite(p.val.first) else 0.0)
+    if not squared and start > 1000 and f.loss_kind is None:
+        squared, why = True, "no other common loss reaches this size"
+    if squared and start > SQUARED_LOSS_LARGE:
+        yield Hit(
+            message=(
+                f"the squared-error loss starts at {fixes.fmt_num(start)} ({why}): the targets "
+                f"are on a scale of about {fixes.fmt_num(math.sqrt(start))}, not scaled"
+            ),
+            severity="warning",
+            strength=0.45 + 0.4 * ramp(math.log10(start), math.log10(SQUARED_LOSS_LARGE), 4.0),
+            evidence={
+                "first_loss": r4(start),
+                "threshold": SQUARED_LOSS_LARGE,
+                "implied_target_scale": r4(math.sqrt(start)),
+                "reason": why,
+            },
+            series=(p.train.key,),
+            fixes=(fixes.scale_targets(f), fixes.scale_features(f)),
+        )
+
+
+@rule(
+    code="CD103",
+    name="too-little-data",
+    category="unscaled_data",
+    severity="warning",
+    measures="recorded training sample count, with the curves' overfitting or noise",
+    threshold=(
+        f"fewer than {FEW_SAMPLES} training samples: with fewer sequences than a small "
+        "recurrent net has units per gate, chance patterns are as likely as real ones"
+    ),
+    uses_context=True,
+)
+def too_little_data(inp: RuleInput) -> Iterator[Outcome]:
+    """Too few training samples for the model to learn a stable pattern.
+
+    What it detects:
+        A recorded training set of fewer than 100 samples.
+
+    Why it matters:
+        With few sequences the model overfits early or bounces between explanations that
+        do not hold across the data; more (or better windowed) data steadies training.
+
+    Evidence:
+        The training sample count, and what in the curves went wrong.
+
+    Suggested fixes:
+        More data, overlapping windows, augmentation; a smaller model; EarlyStopping.
+
+    Known limitations:
+        Needs the recorded context.
+    """
+    f = inp.m.facts
+    n = f.train_samples
+    if n is None:
+        return
+    if n < FEW_SAMPLES:
+        trouble = curve_trouble(inp.m)
+        yield Hit(
+            message=(
+                f"only {n:,} training samples: too few for a recurrent net to learn a stable "
+                "pattern" + (f"; {trouble[0]}" if trouble else "")
+            ),
+            severity="warning",
+            strength=0.55
+            + 0.15 * ramp(FEW_SAMPLES - n, 0, FEW_SAMPLES * 0.6)
+            + (0.15 if trouble else 0.0),
+            evidence={
+                "train_samples": n,
+                "threshold": FEW_SAMPLES,
+                "curve_trouble": "; ".join(trouble) or None,
+            },
+            fixes=(fixes.more_data(f), fixes.smaller_model(f), fixes.early_stopping(f)),
+            basis="context",
+        )
+    elif n >= 10 * FEW_SAMPLES and f.input_rms_max is not None and f.input_rms_max <= INPUT_RMS:
+        yield Against("unscaled_data", 0.8, f"{n:,} training samples on scaled inputs")
+
+
+@rule(
+    code="CD104",
+    name="no-learning",
+    category="unscaled_data",
+    severity="warning",
+    measures="total improvement and late slope of the training loss (log units)",
+    threshold=(
+        "the training loss fell less than 10 % (log 0.1) over at least 10 epochs and is not "
+        "falling at the end (late slope above -0.05 per run): the model predicts a constant; "
+        "saturated gates from unscaled inputs are the usual reason"
+    ),
+)
+def no_learning(inp: RuleInput) -> Iterator[Outcome]:
+    """The loss never moved: the model learned nothing.
+
+    What it detects:
+        A training loss that stays within 10 % of its starting level for the whole run and
+        is flat at the end.
+
+    Why it matters:
+        A recurrent net that cannot move its loss at all is usually saturated: raw inputs
+        in the hundreds or thousands push LSTM/GRU gates to 0 or 1, gradients vanish, and the
+        network falls back on predicting the mean. (A learning rate far too low moves the
+        loss slowly but steadily, and is told apart by its slope.)
+
+    Evidence:
+        Total improvement and late slope of the training loss.
+
+    Suggested fixes:
+        Scale the inputs (and targets); check the data pipeline (are the labels aligned
+        with the inputs?); then the learning rate.
+
+    Known limitations:
+        From the curve alone, outliers that dominate a squared-error loss also flatten it;
+        with per-batch losses recorded, the outlier rule tells them apart.
+    """
+    p = primary(inp.m)
+    if p is None or p.train is None or not p.train.is_log:
+        return
+    tr = p.train
+    if tr.n_finite < 10 or tr.nonfinite_index is not None:
+        return
+    if not (finite(tr.improvement) and finite(tr.slope_tail)):
+        return
+    if tr.improvement < 0.1 and tr.slope_tail > -0.05 and (not finite(tr.rise) or tr.rise < 0.1):
+        f = inp.m.facts
+        yield Hit(
+            message=(
+                f"{tr.key} moved only {pct(-tr.improvement)} in {tr.n} epochs and is flat: the "
+                "model learned nothing (saturated inputs are the usual reason)"
+            ),
+            severity="warning",
+            strength=0.45,
+            evidence={
+                "improvement_log": r4(tr.improvement),
+                "threshold_log": 0.1,
+                "slope_late_per_run": r4(tr.slope_tail),
+            },
+            series=(tr.key,),
+            fixes=(fixes.scale_features(f), fixes.scale_targets(f), fixes.raise_learning_rate(f)),
+        )

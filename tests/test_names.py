@@ -1,0 +1,108 @@
+"""curvedoc.names: validation prefixes, Keras 2 aliases, which way is better."""
+
+from __future__ import annotations
+
+import pytest
+
+from curvedoc import names
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("val_loss", (True, "loss")),
+        ("validation_loss", (True, "loss")),
+        ("val_acc", (True, "acc")),
+        ("loss", (False, "loss")),
+        ("val_", (False, "val_")),  # a prefix alone is a name, not a validation series
+        ("interval_mae", (False, "interval_mae")),
+    ],
+)
+def test_split_validation(name: str, expected: tuple[bool, str]) -> None:
+    assert names.split_validation(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("acc", "accuracy"),
+        ("val_acc", "accuracy"),
+        ("binary_acc", "binary_accuracy"),
+        ("val_sparse_categorical_acc", "sparse_categorical_accuracy"),
+        ("accuracy", "accuracy"),
+        ("val_my_metric", "my_metric"),
+    ],
+)
+def test_canonical_resolves_keras2_aliases(name: str, expected: str) -> None:
+    assert names.canonical(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # lower is better
+        ("loss", "lower"),
+        ("val_loss", "lower"),
+        ("output_1_loss", "lower"),
+        ("mse", "lower"),
+        ("val_mae", "lower"),
+        ("mean_squared_error", "lower"),
+        ("root_mean_squared_error", "lower"),
+        ("rmse", "lower"),
+        ("mape", "lower"),
+        ("sparse_categorical_crossentropy", "lower"),
+        ("kl_divergence", "lower"),
+        # higher is better
+        ("accuracy", "higher"),
+        ("acc", "higher"),
+        ("val_acc", "higher"),
+        ("Accuracy", "higher"),
+        ("binary_accuracy", "higher"),
+        ("top_k_categorical_accuracy", "higher"),
+        ("auc", "higher"),
+        ("val_auc_1", "higher"),
+        ("precision", "higher"),
+        ("val_precision_2", "higher"),
+        ("recall", "higher"),
+        ("f1_score", "higher"),
+        ("r2_score", "higher"),
+        ("mean_iou", "higher"),
+        # anything else is stated as unknown, never guessed
+        ("my_metric", "unknown"),
+        ("val_custom_thing", "unknown"),
+        ("score", "unknown"),
+        ("", "unknown"),
+        ("<script>alert(1)</script>", "unknown"),
+    ],
+)
+def test_direction(name: str, expected: str) -> None:
+    assert names.direction(name) == expected
+
+
+@pytest.mark.parametrize("name", ["lr", "learning_rate", "LR", "lr-Adam", "lr-SGD-1"])
+def test_learning_rate_names(name: str) -> None:
+    assert names.is_learning_rate(name)
+
+
+@pytest.mark.parametrize("name", ["loss", "val_lr", "clr_loss", "accuracy"])
+def test_not_learning_rate(name: str) -> None:
+    assert not names.is_learning_rate(name)
+
+
+def test_loss_like_and_squared_error() -> None:
+    assert names.is_loss_like("loss") and names.is_loss_like("val_decoder_loss")
+    assert not names.is_loss_like("mae") and not names.is_loss_like("lossy_metric")
+    assert names.is_squared_error("val_mse") and names.is_squared_error("mean_squared_error")
+    assert names.is_squared_error("decoder_mse")
+    assert not names.is_squared_error("mae") and not names.is_squared_error("loss")
+
+
+@pytest.mark.parametrize("name", ["∑ loss", "a|b`c`", "[bold red]x", "val_\n", "\x00", "x" * 500])
+def test_no_name_is_rejected(name: str) -> None:
+    """Metric names are data: every function answers for any string."""
+    names.split_validation(name)
+    names.canonical(name)
+    assert names.direction(name) in {"lower", "higher", "unknown"}
+    names.is_learning_rate(name)
+    names.is_loss_like(name)
+    names.is_squared_error(name)
