@@ -83,6 +83,7 @@ class PairMeasures:
     jitter_ratio: float
     wiggle_ratio: float
     val_gain: float
+    val_gain_vs_chance: float
     train_gain_after_onset: float
 
 
@@ -246,7 +247,12 @@ def measure_series(y: np.ndarray, key: str, direction: str, window: int) -> Seri
     )
 
 
-def measure_pair(pair: MetricPair, series: dict[str, np.ndarray], window: int) -> PairMeasures:
+def measure_pair(
+    pair: MetricPair,
+    series: dict[str, np.ndarray],
+    window: int,
+    chance_loss: float | None = None,
+) -> PairMeasures:
     """Measures of a train/validation pair."""
     d = pair.direction if pair.direction != "unknown" else "raw"
     tr = (
@@ -257,6 +263,11 @@ def measure_pair(pair: MetricPair, series: dict[str, np.ndarray], window: int) -
     va = measure_series(series[pair.val], pair.val, pair.direction, window) if pair.val else None
     nan = _nan()
     gap_final = gap_rel = gap_best = gap_slope = val_rise = jr = wr = gain = after = nan
+    gain_chance = nan
+    if va is not None and chance_loss and chance_loss > 0 and pair.name == "loss" and va.is_log:
+        best = float(np.nanmin(series[pair.val])) if va.n_finite else nan
+        if best > 0:
+            gain_chance = math.log(chance_loss / best)
     onset = None
     if tr is not None and va is not None:
         t, v = series[pair.train], series[pair.val]
@@ -289,6 +300,7 @@ def measure_pair(pair: MetricPair, series: dict[str, np.ndarray], window: int) -
         jitter_ratio=float(jr),
         wiggle_ratio=float(wr),
         val_gain=float(gain),
+        val_gain_vs_chance=float(gain_chance),
         train_gain_after_onset=float(after),
     )
 
@@ -398,7 +410,8 @@ def measure(history: History) -> Measurements:
         )
     n = next(iter(series.values())).shape[0] if series else 0
     window = M.default_window(n, fraction=WINDOW_FRACTION)
-    pairs = tuple(measure_pair(p, series, window) for p in history.pairs())
+    facts = read_context(history.context, history)
+    pairs = tuple(measure_pair(p, series, window, facts.chance_loss) for p in history.pairs())
     primary_pair = history.primary_pair()
     primary = None
     if primary_pair is not None:
@@ -408,7 +421,6 @@ def measure(history: History) -> Measurements:
     lr = history.learning_rate()
     if lr is not None and bin_size > 1:
         lr, _ = M.bin_means(lr, max_points=MAX_POINTS)
-    facts = read_context(history.context, history)
     return Measurements(
         n_epochs=history.n_epochs,
         epochs=history.epochs,
@@ -471,6 +483,7 @@ def summary_metrics(m: Measurements) -> dict[str, Any]:
             "val_jitter_ratio": p.jitter_ratio,
             "val_wiggle_ratio": p.wiggle_ratio,
             "val_gain": p.val_gain,
+            "val_gain_vs_chance": p.val_gain_vs_chance,
         }
     if m.batch is not None:
         b = m.batch

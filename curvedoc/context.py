@@ -88,6 +88,7 @@ class ContextFacts:
     target_rms: float | None = None
     target_std: float | None = None
     target_mean_abs: float | None = None
+    chance_loss: float | None = None
 
     @property
     def samples_per_param(self) -> float | None:
@@ -95,6 +96,7 @@ class ContextFacts:
         if self.train_samples and self.params:
             return self.train_samples / self.params
         return None
+
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (tuples as lists, plus derived ratios)."""
@@ -150,6 +152,7 @@ class _Stats:
     mean_abs: float | None = None
     rms_max: float | None = None
     rms_ratio: float | None = None
+    variance: float | None = None
     features: int | None = None
 
 
@@ -174,8 +177,9 @@ def _stats(raw: Any) -> _Stats:
     rms_pos = [r for r in rms if r > 0]
     rms_max = max(rms_pos, default=None)
     rms_ratio = rms_max / min(rms_pos) if rms_pos else None
+    variance = sum(s * s for s in stds) / len(stds) if stds else None
     features = _int(raw.get("features")) or (len(stds) or None)
-    return _Stats(max_abs, max_std, min_std, mean_abs, rms_max, rms_ratio, features)
+    return _Stats(max_abs, max_std, min_std, mean_abs, rms_max, rms_ratio, variance, features)
 
 
 def _layer_facts(
@@ -220,6 +224,37 @@ def _layer_facts(
         if cls in NORM_CLASSES:
             normalized = True
     return recurrent, tuple(units), count, dropout, regularized, normalized
+
+
+def chance_loss(
+    kind: str | None, loss: str | None, layers: Any, target: _Stats
+) -> float | None:
+    """The loss of a model that learned nothing but the average answer.
+
+    Predicting the mean target scores the targets' variance under a squared error (about
+    their standard deviation under an absolute one); predicting uniform classes scores
+    log K under cross-entropy over K classes (log 2 for one sigmoid unit). A run's best
+    validation loss against this level says how much of the problem was learnable. None
+    when the facts are missing.
+    """
+    if kind == "crossentropy":
+        units = None
+        if isinstance(layers, Sequence) and not isinstance(layers, str):
+            for layer in reversed(list(layers)):
+                if isinstance(layer, Mapping) and _int(layer.get("units")):
+                    units = _int(layer.get("units"))
+                    break
+        name = (loss or "").lower()
+        if "binary" in name or units == 1:
+            return math.log(2.0)
+        if units and units > 1:
+            return math.log(units)
+        return None
+    if kind == "squared" and target.variance:
+        return target.variance
+    if kind == "absolute" and target.variance:
+        return math.sqrt(target.variance)
+    return None
 
 
 def loss_kind(loss: str | None) -> str | None:
@@ -334,6 +369,9 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
         input_features=in_features,
         target_max_abs=t_max,
         target_rms=tgs.rms_max,
+        chance_loss=chance_loss(
+            loss_kind(loss_name), loss_name, context.get("layers"), tgs
+        ),
         target_std=t_std,
         target_mean_abs=t_mean,
     )

@@ -32,7 +32,8 @@ LEARNED = math.log(2.5)
         "(trends, log units), and the onset epoch"
     ),
     threshold=(
-        "validation ends more than 22 % above its best (log 0.2) while training fell at "
+        "validation ends more than 22 % above its best (log 0.2), and more than twice its "
+        "own wiggle (the low point of a noisy curve is low by chance), while training fell at "
         "least 10 % after that point and did not itself regress, after validation first fell "
         "at least 2.5x below the starting loss; smaller rises (5-22 %), or a run EarlyStopping "
         "ended, are info: runs without early stopping routinely drift up a little at the end"
@@ -69,10 +70,15 @@ def overfitting(inp: RuleInput) -> Iterator[Outcome]:
     rise = va.rise
     if not finite(rise) or not va.is_log or rise <= 0.05:
         return
+    # the minimum of a noisy curve sits low by chance: the rise must stand out of the noise
+    noise = 2.0 * va.wiggle if finite(va.wiggle) else 0.0
+    if rise <= noise:
+        return
     if finite(tr.rise) and tr.rise > TRAIN_RISE_MAX:
         return  # training itself regressed: an optimizer problem, not memorisation (CD302)
-    if finite(p.val_gain) and p.val_gain < LEARNED:
-        return  # validation never got far below the start: a noise floor (CD403)
+    gain = p.val_gain_vs_chance if finite(p.val_gain_vs_chance) else p.val_gain
+    if finite(gain) and gain < LEARNED:
+        return  # validation never got far below the untrained level: a noise floor (CD403)
     if not finite(p.train_gain_after_onset) or p.train_gain_after_onset < TRAIN_GAIN_AFTER:
         return  # training did not really improve after the onset: not memorisation
     m = inp.m
@@ -82,7 +88,7 @@ def overfitting(inp: RuleInput) -> Iterator[Outcome]:
     f = m.facts
     stopped_early = f.epochs_planned is not None and n < f.epochs_planned
     early = rel_onset < 0.6
-    severity = "warning" if rise > VAL_RISE and not stopped_early else "info"
+    severity = "warning" if rise > max(VAL_RISE, noise) and not stopped_early else "info"
     strength = 0.4 + 0.35 * ramp(rise, VAL_RISE, 0.6) + 0.15 * (1.0 if early else 0.0)
     fx = [fixes.early_stopping(f), fixes.dropout(f), fixes.smaller_model(f), fixes.weight_decay(f)]
     note = " (training stopped early, so EarlyStopping likely caught it)" if stopped_early else ""
@@ -118,9 +124,9 @@ def overfitting(inp: RuleInput) -> Iterator[Outcome]:
     measures="final validation/training loss ratio (log) and its growth over the second half",
     threshold=(
         "validation loss ending more than 3x the training loss (log 1.1) with the gap still "
-        "growing and validation more than 5 % off its best: a classifier that fits its "
-        "training set perfectly can end with a large ratio and still be fine while its "
-        "validation loss holds"
+        "growing and validation more than 22 % off its best (as CD201): a classifier that "
+        "fits its training set perfectly can end with a large ratio and still be fine while "
+        "its validation loss holds"
     ),
 )
 def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
@@ -149,7 +155,7 @@ def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
     g, slope = p.gap_rel_final, p.gap_slope
     if not (finite(g) and finite(slope) and finite(p.val_rise)):
         return
-    if g > math.log(3.0) and slope > 0 and p.val_rise > 0.05:
+    if g > math.log(3.0) and slope > 0 and p.val_rise > VAL_RISE:
         f = inp.m.facts
         yield Hit(
             message=(

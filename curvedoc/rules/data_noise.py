@@ -18,7 +18,14 @@ SMALL_VAL = 50
 BATCH_SPREAD_OUTLIERS = 1.5
 """Within-epoch spread of log batch losses (4.5x) that only outlier-laden batches reach."""
 FLOOR_GAIN = math.log(2.5)
-"""Validation never got 2.5x below the starting loss: most of the loss is irreducible."""
+"""Validation never got 2.5x below the untrained level: most of the loss is irreducible."""
+FLOOR_GAIN_ALONE = math.log(2.0)
+"""Against the recorded chance level, a floor above half of it needs no further symptom."""
+
+
+def f_chance(inp: RuleInput) -> float | None:
+    """The recorded chance-level loss, if the context gives one."""
+    return inp.m.facts.chance_loss
 
 
 @rule(
@@ -160,7 +167,11 @@ def outlier_batches(inp: RuleInput) -> Iterator[Outcome]:
     p = primary(m)
     b = m.batch
     tiny_batch = f.batch_size is not None and f.batch_size <= 4
-    if b is not None and finite(b.spread) and not tiny_batch:
+    # a classifier's batch losses spread widely by nature once most samples are fitted
+    # (a batch with one misclassified sample costs 100x one without): the spread test is
+    # for regression losses, where an outlier target is what makes a batch expensive
+    classifier = f.loss_kind == "crossentropy"
+    if b is not None and finite(b.spread) and not tiny_batch and not classifier:
         heavy_tail = finite(b.tail) and b.tail > 5.0 and b.spikes_share > 0.005
         wide = b.spread > BATCH_SPREAD_OUTLIERS
         if wide or heavy_tail:
@@ -221,14 +232,18 @@ def outlier_batches(inp: RuleInput) -> Iterator[Outcome]:
     category="data_noise",
     severity="warning",
     measures=(
-        "how far validation got below the starting loss (log of first training loss over "
-        "best validation loss), and whether validation has levelled off"
+        "how far validation got below the untrained level (log of the chance-level loss "
+        "over the best validation loss, from the recorded loss, output layer and target "
+        "statistics; from the curve alone, the first epoch's training loss stands in), and "
+        "whether validation has levelled off"
     ),
     threshold=(
-        "the best validation loss stayed above 1/2.5 of the first epoch's training loss "
-        "(log 0.92) and validation is flat or rising at the end, although training did "
-        "learn (fell more than 20 %): a learnable signal takes the loss down by an order of "
-        "magnitude; noisy labels or targets stop it early and high"
+        "the best validation loss stayed above 1/2.5 of the untrained level (log 0.92; for "
+        "a regression, R^2 under 0.6) and validation is flat or rising at the end although "
+        "training learned (fell more than 20 %), with a symptom (validation rising again "
+        "or wobbling over ±5 %) unless the recorded chance level puts the floor above half "
+        "of it: a learnable signal takes the loss down by an order of magnitude; noisy "
+        "labels or targets stop it early and high"
     ),
 )
 def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
@@ -260,33 +275,56 @@ def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
     tr, va = p.train, p.val
     if tr.n_finite < 10 or va.n_finite < 6 or tr.nonfinite_index is not None:
         return
-    gain, imp = p.val_gain, tr.improvement
+    imp = tr.improvement
+    chance = finite(p.val_gain_vs_chance)
+    gain = p.val_gain_vs_chance if chance else p.val_gain
     if not (finite(gain) and finite(imp)):
         return
-    learned_something = imp > 0.2
+    best_train = float(tr.best) if finite(tr.best) else float("nan")
+    below_chance = (
+        chance
+        and f_chance(inp) is not None
+        and best_train > 0
+        and math.log(f_chance(inp) / best_train) > 0.2
+    )
+    learned_something = imp > 0.2 or bool(below_chance)
     val_levelled = finite(va.slope_tail) and va.slope_tail > -0.05
     train_steady = not (finite(tr.rise) and tr.rise > 0.15)
-    if gain < FLOOR_GAIN and learned_something and val_levelled and train_steady:
-        f = inp.m.facts
-        memorising = finite(p.val_rise) and p.val_rise > 0.03
-        fx = [fixes.clean_labels(f), fixes.huber_loss(f), fixes.denoise_inputs(f)]
-        if memorising:
-            fx.append(fixes.early_stopping(f))
-        yield Hit(
-            message=(
-                f"{va.key} never got below {pct(-gain)} of the starting loss and levelled off"
-                + (f" (then rose {pct(p.val_rise)})" if memorising else "")
-                + ": a noise floor the model cannot learn below"
-            ),
-            severity="warning",
-            strength=0.45 + 0.2 * ramp(gain, FLOOR_GAIN, 0.2) + (0.1 if memorising else 0.0),
-            evidence={
-                "val_gain_log": r4(gain),
-                "threshold_log": r4(FLOOR_GAIN),
-                "train_improvement_log": r4(imp),
-                "val_slope_late_per_run": r4(va.slope_tail),
-                "val_rise_log": r4(p.val_rise),
-            },
-            series=(va.key, tr.key),
-            fixes=tuple(fx),
-        )
+    if not (gain < FLOOR_GAIN and learned_something and val_levelled and train_steady):
+        return
+    memorising = finite(p.val_rise) and p.val_rise > 0.03
+    wobbling = finite(va.wiggle) and va.wiggle > 0.05
+    # a floor measured against the recorded chance level stands on its own when it is low
+    # enough; otherwise (or from the curve alone, where the first epoch stands in for the
+    # untrained level) it takes a symptom: the model memorising noise, or a wobbling curve
+    if not (memorising or wobbling or (chance and gain < FLOOR_GAIN_ALONE)):
+        return
+    f = inp.m.facts
+    fx = [fixes.clean_labels(f), fixes.huber_loss(f), fixes.denoise_inputs(f)]
+    if memorising:
+        fx.append(fixes.early_stopping(f))
+    reference = (
+        f"the chance level ({fixes.fmt_num(f.chance_loss)})" if chance else "the starting loss"
+    )
+    yield Hit(
+        message=(
+            f"{va.key} got only {math.exp(gain):.1f}x below {reference} and levelled off"
+            + (f", then rose {pct(p.val_rise)}" if memorising else "")
+            + (f", wobbling {rel(va.wiggle)}" if wobbling else "")
+            + ": a noise floor the model cannot learn below"
+        ),
+        severity="warning",
+        strength=0.45 + 0.2 * ramp(gain, FLOOR_GAIN, 0.2) + (0.1 if memorising else 0.0),
+        evidence={
+            "val_gain_log": r4(gain),
+            "measured_against": "chance level" if chance else "first training loss",
+            "threshold_log": r4(FLOOR_GAIN),
+            "train_improvement_log": r4(imp),
+            "val_slope_late_per_run": r4(va.slope_tail),
+            "val_rise_log": r4(p.val_rise),
+            "val_wiggle": r4(va.wiggle),
+        },
+        series=(va.key, tr.key),
+        fixes=tuple(fx),
+        basis="context" if chance else "curve",
+    )
