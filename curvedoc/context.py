@@ -97,7 +97,6 @@ class ContextFacts:
             return self.train_samples / self.params
         return None
 
-
     def to_dict(self) -> dict[str, Any]:
         """JSON form (tuples as lists, plus derived ratios)."""
         d = asdict(self)
@@ -226,9 +225,7 @@ def _layer_facts(
     return recurrent, tuple(units), count, dropout, regularized, normalized
 
 
-def chance_loss(
-    kind: str | None, loss: str | None, layers: Any, target: _Stats
-) -> float | None:
+def chance_loss(kind: str | None, loss: str | None, layers: Any, target: _Stats) -> float | None:
     """The loss of a model that learned nothing but the average answer.
 
     Predicting the mean target scores the targets' variance under a squared error (about
@@ -369,9 +366,7 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
         input_features=in_features,
         target_max_abs=t_max,
         target_rms=tgs.rms_max,
-        chance_loss=chance_loss(
-            loss_kind(loss_name), loss_name, context.get("layers"), tgs
-        ),
+        chance_loss=chance_loss(loss_kind(loss_name), loss_name, context.get("layers"), tgs),
         target_std=t_std,
         target_mean_abs=t_mean,
     )

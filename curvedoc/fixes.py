@@ -22,6 +22,16 @@ TYPICAL_LR: dict[str, tuple[float, float]] = {
     "sgd": (1e-3, 1e-1),
     "lion": (3e-5, 3e-4),
 }
+ANY_OPTIMIZER_LR = (1e-4, 1e-1)
+"""The range to judge a learning rate by when the optimizer was not recorded: from Adam's
+low end to SGD's high end, so no common optimizer's normal value is called extreme."""
+
+
+def lr_range(optimizer: str | None) -> tuple[float, float]:
+    """Typical learning-rate range of an optimizer (the widest common one if unknown)."""
+    if optimizer is None:
+        return ANY_OPTIMIZER_LR
+    return TYPICAL_LR.get(optimizer.lower(), ANY_OPTIMIZER_LR)
 
 
 def fmt_num(x: float | None) -> str:
@@ -49,8 +59,16 @@ def _opt_ctor(f: ContextFacts, lr: str) -> str:
 
 def lower_learning_rate(f: ContextFacts) -> Fix:
     """Lower the learning rate (tailored to the optimizer and recorded value)."""
-    lo, hi = TYPICAL_LR.get((f.optimizer or "adam").lower(), (1e-4, 3e-3))
-    if f.learning_rate is not None:
+    lo, hi = lr_range(f.optimizer)
+    if f.learning_rate is not None and f.optimizer is None:
+        target = f.learning_rate / 10
+        text = (
+            f"learning_rate is {fmt_num(f.learning_rate)}: try 3-10x lower "
+            f"({fmt_num(target)} to {fmt_num(f.learning_rate / 3)}; Adam and RMSprop work "
+            "best near 1e-3), or let ReduceLROnPlateau(factor=0.5, patience=3) lower it"
+        )
+        lr = fmt_num(target)
+    elif f.learning_rate is not None:
         target = min(hi, f.learning_rate / 10)
         text = (
             f"learning_rate is {fmt_num(f.learning_rate)} with {_opt(f)}: try "
@@ -74,7 +92,7 @@ def lower_learning_rate(f: ContextFacts) -> Fix:
 
 def raise_learning_rate(f: ContextFacts) -> Fix:
     """Raise the learning rate (tailored)."""
-    lo, hi = TYPICAL_LR.get((f.optimizer or "adam").lower(), (1e-4, 3e-3))
+    lo, hi = TYPICAL_LR.get((f.optimizer or "adam").lower(), ANY_OPTIMIZER_LR)
     if f.learning_rate is not None:
         target = max(lo, min(hi, f.learning_rate * 10))
         text = (

@@ -16,6 +16,8 @@ VAL_RISE = 0.2
 acting on; smaller end-of-run drifts are reported as info."""
 TRAIN_RISE_MAX = 0.1
 """...provided training did not itself regress by more than this (then it is the optimizer)."""
+GAP_EXTREME = math.log(30.0)
+"""Validation loss 30x the training loss: memorisation, even if validation drifts up a little."""
 TRAIN_GAIN_AFTER = 0.1
 """...and training fell at least 10 % (log 0.1) after the onset."""
 LEARNED = math.log(2.5)
@@ -123,10 +125,11 @@ def overfitting(inp: RuleInput) -> Iterator[Outcome]:
     severity="warning",
     measures="final validation/training loss ratio (log) and its growth over the second half",
     threshold=(
-        "validation loss ending more than 3x the training loss (log 1.1) with the gap still "
-        "growing and validation more than 22 % off its best (as CD201): a classifier that "
-        "fits its training set perfectly can end with a large ratio and still be fine while "
-        "its validation loss holds"
+        "the gap still growing and either validation loss ending more than 3x the training "
+        "loss with validation more than 22 % off its best (as CD201), or more than 30x with "
+        "validation more than 5 % off its best: a classifier that fits its training set "
+        "perfectly can end with a large ratio and still be fine while its validation loss "
+        "holds, but not at 30x and rising"
     ),
 )
 def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
@@ -155,7 +158,9 @@ def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
     g, slope = p.gap_rel_final, p.gap_slope
     if not (finite(g) and finite(slope) and finite(p.val_rise)):
         return
-    if g > math.log(3.0) and slope > 0 and p.val_rise > VAL_RISE:
+    moderate = g > math.log(3.0) and p.val_rise > VAL_RISE
+    extreme = g > GAP_EXTREME and p.val_rise > 0.05
+    if slope > 0 and (moderate or extreme):
         f = inp.m.facts
         yield Hit(
             message=(

@@ -19,6 +19,8 @@ BATCH_SPREAD_OUTLIERS = 1.5
 """Within-epoch spread of log batch losses (4.5x) that only outlier-laden batches reach."""
 FLOOR_GAIN = math.log(2.5)
 """Validation never got 2.5x below the untrained level: most of the loss is irreducible."""
+MEMORISED = math.log(20.0)
+"""A training loss that fell more than 20x is being memorised, not held up by a floor."""
 FLOOR_GAIN_ALONE = math.log(2.0)
 """Against the recorded chance level, a floor above half of it needs no further symptom."""
 
@@ -242,7 +244,8 @@ def outlier_batches(inp: RuleInput) -> Iterator[Outcome]:
         "a regression, R^2 under 0.6) and validation is flat or rising at the end although "
         "training learned (fell more than 20 %), with a symptom (validation rising again "
         "or wobbling over ±5 %) unless the recorded chance level puts the floor above half "
-        "of it: a learnable signal takes the loss down by an order of magnitude; noisy "
+        "of it; not when training fell more than 20x (memorisation, see CD201): a learnable "
+        "signal takes the loss down by an order of magnitude; noisy "
         "labels or targets stop it early and high"
     ),
 )
@@ -290,8 +293,11 @@ def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
     learned_something = imp > 0.2 or bool(below_chance)
     val_levelled = finite(va.slope_tail) and va.slope_tail > -0.05
     train_steady = not (finite(tr.rise) and tr.rise > 0.15)
+    memorised = imp > MEMORISED
     if not (gain < FLOOR_GAIN and learned_something and val_levelled and train_steady):
         return
+    if memorised:
+        return  # training fell 20x or more: capacity to memorise, the architecture rules' case
     memorising = finite(p.val_rise) and p.val_rise > 0.03
     wobbling = finite(va.wiggle) and va.wiggle > 0.05
     # a floor measured against the recorded chance level stands on its own when it is low

@@ -25,7 +25,7 @@ SLOW_IMPROVEMENT = math.log(4.0)
 
 
 def _lr_range(opt: str | None) -> tuple[float, float]:
-    return fixes.TYPICAL_LR.get((opt or "adam").lower(), fixes.TYPICAL_LR["adam"])
+    return fixes.lr_range(opt)
 
 
 @rule(
@@ -197,8 +197,8 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
     measures="the recorded learning rate against the optimizer's typical range",
     threshold=(
         f"more than {LR_HIGH_FACTOR:g}x the top of the typical range (Adam/RMSprop 3e-3, "
-        "SGD 0.1): Keras defaults sit inside these ranges and recurrent nets rarely train "
-        "well far above them"
+        "SGD 0.1; when the optimizer was not recorded, 0.1): Keras defaults sit inside "
+        "these ranges and recurrent nets rarely train well far above them"
     ),
     uses_context=True,
 )
@@ -233,8 +233,8 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
         yield Hit(
             message=(
                 f"learning_rate is {fixes.fmt_num(f.learning_rate)} with "
-                f"{f.optimizer or 'the optimizer'}, {ratio:.0f}x the top of its typical range "
-                f"({fixes.fmt_num(lo)}-{fixes.fmt_num(hi)})"
+                f"{f.optimizer or 'an unrecorded optimizer'}, {ratio:.0f}x the top of its "
+                f"typical range ({fixes.fmt_num(lo)}-{fixes.fmt_num(hi)})"
                 + (f"; {trouble[0]}" if trouble else "")
             ),
             severity="warning" if trouble else "info",
@@ -254,7 +254,7 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
             "hyperparameters",
             0.75,
             f"learning_rate {fixes.fmt_num(f.learning_rate)} is within the usual range for "
-            f"{f.optimizer or 'the optimizer'}",
+            f"{f.optimizer or 'an unrecorded optimizer'}",
         )
 
 
@@ -402,7 +402,7 @@ def learning_rate_low(inp: RuleInput) -> Iterator[Outcome]:
     yield Hit(
         message=(
             f"learning_rate is {fixes.fmt_num(f.learning_rate)} with "
-            f"{f.optimizer or 'the optimizer'}, far below its typical range "
+            f"{f.optimizer or 'an unrecorded optimizer'}, far below its typical range "
             f"({fixes.fmt_num(lo)}-{fixes.fmt_num(hi)})"
             + ("; the loss barely moved" if slow else "")
         ),

@@ -283,8 +283,10 @@ def no_learning(inp: RuleInput) -> Iterator[Outcome]:
         with the inputs?); then the learning rate.
 
     Known limitations:
-        From the curve alone, outliers that dominate a squared-error loss also flatten it;
-        with per-batch losses recorded, the outlier rule tells them apart.
+        From the curve alone, a learning rate far too low and outliers that dominate a
+        squared-error loss flatten it too; the rule says so with weaker findings in those
+        categories, and recorded context (input statistics, learning rate, per-batch
+        losses) tells them apart.
     """
     p = primary(inp.m)
     if p is None or p.train is None or not p.train.is_log:
@@ -296,6 +298,11 @@ def no_learning(inp: RuleInput) -> Iterator[Outcome]:
         return
     if tr.improvement < 0.1 and tr.slope_tail > -0.05 and (not finite(tr.rise) or tr.rise < 0.1):
         f = inp.m.facts
+        evidence = {
+            "improvement_log": r4(tr.improvement),
+            "threshold_log": 0.1,
+            "slope_late_per_run": r4(tr.slope_tail),
+        }
         yield Hit(
             message=(
                 f"{tr.key} moved only {pct(-tr.improvement)} in {tr.n} epochs and is flat: the "
@@ -303,11 +310,29 @@ def no_learning(inp: RuleInput) -> Iterator[Outcome]:
             ),
             severity="warning",
             strength=0.45,
-            evidence={
-                "improvement_log": r4(tr.improvement),
-                "threshold_log": 0.1,
-                "slope_late_per_run": r4(tr.slope_tail),
-            },
+            evidence=evidence,
             series=(tr.key,),
-            fixes=(fixes.scale_features(f), fixes.scale_targets(f), fixes.raise_learning_rate(f)),
+            fixes=(fixes.scale_features(f), fixes.scale_targets(f)),
+        )
+        # the curve alone cannot rule out the two other usual reasons: say so, weaker
+        yield Hit(
+            message=f"{tr.key} did not move: a learning rate far too low also does this",
+            severity="warning",
+            strength=0.35,
+            evidence=evidence,
+            series=(tr.key,),
+            fixes=(fixes.raise_learning_rate(f),),
+            category="hyperparameters",
+        )
+        yield Hit(
+            message=(
+                f"{tr.key} did not move: outliers that dominate a squared-error loss also "
+                "pin the model to the mean"
+            ),
+            severity="warning",
+            strength=0.3,
+            evidence=evidence,
+            series=(tr.key,),
+            fixes=(fixes.clean_outliers(f), fixes.huber_loss(f)),
+            category="data_noise",
         )

@@ -1,0 +1,184 @@
+"""The diagnosis on real Keras runs: every rule fires where it should and not where it should not.
+
+Every file used here comes from a real training run (``fixtures/make_fixtures.py`` and
+``benchmarks/make_corpus.py`` regenerate them). The corpus-wide accuracy is measured by
+``benchmarks/accuracy.py``; these tests pin the behaviour on named runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import curvedoc
+from curvedoc.diagnosis import combine, diagnose
+from curvedoc.history import History, SourceInfo
+from curvedoc.report import Finding
+from curvedoc.rules.registry import Against, all_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = ROOT / "fixtures"
+RUNS = FIX / "corpus" / "runs"
+
+# rule -> (a real run where it fires, a real run where it does not)
+RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
+    "CD101": (FIX / "unscaled_lstm_prices.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
+    "CD102": (FIX / "unscaled_lstm_prices.json", FIX / "healthy_lstm_sine.json"),
+    "CD103": (RUNS / "co2__gru__tiny_data__s1.json.gz", FIX / "healthy_lstm_sine.curvedoc.json"),
+    "CD104": (FIX / "outliers_lstm.json", FIX / "healthy_lstm_sine.json"),
+    "CD201": (FIX / "small_val_lstm.json", FIX / "healthy_gru_classify.json"),
+    "CD202": (
+        RUNS / "breast_cancer__gru__oversized__s1.json.gz",
+        FIX / "healthy_gru_classify.json",
+    ),
+    "CD203": (FIX / "overfit_lstm_big.curvedoc.json", FIX / "healthy_gru_classify.curvedoc.json"),
+    "CD204": (FIX / "overfit_lstm_big.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
+    "CD301": (FIX / "diverged_lstm.json", FIX / "lr_high_lstm.json"),
+    "CD302": (FIX / "lr_high_lstm.json", FIX / "healthy_lstm_sine.json"),
+    "CD303": (FIX / "lr_high_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
+    "CD304": (FIX / "lr_low_gru.json", FIX / "healthy_lstm_sine.json"),
+    "CD305": (FIX / "lr_low_gru.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
+    "CD306": (FIX / "tiny_batch_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
+    "CD307": (RUNS / "sine__gru__batch_full__s1.json.gz", FIX / "healthy_lstm_sine.curvedoc.json"),
+    "CD308": (FIX / "healthy_lstm_sine.json", FIX / "diverged_lstm.json"),
+    "CD309": (FIX / "lr_low_gru.json", FIX / "healthy_gru_classify.json"),
+    "CD401": (FIX / "small_val_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
+    "CD402": (FIX / "outliers_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
+    "CD403": (FIX / "label_noise_gru_classify.json", FIX / "healthy_gru_classify.json"),
+}
+
+
+def _fired(path: Path, code: str) -> list[Finding]:
+    report = diagnose(curvedoc.load(path))
+    assert not report.errors, report.errors
+    return [f for f in report.findings if f.code == code]
+
+
+def test_every_rule_has_a_real_triggering_and_a_clean_example() -> None:
+    codes = {r.code for r in all_rules()}
+    assert codes == set(RULE_EXAMPLES), "add a triggering and a clean real run for every rule"
+    for trigger, clean in RULE_EXAMPLES.values():
+        assert trigger.exists() and clean.exists()
+
+
+@pytest.mark.parametrize("code", sorted(RULE_EXAMPLES))
+def test_rule_fires_on_its_example(code: str) -> None:
+    rule = next(r for r in all_rules() if r.code == code)
+    trigger, clean = RULE_EXAMPLES[code]
+    hits = _fired(trigger, code)
+    assert hits, f"{code} did not fire on {trigger.name}"
+    if rule.severity != "info":
+        assert any(f.severity == rule.severity for f in hits), [f.severity for f in hits]
+    for f in hits:
+        assert f.message and f.evidence, "a finding carries its message and evidence"
+        assert f.url.endswith(f"#{code.lower()}-{rule.name}")
+        if f.severity != "info":
+            assert 0 < f.strength <= 1
+    assert not _fired(clean, code), f"{code} fired on the clean run {clean.name}"
+
+
+TOP_CAUSE = [
+    # (run, expected top cause or None for healthy); recorder files carry the context
+    (FIX / "healthy_lstm_sine.json", None),
+    (FIX / "healthy_lstm_sine.curvedoc.json", None),
+    (FIX / "healthy_gru_classify.json", None),
+    (FIX / "healthy_gru_classify.curvedoc.json", None),
+    (FIX / "val_every3_lstm.json", None),
+    (FIX / "resumed_append.csv", None),
+    (FIX / "unscaled_lstm_prices.json", "unscaled_data"),
+    (FIX / "unscaled_lstm_prices.curvedoc.json", "unscaled_data"),
+    (FIX / "overfit_lstm_big.json", "architecture"),
+    (FIX / "overfit_lstm_big.curvedoc.json", "architecture"),
+    (FIX / "lr_high_lstm.json", "hyperparameters"),
+    (FIX / "lr_high_lstm.curvedoc.json", "hyperparameters"),
+    (FIX / "lr_low_gru.json", "hyperparameters"),
+    (FIX / "lr_low_gru.curvedoc.json", "hyperparameters"),
+    (FIX / "tiny_batch_lstm.curvedoc.json", "hyperparameters"),
+    (FIX / "diverged_lstm.json", "hyperparameters"),
+    (FIX / "label_noise_gru_classify.json", "data_noise"),
+    (FIX / "small_val_lstm.curvedoc.json", "data_noise"),
+    (FIX / "outliers_lstm.curvedoc.json", "data_noise"),
+]
+
+
+@pytest.mark.parametrize("path,expected", TOP_CAUSE, ids=lambda v: getattr(v, "name", str(v)))
+def test_top_cause_on_real_runs(path: Path, expected: str | None) -> None:
+    report = diagnose(curvedoc.load(path))
+    assert not report.errors
+    if expected is None:
+        assert report.healthy, report.verdict()
+        assert report.causes == ()
+        assert all(f.severity == "info" for f in report.findings)
+    else:
+        assert not report.healthy
+        assert report.causes[0].category == expected, [c.category for c in report.causes]
+        assert report.causes[0].fixes, "every cause comes with fixes"
+        confidences = [c.confidence for c in report.causes]
+        assert confidences == sorted(confidences, reverse=True)
+
+
+def test_context_raises_confidence_over_the_bare_history() -> None:
+    bare = diagnose(curvedoc.load(FIX / "lr_low_gru.json"))
+    full = diagnose(curvedoc.load(FIX / "lr_low_gru.curvedoc.json"))
+    assert bare.causes[0].category == full.causes[0].category == "hyperparameters"
+    assert full.causes[0].confidence > bare.causes[0].confidence
+
+
+def test_fixes_are_tailored_to_the_recorded_context() -> None:
+    report = diagnose(curvedoc.load(FIX / "lr_high_lstm.curvedoc.json"))
+    texts = " ".join(fx.text for c in report.causes for fx in c.fixes)
+    assert "learning_rate is 0.3 with Adam" in texts
+    report = diagnose(curvedoc.load(FIX / "unscaled_lstm_prices.curvedoc.json"))
+    fixes = [fx for c in report.causes for fx in c.fixes]
+    assert any("inverse_transform" in (fx.code or "") for fx in fixes)
+    assert any("fit the scaler on the training split only" in fx.text for fx in fixes)
+
+
+def test_scaling_a_loss_leaves_the_bare_diagnosis_unchanged() -> None:
+    # scale-free measures: the same curves in other units give the same verdict (the
+    # squared-error magnitude rule aside, which reads units on purpose: keep it below 50)
+    h = curvedoc.load(FIX / "lr_high_lstm.json")
+    base = diagnose(h)
+    for factor in (0.001, 7.0):
+        scaled = History(
+            epochs=h.epochs,
+            epoch_series={k: v * factor for k, v in h.epoch_series.items()},
+            source=SourceInfo(path="scaled", format="keras-json"),
+        )
+        r = diagnose(scaled)
+        assert [c.category for c in r.causes] == [c.category for c in base.causes]
+        assert sorted(f.code for f in r.findings) == sorted(f.code for f in base.findings)
+
+
+def _finding(code: str, category: str, strength: float, basis: str = "curve") -> Finding:
+    return Finding(
+        code=code,
+        name="x",
+        category=category,  # type: ignore[arg-type]
+        severity="warning",
+        message="m",
+        strength=strength,
+        basis=basis,  # type: ignore[arg-type]
+    )
+
+
+def test_combine_noisy_or_against_and_explaining_away() -> None:
+    a = _finding("CD301", "hyperparameters", 0.5)
+    b = _finding("CD302", "hyperparameters", 0.5)
+    causes, _ = combine([a, b], {})
+    assert causes[0].confidence == pytest.approx(0.75)  # 1 - 0.5 * 0.5
+    causes, _ = combine([a, b], {"hyperparameters": [Against("hyperparameters", 0.5, "r")]})
+    assert causes[0].confidence == pytest.approx(0.375)
+    # firm recorded context in another category discounts curve-only symptoms
+    ctx = _finding("CD101", "unscaled_data", 0.9, basis="context")
+    causes, _ = combine([ctx, a], {})
+    assert [c.category for c in causes] == ["unscaled_data", "hyperparameters"]
+    assert causes[1].confidence == pytest.approx(0.5 * 0.6)
+    # a category pushed below the minimum is no cause: its warnings become info
+    weak = _finding("CD302", "hyperparameters", 0.35)
+    causes, findings = combine(
+        [weak], {"hyperparameters": [Against("hyperparameters", 0.5, "lr ok")]}
+    )
+    assert causes == []
+    assert findings[0].severity == "info" and "lr ok" in findings[0].message
