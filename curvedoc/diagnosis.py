@@ -209,6 +209,7 @@ def plot_data(history: History, m: Measurements, findings: list[Finding]) -> dic
         "lr": None,
         "batch": None,
     }
+    overfit = any(f.code == "CD201" for f in findings)
     for p in m.pairs:
         pair: dict[str, Any] = {"name": p.name, "direction": p.direction, "series": []}
         for s in (p.train, p.val):
@@ -235,7 +236,9 @@ def plot_data(history: History, m: Measurements, findings: list[Finding]) -> dic
                     "spikes": [m.epoch_at(i) for i in s.spike_indices],
                 }
             )
-        pair["onset"] = m.epoch_at(p.onset_index)
+        # mark the onset only where the overfitting rule accepted it (a validation curve
+        # that rose because the optimizer overshot is not "overfitting starts here")
+        pair["onset"] = m.epoch_at(p.onset_index) if p is m.primary and overfit else None
         out["pairs"].append(pair)
     lr = history.learning_rate()
     if lr is not None:

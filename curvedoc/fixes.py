@@ -106,9 +106,17 @@ def raise_learning_rate(f: ContextFacts) -> Fix:
     return Fix(text, f"model.compile(optimizer={_opt_ctor(f, lr)}, loss=...)")
 
 
+def _sane_lr(f: ContextFacts) -> str:
+    """The recorded learning rate capped at the top of its optimizer's typical range."""
+    if f.learning_rate is None:
+        return "1e-3"
+    _, hi = lr_range(f.optimizer)
+    return fmt_num(min(f.learning_rate, hi))
+
+
 def clip_gradients(f: ContextFacts) -> Fix:
     """Gradient clipping, the standard guard for recurrent nets."""
-    lr = fmt_num(f.learning_rate) if f.learning_rate is not None else "1e-3"
+    lr = _sane_lr(f)
     return Fix(
         "Clip gradients (recurrent nets are prone to exploding gradients): clipnorm=1.0",
         f"optimizer = keras.optimizers.{f.optimizer or 'Adam'}(learning_rate={lr}, clipnorm=1.0)",
@@ -117,7 +125,7 @@ def clip_gradients(f: ContextFacts) -> Fix:
 
 def warmup_or_schedule(f: ContextFacts) -> Fix:
     """A decaying schedule for a run that bounces late."""
-    lr = fmt_num(f.learning_rate) if f.learning_rate is not None else "1e-3"
+    lr = _sane_lr(f)
     return Fix(
         "Decay the learning rate as training proceeds so late epochs take smaller steps",
         "schedule = keras.optimizers.schedules.CosineDecay(\n"

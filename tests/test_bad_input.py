@@ -351,12 +351,6 @@ def test_odd_but_valid_input_is_analysed(case: str, cli: Cli, write: Writer) -> 
         assert result.out.strip()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug, reported: the HTML renderer's matplotlib axes fail on values near "
-    "±1e308 (ValueError: arange: cannot compute length in render/plots.py); the CLI turns "
-    "it into one 'internal error' line. Remove this marker once fixed.",
-)
 def test_extreme_finite_values_render_as_html(cli: Cli, write: Writer) -> None:
     path = write("extreme.json", {"loss": [1.0, -1e308, 0.5, 1e308, 0.3, 0.2]})
     _analyse_json(cli, path)

@@ -124,13 +124,18 @@ def plot_label(name: object) -> str:
     return text
 
 
+PLOT_LIMIT = 1e150
+"""Values beyond ±this are left out of plots (a gap): no axis can span ±1e308, and the
+report's numbers and findings still carry them."""
+
+
 def _floats(values: object) -> list[float]:
     """Read a list from the report's JSON-like data as floats, None and odd values as NaN."""
     if not isinstance(values, Sequence) or isinstance(values, str):
         return []
     out: list[float] = []
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or abs(v) > PLOT_LIMIT:
             out.append(math.nan)
         else:
             out.append(float(v))
