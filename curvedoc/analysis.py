@@ -30,6 +30,12 @@ MIN_EPOCHS = 5
 WINDOW_FRACTION = 0.1
 """Trend window as a share of the run length (at least 3 points)."""
 
+LOG_FLOOR_SHARE = 1e-3
+"""Losses are measured as ``log(loss + floor)`` with ``floor`` this share of the starting
+training loss: relative changes count while the loss is a meaningful part of where it
+started, but a classifier that has fitted its training set (loss 1e-4 and jumping to 3e-4)
+is not "unstable" in any sense a person would see."""
+
 
 @dataclass(frozen=True)
 class SeriesMeasures:
@@ -149,8 +155,14 @@ def _nan() -> float:
     return float("nan")
 
 
-def measure_series(y: np.ndarray, key: str, direction: str, window: int) -> SeriesMeasures:
-    """All fluctuation measures of one epoch series (already binned if long)."""
+def measure_series(
+    y: np.ndarray, key: str, direction: str, window: int, floor: float = 0.0
+) -> SeriesMeasures:
+    """All fluctuation measures of one epoch series (already binned if long).
+
+    ``floor`` is added to a positive lower-is-better series before its logarithm is taken
+    (see :data:`LOG_FLOOR_SHARE`); first, last and best values stay in the series' units.
+    """
     d = direction if direction != "unknown" else "raw"
     z, is_log = M.badness(y, direction=d)
     ok = np.isfinite(z)
@@ -195,6 +207,9 @@ def measure_series(y: np.ndarray, key: str, direction: str, window: int) -> Seri
     w = max(w, 3) if nf >= 3 else 1
     wn = max(w, 5)  # the noise window: at least two neighbours on each side
     fin_seg = seg[np.isfinite(zseg)]
+    if is_log and floor > 0:
+        seg = seg + floor
+        fin_seg = fin_seg + floor
     # noise is measured once the bulk of learning is done: from the point where the trend
     # achieved 80 % of its improvement (the steep start is descent, not noise), keeping at
     # least 6 points
@@ -255,12 +270,22 @@ def measure_pair(
 ) -> PairMeasures:
     """Measures of a train/validation pair."""
     d = pair.direction if pair.direction != "unknown" else "raw"
+    floor = 0.0
+    ref = series[pair.train] if pair.train else (series[pair.val] if pair.val else None)
+    if ref is not None and d == "lower":
+        fin = ref[np.isfinite(ref)]
+        if fin.size and np.all(fin > 0):
+            floor = LOG_FLOOR_SHARE * float(fin[0])
     tr = (
-        measure_series(series[pair.train], pair.train, pair.direction, window)
+        measure_series(series[pair.train], pair.train, pair.direction, window, floor)
         if pair.train
         else None
     )
-    va = measure_series(series[pair.val], pair.val, pair.direction, window) if pair.val else None
+    va = (
+        measure_series(series[pair.val], pair.val, pair.direction, window, floor)
+        if pair.val
+        else None
+    )
     nan = _nan()
     gap_final = gap_rel = gap_best = gap_slope = val_rise = jr = wr = gain = after = nan
     gain_chance = nan

@@ -324,9 +324,8 @@ def test_sigkill_mid_training_leaves_a_loadable_file(tmp_path):
     assert all(len(v) == n for v in data["epoch_logs"].values())
     assert data["batch"]["counts"] == [16] * n
     assert len(data["batch"]["series"]["loss"]) == 16 * n
-    assert [p.name for p in tmp_path.iterdir()] == ["h.json"] or all(
-        p.name == "h.json" or p.name.endswith(".tmp") for p in tmp_path.iterdir()
-    )
+    # at most an unfinished temporary file beside it, never a second history
+    assert all(p.name == "h.json" or p.name.endswith(".tmp") for p in tmp_path.iterdir())
 
 
 JAX_SCRIPT = """

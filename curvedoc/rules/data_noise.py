@@ -19,6 +19,8 @@ BATCH_SPREAD_OUTLIERS = 1.5
 """Within-epoch spread of log batch losses (4.5x) that only outlier-laden batches reach."""
 FLOOR_GAIN = math.log(2.5)
 """Validation never got 2.5x below the untrained level: most of the loss is irreducible."""
+LEARNED_MIN = 0.1
+"""Training that moved less than this (log units, 10 %) learned nothing (CD104)."""
 MEMORISED = math.log(20.0)
 """A training loss that fell more than 20x is being memorised, not held up by a floor."""
 FLOOR_GAIN_ALONE = math.log(2.0)
@@ -241,10 +243,10 @@ def outlier_batches(inp: RuleInput) -> Iterator[Outcome]:
     ),
     threshold=(
         "the best validation loss stayed above 1/2.5 of the untrained level (log 0.92; for "
-        "a regression, R^2 under 0.6) and validation is flat or rising at the end although "
-        "training learned (fell more than 20 %), with a symptom (validation rising again "
-        "or wobbling over ±5 %) unless the recorded chance level puts the floor above half "
-        "of it; not when training fell more than 20x (memorisation, see CD201): a learnable "
+        "a regression, R^2 under 0.6) and validation is flat or rising at the end, training "
+        "having moved at least 10 % (less is CD104) but not more than 20x (that is "
+        "memorisation, CD201); with a symptom (validation rising again or wobbling over "
+        "±5 %) unless the recorded chance level puts the floor above half of it: a learnable "
         "signal takes the loss down by an order of magnitude; noisy "
         "labels or targets stop it early and high"
     ),
@@ -288,9 +290,10 @@ def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
         chance
         and f_chance(inp) is not None
         and best_train > 0
-        and math.log(f_chance(inp) / best_train) > 0.2
+        and math.log(f_chance(inp) / best_train) > LEARNED_MIN
     )
-    learned_something = imp > 0.2 or bool(below_chance)
+    # below LEARNED_MIN the loss never moved: CD104's case (no learning), not a floor
+    learned_something = imp >= LEARNED_MIN or bool(below_chance)
     val_levelled = finite(va.slope_tail) and va.slope_tail > -0.05
     train_steady = not (finite(tr.rise) and tr.rise > 0.15)
     memorised = imp > MEMORISED
@@ -332,5 +335,4 @@ def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
         },
         series=(va.key, tr.key),
         fixes=tuple(fx),
-        basis="context" if chance else "curve",
     )

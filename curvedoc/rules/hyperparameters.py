@@ -13,7 +13,7 @@ from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
 # A Keras learning rate this many times above the top of the optimizer's typical range
 # is "far too high" on its own; the curve decides whether it hurt.
 LR_HIGH_FACTOR = 5.0
-LR_LOW_FACTOR = 10.0
+LR_LOW_FACTOR = 3.0
 SMALL_BATCH = 4
 """Batch sizes at or below this make every step follow a handful of samples."""
 JITTER_HIGH = 0.1
@@ -109,7 +109,8 @@ def loss_diverged(inp: RuleInput) -> Iterator[Outcome]:
     ),
     threshold=(
         "late-run jitter above 0.1 (about ±10 %), or ending more than 15 % above its best "
-        "(log 0.15), or three upward spikes of more than 30 %: an epoch average over many "
+        "(log 0.15, and more than three times its own jitter), or three upward spikes of "
+        "more than 30 %: an epoch average over many "
         "batches moves smoothly when the step size fits (dropout and momentum runs stay "
         "under ±7 %), so steps this large mean overshooting"
     ),
@@ -151,6 +152,10 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
         (i, j) for i, j in zip(tr.spike_indices, tr.spike_jumps, strict=True) if j > math.log(1.3)
     ]
     rise = tr.rise if finite(tr.rise) else 0.0
+    # the best point of a noisy curve is low by chance: a rise within three robust SDs of
+    # the curve's own jitter is not a regression
+    if finite(tr.jitter) and rise <= 3.0 * tr.jitter:
+        rise = 0.0
     score = max(
         ramp(jit, JITTER_HIGH * 0.6, JITTER_HIGH * 2),
         ramp(rise, RISE_HIGH * 0.6, RISE_HIGH * 4),
@@ -249,7 +254,7 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
             fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f)),
             basis="context",
         )
-    elif ratio <= 1.0 and f.learning_rate >= lo / LR_LOW_FACTOR:
+    elif lo <= f.learning_rate <= hi:
         yield Against(
             "hyperparameters",
             0.75,
@@ -310,9 +315,16 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     if va is not None and va.is_log and va.n_finite >= 8 and not _still_falling(va):
         return  # validation levelled off: not slow steps but a floor (see CD403)
     f = inp.m.facts
-    lo, _ = _lr_range(f.optimizer)
+    lo, hi = _lr_range(f.optimizer)
     low_lr = f.learning_rate is not None and f.learning_rate < lo / 3
     few_steps = f.steps_per_epoch is not None and f.steps_per_epoch <= 2
+    # recorded settings that give normal step sizes contradict "the steps are too small"
+    normal_steps = (
+        f.learning_rate is not None
+        and lo <= f.learning_rate <= hi
+        and f.steps_per_epoch is not None
+        and f.steps_per_epoch > 2
+    )
     strength = 0.45 + 0.25 * ramp(tr.improvement, SLOW_IMPROVEMENT, 0.1)
     fx = [fixes.raise_learning_rate(f)]
     if few_steps:
@@ -323,7 +335,7 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
             f"{tr.key} fell only {pct(-tr.improvement)} over {tr.n} epochs and is still falling "
             "at the same pace: the steps are too small to converge"
         ),
-        severity="warning",
+        severity="info" if normal_steps else "warning",
         strength=min(0.9, strength + (0.2 if (low_lr or few_steps) else 0.0)),
         evidence={
             "improvement_log": r4(tr.improvement),
