@@ -99,7 +99,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--units", type=int, default=32)
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="TensorFlow intra/inter-op threads (default: TensorFlow's choice); 1 is less "
+        "disturbed by other processes on a shared machine",
+    )
     args = parser.parse_args(argv)
+    if args.threads and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     reps = args.reps or (5 if args.quick else 15)
     samples = args.samples or (1024 if args.quick else 4096)
     seq_len, features = 20, 4
@@ -158,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"keras {keras.__version__} ({keras.backend.backend()}), LSTM({args.units}) on "
         f"{samples}x{seq_len}x{features}, batch_size={args.batch_size}, {steps} steps per fit, "
-        f"{reps} interleaved repetitions"
+        f"{reps} interleaved repetitions" + (f", {args.threads} thread(s)" if args.threads else "")
     )
     print(
         f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
