@@ -237,6 +237,197 @@ def _breast_cancer(seed: int) -> RawSequences:
     )
 
 
+# ---- held-out datasets (never used while calibrating curvedoc's rules) ----
+
+
+def _sunspots(seed: int) -> RawSeries:
+    """Yearly sunspot numbers 1700-2008 (0-190), from statsmodels; next year's value."""
+    import statsmodels.api as sm
+
+    s = sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy(float)
+    return RawSeries(s[:, None], ["sunspots"], 0, 1, "statsmodels.datasets.sunspots (yearly)")
+
+
+def _power_load(seed: int) -> RawSeries:
+    """Hourly electricity demand of a region in MW (~20-40 thousand), with weather and calendar.
+
+    Demand = base x daily profile x weekday factor + heating below 15 deg C + cooling above
+    22 deg C + AR(1) noise; the temperature follows a spring-to-summer trend, a daily cycle and
+    AR(1) weather. The target is the demand 6 hours ahead.
+    """
+    rng = np.random.default_rng(5000 + seed)
+    n = 2200
+    t = np.arange(n, dtype=float)
+    hour = t % 24
+    day = t // 24
+    weekend = ((day + rng.integers(0, 7)) % 7 >= 5).astype(float)
+    weather = np.zeros(n)
+    e = rng.normal(0, 0.4, n)
+    for i in range(1, n):
+        weather[i] = 0.985 * weather[i - 1] + e[i]
+    temp = (
+        rng.uniform(4, 10)
+        + rng.uniform(14, 20) * t / n
+        + 5 * np.sin(2 * np.pi * (hour - 9) / 24)
+        + weather
+    )
+    base = rng.uniform(24_000, 30_000)
+    profile = (
+        0.78
+        + 0.14 * np.exp(-0.5 * ((hour - 9) / 2.0) ** 2)
+        + 0.22 * np.exp(-0.5 * ((hour - 19) / 2.5) ** 2)
+        + 0.08 * ((hour >= 7) & (hour <= 22))
+    )
+    noise = np.zeros(n)
+    e2 = rng.normal(0, 250, n)
+    for i in range(1, n):
+        noise[i] = 0.8 * noise[i - 1] + e2[i]
+    load = (
+        base * profile * (1 - 0.12 * weekend)
+        + 650 * np.maximum(0, 15 - temp)
+        + 900 * np.maximum(0, temp - 22)
+        + noise
+    )
+    vals = np.stack([load, temp, hour, weekend], axis=1)
+    return RawSeries(
+        vals,
+        ["load_mw", "temp_c", "hour", "weekend"],
+        0,
+        6,
+        "numpy: simulated regional hourly electricity demand (MW), target 6 h ahead",
+    )
+
+
+def _rotation(rng: np.random.Generator, max_deg: float) -> np.ndarray:
+    """A random rotation matrix of at most ``max_deg`` degrees (Rodrigues)."""
+    axis = rng.normal(size=3)
+    axis /= np.linalg.norm(axis)
+    ang = np.deg2rad(rng.uniform(0, max_deg))
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    return np.eye(3) + np.sin(ang) * k + (1 - np.cos(ang)) * k @ k
+
+
+def _activity(seed: int) -> RawSequences:
+    """Simulated wearable: 6 activities from a 3-axis accelerometer and a 3-axis gyroscope.
+
+    1.6 s windows at 20 Hz. The accelerometer is in raw ADC counts of a +-4 g sensor (8192
+    counts per g, so gravity alone reads ~8000), the gyroscope in deg/s. Static classes
+    (sitting, standing, lying) differ by the direction of gravity, dynamic ones (walking,
+    running, stairs) by cadence, amplitude and shape; every window gets a random sensor
+    orientation error, a per-subject gain and noise, so the classes overlap a little.
+    """
+    rng = np.random.default_rng(6000 + seed)
+    n, length, fs = 2000, 32, 20.0
+    y = rng.integers(0, 6, n)
+    t = np.arange(length) / fs
+    gravity = {0: [0.45, 0.0, 0.89], 1: [1.0, 0.0, 0.0], 2: [0.0, 0.95, 0.3]}
+    x = np.empty((n, length, 6))
+    for i in range(n):
+        c = int(y[i])
+        acc = np.zeros((length, 3))
+        gyro = np.zeros((length, 3))
+        g = np.array(gravity.get(c, [0.97, 0.0, 0.24]), float)
+        g /= np.linalg.norm(g)
+        acc += g
+        ph = rng.uniform(0, 2 * np.pi)
+        if c >= 3:
+            cadence, amp = {3: (1.9, 0.35), 4: (2.8, 0.9), 5: (1.6, 0.4)}[c]
+            f = cadence * rng.uniform(0.85, 1.15)
+            a = amp * rng.uniform(0.7, 1.3)
+            w = np.sin(2 * np.pi * f * t + ph)
+            w2 = np.sin(4 * np.pi * f * t + 2 * ph)
+            if c == 5:  # stairs: asymmetric step and a slow pitch change
+                acc[:, 0] += a * (w + 0.6 * w2) + 0.15 * t / t[-1]
+                acc[:, 2] += 0.3 * a * np.cos(2 * np.pi * f * t + ph)
+            else:
+                acc[:, 0] += a * (w + 0.25 * w2)
+                acc[:, 1] += 0.3 * a * np.sin(np.pi * f * t + ph)
+                acc[:, 2] += 0.2 * a * w2
+            gyro[:, 1] += 60 * a * np.cos(2 * np.pi * f * t + ph)
+            gyro[:, 2] += 25 * a * np.sin(np.pi * f * t + ph)
+        else:  # small postural sway
+            acc += 0.01 * np.sin(2 * np.pi * rng.uniform(0.2, 0.5) * t + ph)[:, None]
+            gyro += rng.normal(0, 2.0, 3)
+        rot = _rotation(rng, 25.0)
+        acc = acc @ rot.T * rng.uniform(0.95, 1.05) + rng.normal(0, 0.03, acc.shape)
+        gyro = gyro @ rot.T + rng.normal(0, 3.0, gyro.shape)
+        x[i, :, :3] = np.clip(np.round(acc * 8192.0), -32768, 32767)  # ADC counts, +-4 g
+        x[i, :, 3:] = gyro  # deg/s
+    return RawSequences(
+        x,
+        y.astype(int),
+        6,
+        ["acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z"],
+        "numpy: simulated wearable, 6 activities; accelerometer in ADC counts (8192/g), "
+        "gyroscope in deg/s",
+    )
+
+
+def _ecg_beat(t: np.ndarray, scale: float, p_wave: bool, wide: bool) -> np.ndarray:
+    """One beat centred at t=0 (seconds) in mV: sum of Gaussian P, Q, R, S and T waves."""
+    waves = [(-0.2, 0.04, 0.15)] if p_wave else []
+    if wide:  # ventricular beat: wide, tall QRS and an inverted T wave, no P wave
+        waves += [(0.0, 0.05, 1.6 * scale), (0.09, 0.04, -0.5 * scale), (0.3, 0.09, -0.4)]
+    else:
+        waves += [
+            (-0.04, 0.012, -0.12 * scale),
+            (0.0, 0.02, 1.1 * scale),
+            (0.04, 0.015, -0.25 * scale),
+            (0.26, 0.07, 0.3),
+        ]
+    return sum(a * np.exp(-0.5 * ((t - mu) / s) ** 2) for mu, s, a in waves)
+
+
+def _ecg(seed: int) -> RawSequences:
+    """Simulated single-lead ECG rhythm strips, 4 classes, in ADC counts (1024 + 200/mV).
+
+    3.2 s at 25 Hz. Classes: normal sinus rhythm (60-100 bpm, regular), atrial fibrillation
+    (irregular RR, no P waves, fibrillatory baseline), sinus bradycardia (38-55 bpm) and
+    sinus rhythm with premature ventricular beats. Every strip has its own gain, baseline
+    wander and noise; the raw units follow the MIT-BIH convention (200 counts/mV, zero at 1024).
+    """
+    rng = np.random.default_rng(7000 + seed)
+    n, length, fs = 2000, 80, 25.0
+    y = rng.integers(0, 4, n)
+    t = np.arange(length) / fs
+    x = np.empty((n, length, 1))
+    for i in range(n):
+        c = int(y[i])
+        hr = {0: rng.uniform(60, 100), 1: rng.uniform(80, 140), 2: rng.uniform(38, 55)}.get(
+            c, rng.uniform(65, 95)
+        )
+        rr = 60.0 / hr
+        beat_t = [rng.uniform(-rr, 0)]
+        while beat_t[-1] < t[-1] + 1.0:
+            jitter = rng.normal(0, 0.25 if c == 1 else 0.03)
+            beat_t.append(beat_t[-1] + rr * max(0.45, 1 + jitter))
+        scale = rng.uniform(0.7, 1.3)
+        sig = np.zeros(length)
+        pvc_at = set()
+        if c == 3:
+            inside = [k for k, b in enumerate(beat_t) if 0.3 < b < t[-1] - 0.3]
+            if inside:
+                pvc_at = set(rng.choice(inside, size=min(len(inside), rng.integers(1, 3))))
+        for k, b in enumerate(beat_t):
+            if k in pvc_at:
+                b = b - 0.35 * rr  # premature
+            sig += _ecg_beat(t - b, scale, p_wave=c != 1 and k not in pvc_at, wide=k in pvc_at)
+        if c == 1:
+            fib = rng.uniform(4, 7)
+            sig += 0.05 * np.sin(2 * np.pi * fib * t + rng.uniform(0, 6.3))
+        wander = rng.uniform(0.05, 0.3) * np.sin(2 * np.pi * rng.uniform(0.15, 0.5) * t + 1.0)
+        sig = sig + wander + rng.normal(0, 0.03, length)
+        x[i, :, 0] = np.round(1024 + 200 * sig)
+    return RawSequences(
+        x,
+        y.astype(int),
+        4,
+        ["lead_ii_adc"],
+        "numpy: simulated ECG rhythm strips (normal, AF, bradycardia, PVC), ADC counts "
+        "1024 + 200/mV",
+    )
+
+
 DATASETS: dict[str, dict[str, Any]] = {
     "sine": {"task": REGRESSION, "load": _sine},
     "price": {"task": REGRESSION, "load": _price},
@@ -246,6 +437,11 @@ DATASETS: dict[str, dict[str, Any]] = {
     "digits": {"task": CLASSIFICATION, "load": _digits},
     "waveforms": {"task": CLASSIFICATION, "load": _waveforms},
     "breast_cancer": {"task": CLASSIFICATION, "load": _breast_cancer},
+    # held out (fixtures/corpus/README.md, split "heldout")
+    "sunspots": {"task": REGRESSION, "load": _sunspots},
+    "power_load": {"task": REGRESSION, "load": _power_load},
+    "activity": {"task": CLASSIFICATION, "load": _activity},
+    "ecg": {"task": CLASSIFICATION, "load": _ecg},
 }
 
 
@@ -307,7 +503,8 @@ def prepare(dataset: str, seed: int, spec: dict[str, Any]) -> Prepared:
     ``spec`` keys used here: ``seq_len`` (time series), ``scaling`` (``standard``, ``raw``,
     ``raw_features``, ``wild_feature``), ``wild_col``, ``train_limit``, ``val_limit``,
     ``target_noise`` (std of added target noise, in units of the target std),
-    ``label_noise`` (fraction of labels flipped), ``outlier_frac``, ``spike_frac``.
+    ``label_noise`` (fraction of labels flipped), ``outlier_frac``, ``spike_frac``,
+    ``spike_cols`` (time series: the columns spikes may hit; default all).
     Noise faults are applied to training *and* validation data (the data set itself is
     dirty), before scaling, so the healthy scaling recipe sees the dirty data as a user would.
     """
@@ -324,7 +521,10 @@ def prepare(dataset: str, seed: int, spec: dict[str, Any]) -> Prepared:
             # sensor glitches: a few % of time points get a spike of 20-100 std in one feature
             m = round(spec["spike_frac"] * values.shape[0])
             where = frng.choice(values.shape[0], size=m, replace=False)
-            cols = frng.integers(0, values.shape[1], size=m)
+            if spec.get("spike_cols"):  # only these columns are measured (not calendar ones)
+                cols = frng.choice(np.asarray(spec["spike_cols"], int), size=m)
+            else:
+                cols = frng.integers(0, values.shape[1], size=m)
             std = values.std(axis=0)
             mag = frng.uniform(20, 100, size=m) * frng.choice([-1, 1], size=m)
             values[where, cols] += mag * std[cols]
@@ -409,24 +609,80 @@ def prepare(dataset: str, seed: int, spec: dict[str, Any]) -> Prepared:
 # ----------------------------------------------------------------------------------------
 
 
+HELDOUT_FAMILIES = ("simplernn", "bilstm", "conv_gru", "lstm_gap")
+"""Model families of the held-out runs (the calibration runs are plain LSTM/GRU stacks)."""
+
+
+def _heldout_family_layers(keras: Any, spec: dict[str, Any]) -> list[Any]:
+    """The hidden layers of a held-out family, between ``Input`` and the output ``Dense``.
+
+    * ``simplernn``: stacked ``SimpleRNN`` layers (all but the last return sequences);
+    * ``bilstm``: stacked ``Bidirectional(LSTM)`` layers (``units`` per direction);
+    * ``conv_gru``: ``Conv1D(conv_filters, conv_kernel, relu, same)`` + ``MaxPooling1D(2)``,
+      then stacked ``GRU`` layers;
+    * ``lstm_gap``: stacked ``LSTM`` layers that all return sequences, then
+      ``GlobalAveragePooling1D``.
+
+    ``dropout`` is the recurrent layers' input dropout; ``dropout_layer`` adds a ``Dropout``
+    layer after each recurrent layer, as for the LSTM/GRU stacks.
+    """
+    family = spec["model"]
+    units = list(spec["units"])
+    drop = float(spec.get("dropout", 0.0))
+    out: list[Any] = []
+    if family == "conv_gru":
+        out.append(
+            keras.layers.Conv1D(
+                int(spec.get("conv_filters", 32)),
+                int(spec.get("conv_kernel", 5)),
+                padding="same",
+                activation="relu",
+            )
+        )
+        out.append(keras.layers.MaxPooling1D(2))
+    for i, u in enumerate(units):
+        seqs = family == "lstm_gap" or i < len(units) - 1
+        if family == "simplernn":
+            layer = keras.layers.SimpleRNN(u, return_sequences=seqs, dropout=drop)
+        elif family == "bilstm":
+            layer = keras.layers.Bidirectional(
+                keras.layers.LSTM(u, return_sequences=seqs, dropout=drop)
+            )
+        elif family == "conv_gru":
+            layer = keras.layers.GRU(u, return_sequences=seqs, dropout=drop)
+        elif family == "lstm_gap":
+            layer = keras.layers.LSTM(u, return_sequences=seqs, dropout=drop)
+        else:
+            raise ValueError(f"unknown model family {family!r}")
+        out.append(layer)
+        if spec.get("dropout_layer"):
+            out.append(keras.layers.Dropout(float(spec["dropout_layer"])))
+    if family == "lstm_gap":
+        out.append(keras.layers.GlobalAveragePooling1D())
+    return out
+
+
 def build_model(spec: dict[str, Any], prep: Prepared):
     """Build and compile the Keras model described by ``spec``."""
     import keras
 
-    cell = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[spec["model"]]
     units = list(spec["units"])
     layers: list[Any] = [keras.Input(shape=prep.x_train.shape[1:])]
-    for i, u in enumerate(units):
-        layers.append(
-            cell(
-                u,
-                return_sequences=i < len(units) - 1,
-                dropout=float(spec.get("dropout", 0.0)),
-                recurrent_dropout=float(spec.get("recurrent_dropout", 0.0)),
+    if spec["model"] in HELDOUT_FAMILIES:
+        layers.extend(_heldout_family_layers(keras, spec))
+    else:
+        cell = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[spec["model"]]
+        for i, u in enumerate(units):
+            layers.append(
+                cell(
+                    u,
+                    return_sequences=i < len(units) - 1,
+                    dropout=float(spec.get("dropout", 0.0)),
+                    recurrent_dropout=float(spec.get("recurrent_dropout", 0.0)),
+                )
             )
-        )
-        if spec.get("dropout_layer"):
-            layers.append(keras.layers.Dropout(float(spec["dropout_layer"])))
+            if spec.get("dropout_layer"):
+                layers.append(keras.layers.Dropout(float(spec["dropout_layer"])))
     if prep.task == REGRESSION:
         layers.append(keras.layers.Dense(1))
         # no extra metric: the per-batch series stay small (the loss is the MSE itself)

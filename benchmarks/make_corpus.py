@@ -30,7 +30,7 @@ import os
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -287,6 +287,220 @@ FAULTS_BY_DATASET: dict[str, list[str]] = {
 
 HEALTHY = ("healthy_ref", "healthy_small", "healthy_alt")
 
+# ----------------------------------------------------------------------------------------
+# The held-out part (manifest column split = "heldout"): four datasets and four model
+# families the diagnosis was never calibrated on, the same fault categories with slightly
+# different fault parameters, seeds 1 and 2. Nothing here was chosen by looking at any
+# diagnosis output. The tables mirror the ones above; run ids have the same form, with the
+# model family in place of lstm/gru.
+# ----------------------------------------------------------------------------------------
+
+HELDOUT = "heldout"
+HELDOUT_SEEDS = (1, 2)
+HELDOUT_FAMILIES: dict[str, tuple[str, str]] = {
+    "sunspots": ("simplernn", "bilstm"),
+    "power_load": ("conv_gru", "lstm_gap"),
+    "activity": ("conv_gru", "bilstm"),
+    "ecg": ("simplernn", "lstm_gap"),
+}
+CONV = dict(conv_filters=32, conv_kernel=5)  # conv_gru's front end (other families drop it)
+
+HELDOUT_REF: dict[str, dict[str, Any]] = {
+    "sunspots": dict(seq_len=12, units=[32], optimizer="adam", lr=2e-3, batch_size=16, epochs=60),
+    "power_load": dict(
+        seq_len=24, units=[32], **CONV, optimizer="adam", lr=1e-3, batch_size=32, epochs=30
+    ),
+    "activity": dict(units=[32], **CONV, optimizer="adam", lr=1e-3, batch_size=32, epochs=30),
+    "ecg": dict(units=[32], optimizer="adam", lr=1e-3, batch_size=32, epochs=40),
+}
+
+HELDOUT_ALT: dict[str, dict[str, dict[str, Any]]] = {
+    "sunspots": {
+        "alt_a": dict(
+            seq_len=20, units=[24, 24], optimizer="rmsprop", lr=1e-3, batch_size=8, epochs=50
+        ),
+        "alt_b": dict(
+            seq_len=10, units=[48], **SGD, lr=0.02, batch_size=16, epochs=60, early_stopping=10
+        ),
+    },
+    "power_load": {
+        "alt_a": dict(seq_len=48, units=[48], lr=5e-4, batch_size=64, epochs=30, dropout_layer=0.2),
+        "alt_b": dict(
+            seq_len=16,
+            units=[32, 16],
+            optimizer="rmsprop",
+            lr=1e-3,
+            batch_size=32,
+            epochs=40,
+            early_stopping=8,
+        ),
+    },
+    "activity": {
+        "alt_a": dict(units=[64], dropout=0.2, optimizer="rmsprop", batch_size=64, epochs=30),
+        "alt_b": dict(units=[32, 32], lr=1e-3, batch_size=16, epochs=25, early_stopping=6),
+    },
+    "ecg": {
+        "alt_a": dict(units=[48], lr=2e-3, batch_size=64, epochs=40),
+        "alt_b": dict(units=[32, 32], **SGD, lr=0.02, batch_size=32, epochs=40),
+    },
+}
+
+HELDOUT_SMALL_TRAIN = {"sunspots": 100}  # sunspots has ~190 training windows; others 250
+HELDOUT_WILD_COL = {"power_load": 0, "activity": 0}  # demand in MW, accelerometer x counts
+HELDOUT_SPIKE_COLS = {"power_load": [0, 1]}  # the meters (demand, temperature), not calendar
+
+
+def heldout_small_train(dataset: str) -> int:
+    """Training sequences of a held-out dataset's ``healthy_small`` and architecture runs."""
+    return HELDOUT_SMALL_TRAIN.get(dataset, SMALL_TRAIN)
+
+
+def _heldout_batch_tiny(dataset: str, seed: int) -> dict[str, Any]:
+    return dict(batch_size=_pick([3, 2], seed), epochs=25)
+
+
+HELDOUT_FAULTS: dict[str, tuple[str, str, Any]] = {
+    "raw_all": (
+        "unscaled_data",
+        "inputs and targets left in raw units (tens to tens of thousands)",
+        lambda d, s: dict(scaling="raw"),
+    ),
+    "raw_features": (
+        "unscaled_data",
+        "inputs left in raw units (ADC counts ~1e3-1e4; class labels)",
+        lambda d, s: dict(scaling="raw_features"),
+    ),
+    "wild_feature": (
+        "unscaled_data",
+        "one input feature left raw (~1e4) while the others are z-scored",
+        lambda d, s: dict(scaling="wild_feature", wild_col=HELDOUT_WILD_COL[d]),
+    ),
+    "tiny_data": (
+        "unscaled_data",
+        "too little data: only 30-50 training sequences",
+        lambda d, s: dict(train_limit=_pick([30, 50], s)),
+    ),
+    "oversized": (
+        "architecture",
+        "3 recurrent layers of 128 units (conv_gru: 128 filters), no regularisation, "
+        "100-250 training sequences, 70 epochs",
+        lambda d, s: dict(
+            units=[128] * 3,
+            conv_filters=128,
+            dropout=0.0,
+            train_limit=heldout_small_train(d),
+            epochs=70,
+        ),
+    ),
+    "deep_stack": (
+        "architecture",
+        "6 stacked recurrent layers of 48 units, no regularisation, 100-250 training "
+        "sequences, 70 epochs",
+        lambda d, s: dict(
+            units=[48] * 6, dropout=0.0, train_limit=heldout_small_train(d), epochs=70
+        ),
+    ),
+    "lr_high": (
+        "hyperparameters",
+        "learning rate far too high (Adam 0.12-0.4)",
+        lambda d, s: dict(optimizer="adam", lr=_pick([0.4, 0.12], s)),
+    ),
+    "lr_low": (
+        "hyperparameters",
+        "learning rate far too low (Adam 3e-6 / 1.5e-5)",
+        lambda d, s: dict(optimizer="adam", lr=_pick([3e-6, 1.5e-5], s)),
+    ),
+    "batch_tiny": (
+        "hyperparameters",
+        "batch size 2-3 (epochs cut to 25 to keep the run short)",
+        _heldout_batch_tiny,
+    ),
+    "batch_full": (
+        "hyperparameters",
+        "full-batch training: one update per epoch",
+        lambda d, s: dict(batch_size="full"),
+    ),
+    "label_noise": (
+        "data_noise",
+        "25-35% of class labels (train and validation) flipped to another class",
+        lambda d, s: dict(label_noise=_pick([0.25, 0.35], s)),
+    ),
+    "target_noise": (
+        "data_noise",
+        "heavy Gaussian noise on regression targets (0.8-1.2 target std)",
+        lambda d, s: dict(target_noise=_pick([0.8, 1.2], s)),
+    ),
+    "outliers": (
+        "data_noise",
+        "2.5-4% of targets shifted by 20-100 target std",
+        lambda d, s: dict(outlier_frac=_pick([0.025, 0.04], s)),
+    ),
+    "spikes": (
+        "data_noise",
+        "1.5-2.5% of input points spiked by 20-100 feature std (sensor glitches)",
+        lambda d, s: (
+            dict(spike_frac=_pick([0.015, 0.025], s))
+            | ({"spike_cols": HELDOUT_SPIKE_COLS[d]} if d in HELDOUT_SPIKE_COLS else {})
+        ),
+    ),
+    "small_val": (
+        "data_noise",
+        "validation set of only 10-18 samples",
+        lambda d, s: dict(val_limit=_pick([10, 18], s)),
+    ),
+}
+
+HELDOUT_FAULTS_BY_DATASET: dict[str, list[str]] = {
+    "sunspots": [
+        "raw_all",
+        "tiny_data",
+        "oversized",
+        "deep_stack",
+        "lr_high",
+        "batch_tiny",
+        "target_noise",
+        "small_val",
+    ],
+    "power_load": [
+        "raw_all",
+        "wild_feature",
+        "deep_stack",
+        "lr_low",
+        "batch_full",
+        "outliers",
+        "spikes",
+    ],
+    "activity": [
+        "raw_features",
+        "wild_feature",
+        "oversized",
+        "deep_stack",
+        "lr_high",
+        "batch_full",
+        "label_noise",
+        "spikes",
+    ],
+    "ecg": [
+        "raw_features",
+        "tiny_data",
+        "deep_stack",
+        "lr_high",
+        "lr_low",
+        "label_noise",
+        "small_val",
+    ],
+}
+
+
+def split_of(dataset: str) -> str:
+    """The manifest ``split`` of a dataset's runs: ``heldout``, or empty (calibration corpus)."""
+    return HELDOUT if dataset in HELDOUT_REF else ""
+
+
+def faults_for(dataset: str) -> dict[str, tuple[str, str, Any]]:
+    """The fault table that applies to a dataset (held-out datasets have their own)."""
+    return HELDOUT_FAULTS if split_of(dataset) == HELDOUT else FAULTS
+
 
 def run_id(dataset: str, model: str, variant: str, seed: int) -> str:
     """``<dataset>__<model>__<variant>__s<seed>``."""
@@ -295,6 +509,8 @@ def run_id(dataset: str, model: str, variant: str, seed: int) -> str:
 
 def make_spec(dataset: str, model: str, variant: str, seed: int) -> dict[str, Any]:
     """The full recipe of one run (JSON-able)."""
+    if split_of(dataset) == HELDOUT:
+        return _heldout_spec(dataset, model, variant, seed)
     spec: dict[str, Any] = dict(model=model, scaling="standard", dropout=0.0)
     spec.update(REF[dataset])
     if variant == "healthy_small":
@@ -308,6 +524,27 @@ def make_spec(dataset: str, model: str, variant: str, seed: int) -> dict[str, An
     return spec
 
 
+def _heldout_spec(dataset: str, model: str, variant: str, seed: int) -> dict[str, Any]:
+    """``make_spec`` for the held-out datasets (their own recipes and fault parameters)."""
+    spec: dict[str, Any] = dict(model=model, scaling="standard", dropout=0.0)
+    spec.update(HELDOUT_REF[dataset])
+    if variant == "healthy_small":
+        spec["train_limit"] = heldout_small_train(dataset)
+    elif variant == "healthy_alt":
+        alt = "alt_a" if seed % 2 == 1 else "alt_b"
+        spec.update(HELDOUT_ALT[dataset][alt])
+        spec["alt"] = alt
+    elif variant != "healthy_ref":
+        spec.update(HELDOUT_FAULTS[variant][2](dataset, seed))
+    if model == "conv_gru":
+        spec.setdefault("conv_filters", CONV["conv_filters"])
+        spec.setdefault("conv_kernel", CONV["conv_kernel"])
+    else:  # the convolutional front end exists only in conv_gru
+        spec.pop("conv_filters", None)
+        spec.pop("conv_kernel", None)
+    return spec
+
+
 def baseline_of(variant: str) -> str | None:
     """The healthy run a variant is compared with (same dataset, model and seed)."""
     if variant in ("healthy_ref", "healthy_small"):
@@ -317,8 +554,57 @@ def baseline_of(variant: str) -> str | None:
     return "healthy_ref"
 
 
-def matrix(seeds: tuple[int, ...] = SEEDS, quick: bool = False) -> list[dict[str, Any]]:
-    """Every planned run, ordered seed-major (a partial run still covers every cell)."""
+SPLITS = ("all", "main", HELDOUT)
+
+
+def matrix(
+    seeds: tuple[int, ...] = SEEDS, quick: bool = False, split: str = "all"
+) -> list[dict[str, Any]]:
+    """Every planned run, ordered seed-major (a partial run still covers every cell).
+
+    ``split``: ``main`` (the calibration corpus, LSTM/GRU on the eight original datasets),
+    ``heldout`` (the held-out datasets and families, seeds ``HELDOUT_SEEDS`` only) or
+    ``all`` (main first, then held out).
+    """
+    jobs = _main_matrix(seeds, quick) if split in ("all", "main") else []
+    if split in ("all", HELDOUT):
+        jobs += _heldout_matrix(seeds, quick)
+    return jobs
+
+
+def _heldout_matrix(seeds: tuple[int, ...], quick: bool) -> list[dict[str, Any]]:
+    """The held-out runs; ``quick``: per dataset, healthy_ref with one family and the first
+    fault with the other, 4 epochs."""
+    jobs = []
+    for seed in (s for s in seeds if s in HELDOUT_SEEDS):
+        for dataset, families in HELDOUT_FAMILIES.items():
+            variants = list(HEALTHY) + HELDOUT_FAULTS_BY_DATASET[dataset]
+            for model in families:
+                for variant in variants:
+                    if quick and (model, variant) not in (
+                        (families[0], "healthy_ref"),
+                        (families[1], HELDOUT_FAULTS_BY_DATASET[dataset][0]),
+                    ):
+                        continue
+                    spec = make_spec(dataset, model, variant, seed)
+                    if quick:
+                        spec["epochs"] = min(int(spec["epochs"]), 4)
+                    jobs.append(
+                        dict(
+                            run_id=run_id(dataset, model, variant, seed),
+                            dataset=dataset,
+                            model=model,
+                            variant=variant,
+                            seed=seed,
+                            spec=spec,
+                            split=HELDOUT,
+                        )
+                    )
+    return jobs
+
+
+def _main_matrix(seeds: tuple[int, ...], quick: bool) -> list[dict[str, Any]]:
+    """The calibration corpus' runs (LSTM/GRU on the eight original datasets)."""
     jobs = []
     datasets = ["sine", "digits"] if quick else list(REF)
     for seed in seeds:
@@ -405,13 +691,19 @@ def execute(job: dict[str, Any], out_dir: str) -> dict[str, Any]:
     prep = res["prep"]
     out = cl.outcome(res["history"], prep)
     variant = job["variant"]
-    if variant in FAULTS:
-        category, description = FAULTS[variant][0], FAULTS[variant][1]
+    faults = faults_for(job["dataset"])
+    if variant in faults:
+        category, description = faults[variant][0], faults[variant][1]
     else:
         category = "healthy"
+        small = (
+            heldout_small_train(job["dataset"])
+            if split_of(job["dataset"]) == HELDOUT
+            else SMALL_TRAIN
+        )
         description = {
             "healthy_ref": "reference recipe: z-scored data, sensible model, Adam ~1e-3",
-            "healthy_small": f"reference recipe on {SMALL_TRAIN} training sequences",
+            "healthy_small": f"reference recipe on {small} training sequences",
             "healthy_alt": f"another sensible recipe ({spec.get('alt')})",
         }[variant]
     row: dict[str, Any] = dict(
@@ -458,6 +750,7 @@ def execute(job: dict[str, Any], out_dir: str) -> dict[str, Any]:
         baseline=run_id(job["dataset"], job["model"], b, job["seed"])
         if (b := baseline_of(variant))
         else "",
+        split=split_of(job["dataset"]),
         source=prep.info.get("source", ""),
         recipe=json.dumps(spec, sort_keys=True),
     )
@@ -567,18 +860,43 @@ def write_manifest(rows: dict[str, dict[str, Any]], path: Path, order: list[str]
 
 
 def summary(rows: dict[str, dict[str, Any]]) -> str:
-    """Counts per category, visible counts, and total time."""
+    """Counts per category and visible counts (per split when there are several), total time."""
     from collections import Counter
 
-    n = Counter(r["category"] for r in rows.values())
-    vis = Counter(r["category"] for r in rows.values() if r.get("visible") == "True")
-    lines = [f"{len(rows)} runs"]
-    for cat in ("healthy", "unscaled_data", "architecture", "hyperparameters", "data_noise"):
-        extra = "" if cat == "healthy" else f", visible {vis[cat]}"
-        lines.append(f"  {cat:16s} {n[cat]:4d}{extra}")
-    secs = sum(_num(r.get("seconds")) for r in rows.values())
-    lines.append(f"  training time (sum over runs): {secs / 60:.1f} min")
+    lines = []
+    splits = sorted({r.get("split", "") for r in rows.values()})
+    for split in splits:
+        part = [r for r in rows.values() if r.get("split", "") == split]
+        n = Counter(r["category"] for r in part)
+        vis = Counter(r["category"] for r in part if r.get("visible") == "True")
+        name = f" (split {split})" if split else (" (main corpus)" if len(splits) > 1 else "")
+        lines.append(f"{len(part)} runs{name}")
+        for cat in ("healthy", "unscaled_data", "architecture", "hyperparameters", "data_noise"):
+            extra = "" if cat == "healthy" else f", visible {vis[cat]}"
+            lines.append(f"  {cat:16s} {n[cat]:4d}{extra}")
+        secs = sum(_num(r.get("seconds")) for r in part)
+        lines.append(f"  training time (sum over runs): {secs / 60:.1f} min")
     return "\n".join(lines)
+
+
+def other_process_running(script: str) -> bool:
+    """Whether another process has ``script`` (exact file name) among its arguments.
+
+    Used by ``--pause-while`` so a generation does not start runs while, for example, a
+    timing benchmark needs a quiet machine. This process itself is not counted (its own
+    ``--pause-while`` argument names the script).
+    """
+    me = os.getpid()
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit() or int(d.name) == me:
+            continue
+        try:
+            argv = (d / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(a and os.path.basename(a.decode(errors="replace")) == script for a in argv):
+            return True
+    return False
 
 
 # ----------------------------------------------------------------------------------------
@@ -609,6 +927,23 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only recompute the visible columns of the manifest",
     )
+    ap.add_argument(
+        "--split",
+        choices=SPLITS,
+        default="all",
+        help="main (LSTM/GRU calibration corpus), heldout (unseen datasets and model "
+        "families), or all (default)",
+    )
+    ap.add_argument(
+        "--max-epochs", type=int, default=None, help="cap every run's epochs (smoke tests)"
+    )
+    ap.add_argument(
+        "--pause-while",
+        metavar="SCRIPT",
+        default=None,
+        help="start no new run while another process runs SCRIPT (a file name, e.g. "
+        "recorder_overhead.py); runs in flight finish",
+    )
     args = ap.parse_args(argv)
 
     seeds = tuple(int(s) for s in args.seeds.split(",")) if args.seeds else SEEDS
@@ -617,7 +952,10 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out or (
         Path(tempfile.gettempdir()) / "curvedoc_corpus_quick" if args.quick else DEFAULT_OUT
     )
-    jobs = matrix(seeds, quick=args.quick)
+    jobs = matrix(seeds, quick=args.quick, split=args.split)
+    if args.max_epochs:
+        for j in jobs:
+            j["spec"]["epochs"] = min(int(j["spec"]["epochs"]), args.max_epochs)
     if args.only:
         pats = [p.strip() for p in args.only.split(",") if p.strip()]
         jobs = [j for j in jobs if any(fnmatch.fnmatch(j["run_id"], p) for p in pats)]
@@ -654,34 +992,55 @@ def main(argv: list[str] | None = None) -> int:
     done = 0
     failures = 0
     ctx = get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=max(1, args.workers), mp_context=ctx, initializer=_worker_init
-    ) as pool:
-        futs = {pool.submit(execute, j, str(out)): j for j in todo}
-        for fut in as_completed(futs):
-            job = futs[fut]
-            done += 1
-            try:
-                row = fut.result()
-            except Exception as exc:  # keep going; the run is retried next time
-                failures += 1
-                print(f"[{done}/{len(todo)}] FAILED {job['run_id']}: {exc!r}", flush=True)
+    pending = list(todo)
+    running: dict[Any, dict[str, Any]] = {}
+    paused_since: float | None = None
+    paused_total = 0.0
+    workers = max(1, args.workers)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
+        while pending or running:
+            # submit one run per free worker, unless the machine must stay quiet
+            while pending and len(running) < workers:
+                if args.pause_while and other_process_running(args.pause_while):
+                    if paused_since is None:
+                        paused_since = time.time()
+                        print(f"paused: {args.pause_while} is running", flush=True)
+                    break
+                if paused_since is not None:
+                    paused_total += time.time() - paused_since
+                    print(f"resumed after {(time.time() - paused_since) / 60:.1f} min", flush=True)
+                    paused_since = None
+                job = pending.pop(0)
+                running[pool.submit(execute, job, str(out))] = job
+            if not running:
+                time.sleep(20)
                 continue
-            rows[row["run_id"]] = {
-                k: _fmt(v) if not isinstance(v, bool) else str(v) for k, v in row.items()
-            }
-            write_manifest(rows, manifest, order)
-            el = time.time() - t0
-            eta = el / done * (len(todo) - done)
-            print(
-                f"[{done}/{len(todo)}] {row['run_id']} {row['seconds']:.1f}s "
-                f"q_best={_fmt(row['q_best'])} elapsed {el / 60:.1f}m eta {eta / 60:.1f}m",
-                flush=True,
-            )
+            finished, _ = wait(list(running), timeout=20, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                job = running.pop(fut)
+                done += 1
+                try:
+                    row = fut.result()
+                except Exception as exc:  # keep going; the run is retried next time
+                    failures += 1
+                    print(f"[{done}/{len(todo)}] FAILED {job['run_id']}: {exc!r}", flush=True)
+                    continue
+                rows[row["run_id"]] = {
+                    k: _fmt(v) if not isinstance(v, bool) else str(v) for k, v in row.items()
+                }
+                write_manifest(rows, manifest, order)
+                el = time.time() - t0
+                eta = el / done * (len(todo) - done)
+                print(
+                    f"[{done}/{len(todo)}] {row['run_id']} {row['seconds']:.1f}s "
+                    f"q_best={_fmt(row['q_best'])} elapsed {el / 60:.1f}m eta {eta / 60:.1f}m",
+                    flush=True,
+                )
     write_manifest(rows, manifest, order)
     print(summary(rows))
     print(
-        f"wall-clock {(time.time() - t0) / 60:.1f} min, {failures} failures; "
+        f"wall-clock {(time.time() - t0) / 60:.1f} min (paused {paused_total / 60:.1f} min), "
+        f"{failures} failures; "
         f"corpus size {sum(p.stat().st_size for p in (out / 'runs').glob('*.gz')) / 1e6:.2f}"
         " MB",
         flush=True,

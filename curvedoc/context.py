@@ -198,7 +198,10 @@ def _layer_facts(
         count += 1
         cls = str(layer.get("class", ""))
         inner = layer.get("layer") if isinstance(layer.get("layer"), Mapping) else None
-        if cls in RECURRENT_CLASSES or (inner and str(inner.get("class", "")) in RECURRENT_CLASSES):
+        # the recorder writes a wrapper (Bidirectional, TimeDistributed) as the wrapped
+        # layer's fields plus "wraps": its class; other writers may nest a "layer" object
+        wrapped = str(layer.get("wraps") or (inner or {}).get("class") or "")
+        if cls in RECURRENT_CLASSES or wrapped in RECURRENT_CLASSES:
             recurrent += 1
             u = _int(
                 layer.get("units") if layer.get("units") is not None else (inner or {}).get("units")
@@ -322,6 +325,8 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
     batch_size = _int(context.get("batch_size"))
     steps = _int(context.get("steps_per_epoch"))
     train_samples = _int(context.get("train_samples"))
+    if batch_size is None and steps == 1 and train_samples:
+        batch_size = train_samples  # one step per epoch: the batch is the training set
     known = any(
         v is not None
         for v in (
