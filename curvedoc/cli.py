@@ -214,6 +214,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             return _error(problem)
     from pathlib import Path
 
+    if any(not p.strip() for p in args.paths):
+        return _error("an empty PATH was given (a file, a directory or a glob is needed)")
     path = args.paths[0]
     try:
         many = len(args.paths) > 1 or _is_multi_run(Path(path))

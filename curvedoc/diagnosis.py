@@ -52,6 +52,15 @@ def diagnose(history: History) -> Report:
         A :class:`~curvedoc.report.Report`; ``report.healthy`` is true when no warning or
         error finding remains.
     """
+    # extreme but valid values (1e308) overflow in intermediate sums: the measures come out
+    # inf/NaN and are handled; numpy's warnings about it would only be noise for the caller
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _diagnose(history)
+
+
+def _diagnose(history: History) -> Report:
+    """The body of :func:`diagnose`, run with numpy's floating-point warnings silenced."""
     m = measure(history)
     notes = list(history.source.notes) + list(m.notes)
     if m.too_short:

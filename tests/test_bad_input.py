@@ -564,3 +564,10 @@ def test_fuzzed_files_through_the_cli_never_print_a_traceback(cli: Cli, write: W
             json.loads(result.out)
         else:
             assert_one_line_error(result, path)
+
+
+def test_an_empty_path_is_an_error_not_the_current_directory(cli: Cli) -> None:
+    result = cli("analyze", "")
+    assert result.code == 2
+    assert result.out == ""
+    assert len(result.err.strip().splitlines()) == 1 and "empty PATH" in result.err
