@@ -33,7 +33,6 @@ run has a finding of that severity; otherwise 0.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import glob
 import io
 import math
@@ -44,6 +43,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from curvedoc.fileio import write_text_atomic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -293,7 +294,7 @@ def analyse_one(job: Job) -> RunSummary:
     if job.report_path is not None:
         try:
             text = _render(report, job.report_format, job.include_curves)
-            _write_atomic(job.report_path, text)
+            write_text_atomic(job.report_path, text)
             summary.report_path = job.report_path
         except Exception as exc:  # the summary still shows the run
             summary.error = f"{job.report_path}: cannot write the report ({exc})"
@@ -307,26 +308,6 @@ def analyse_chunk(jobs: list[Job]) -> list[tuple[int, RunSummary]]:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split()) if text else text
-
-
-def _write_atomic(path: str, text: str) -> None:
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".curvedoc-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-# ------------------------------------------------------------------------------------------
-# Running many
-# ------------------------------------------------------------------------------------------
 
 
 def plan_workers(n_runs: int, jobs: int | None) -> int:
@@ -468,24 +449,15 @@ def render_summary_text(
     summaries: list[RunSummary], *, base: str, width: int | None, color: bool, seconds: float
 ) -> str:
     """Render the summary table for a terminal (rich), failures and the score explained."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    from curvedoc.render.terminal import make_console
 
     ok = [s for s in summaries if s.error is None]
     bad = [s for s in summaries if s.error is not None]
     buf = io.StringIO()
-    console = Console(
-        file=buf,
-        width=width or (None if color else 100),
-        no_color=not color,
-        color_system="auto" if color else None,
-        force_terminal=color,
-        highlight=False,
-        emoji=False,
-        markup=False,
-        soft_wrap=False,
-    )
+    console = make_console(buf, width=width or (None if color else 100), color=color)
     head = f"curvedoc: {len(summaries)} run{'s' if len(summaries) != 1 else ''}"
     if base and base != ".":
         head += f" under {base}"
@@ -612,18 +584,12 @@ def cmd_analyze_many(args: argparse.Namespace) -> int:
     """``curvedoc analyze`` over several runs: analyse all, print one ranked summary."""
     import json
 
-    from curvedoc.render import format_for_path
+    from curvedoc.render import resolve_format
 
-    fmt = getattr(args, "format", None)
     output = getattr(args, "output", None)
-    if output and fmt is None:
-        fmt = format_for_path(output)
-        if fmt is None:
-            return _err(
-                f"cannot tell the summary format from {output!r}: "
-                "use .txt, .json, .md or .html, or --format"
-            )
-    fmt = fmt or "text"
+    fmt, problem = resolve_format(getattr(args, "format", None), output)
+    if problem is not None:
+        return _err(problem)
     sort = getattr(args, "sort", None) or "stability"
     report_dir = getattr(args, "report_dir", None)
     started = time.perf_counter()
@@ -693,7 +659,7 @@ def cmd_analyze_many(args: argparse.Namespace) -> int:
         )
     if output:
         try:
-            _write_atomic(output, text if text.endswith("\n") else text + "\n")
+            write_text_atomic(output, text if text.endswith("\n") else text + "\n")
         except OSError as exc:
             return _err(f"{output}: cannot write the summary ({exc.strerror or exc})")
         print(

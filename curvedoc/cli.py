@@ -196,17 +196,11 @@ def _console_color(args: argparse.Namespace) -> bool:
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``curvedoc analyze PATH``: load, diagnose, render, exit by severity."""
     from curvedoc.errors import CurvedocError, LoadError
-    from curvedoc.render import format_for_path
+    from curvedoc.render import resolve_format
 
-    fmt = args.format
-    if args.output and fmt is None:
-        fmt = format_for_path(args.output)
-        if fmt is None:
-            return _error(
-                f"cannot tell the report format from {args.output!r}: "
-                "use .txt, .json, .md or .html, or --format"
-            )
-    fmt = fmt or "text"
+    fmt, problem = resolve_format(args.format, args.output)
+    if problem is not None:
+        return _error(problem)
     if fmt == "html":
         from curvedoc.render.plots import missing_extra
 
@@ -300,23 +294,10 @@ def render(report: object, fmt: str, args: argparse.Namespace) -> str:
 
 
 def _write_atomic(path: str, text: str) -> None:
-    """Write a file via a temporary file and rename, so a reader never sees half of it."""
-    import tempfile
+    """Write a report file atomically (see :func:`curvedoc.fileio.write_text_atomic`)."""
+    from curvedoc.fileio import write_text_atomic
 
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".curvedoc-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        # mkstemp creates 0600; a report is an ordinary file: 0666 minus the umask
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_text_atomic(path, text)
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

@@ -693,20 +693,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """``curvedoc compare A B [C ...]``: load, diagnose, compare against the first run."""
     from curvedoc.cli import EXIT_FINDINGS, EXIT_OK, _error, _write_atomic
     from curvedoc.errors import CurvedocError
-    from curvedoc.render import format_for_path
+    from curvedoc.render import resolve_format
 
     paths: list[str] = list(args.paths)
     if len(paths) < 2:
         return _error("compare needs at least two runs: curvedoc compare BASELINE OTHER [...]")
-    fmt = args.format
-    if args.output and fmt is None:
-        fmt = format_for_path(args.output)
-        if fmt is None:
-            return _error(
-                f"cannot tell the format from {args.output!r}: use .txt, .json, .md or .html, "
-                "or --format"
-            )
-    fmt = fmt or "text"
+    fmt, problem = resolve_format(args.format, args.output)
+    if problem is not None:
+        return _error(problem)
     tolerance = getattr(args, "tolerance", None)
     tolerance = TOLERANCE if tolerance is None else tolerance
     if not (0 <= tolerance < 10):

@@ -18,3 +18,19 @@ def format_for_path(path: str) -> str | None:
     from pathlib import Path
 
     return SUFFIXES.get(Path(path).suffix.lower())
+
+
+def resolve_format(fmt: str | None, output: str | None) -> tuple[str, str | None]:
+    """The format to write: ``--format`` if given, else from ``-o``'s suffix, else text.
+
+    Returns ``(format, problem)``; ``problem`` is a one-line error when ``-o`` names a file
+    whose suffix says nothing and no ``--format`` was given.
+    """
+    if fmt is None and output:
+        fmt = format_for_path(output)
+        if fmt is None:
+            return "text", (
+                f"cannot tell the format from {output!r}: use .txt, .json, .md or .html, "
+                "or --format"
+            )
+    return fmt or "text", None

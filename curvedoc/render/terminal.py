@@ -200,7 +200,8 @@ def build(
     return Group(*parts)
 
 
-def _console(file: Any, *, width: int | None, color: bool) -> Console:
+def make_console(file: Any, *, width: int | None, color: bool) -> Console:
+    """A rich Console for curvedoc's text: no markup or emoji parsing of data, colour on request."""
     return Console(
         file=file,
         width=width,
@@ -221,7 +222,7 @@ def _strip_trailing(text: str) -> str:
 def print_renderable(renderable: Any, *, width: int | None = None, color: bool = True) -> str:
     """Render any rich renderable to a string (no trailing spaces when uncoloured)."""
     buf = io.StringIO()
-    console = _console(buf, width=width, color=color)
+    console = make_console(buf, width=width, color=color)
     console.print(renderable(console.width) if callable(renderable) else renderable)
     out = buf.getvalue()
     return out if color else _strip_trailing(out)
