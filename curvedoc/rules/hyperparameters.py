@@ -109,7 +109,8 @@ def loss_diverged(inp: RuleInput) -> Iterator[Outcome]:
     ),
     threshold=(
         "late-run jitter above 0.15 (about ±16 %), or ending more than 15 % above its best "
-        "(log 0.15, and more than three times its own jitter), or three upward spikes of "
+        "(log 0.15, and more than three times its own jitter), or ending above where it "
+        "started (by more than 5 % and twice its jitter), or three upward spikes of "
         "more than 30 %: an epoch average over many batches moves smoothly when the step "
         "size fits (the noisiest healthy recipes, with dropout, RMSprop or batches of 8, "
         "reach about ±11 %), so steps this large mean overshooting"
@@ -152,17 +153,23 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
         (i, j) for i, j in zip(tr.spike_indices, tr.spike_jumps, strict=True) if j > math.log(1.3)
     ]
     rise = tr.rise if finite(tr.rise) else 0.0
+    noise = tr.jitter if finite(tr.jitter) else 0.0
+    # net change over the run (trend at the end minus at the start): a training loss that
+    # ends above where it started was made worse by the optimizer
+    net = rise - tr.improvement if finite(tr.improvement) else 0.0
+    worse_than_start = net > max(0.05, 2.0 * noise)
     # the best point of a noisy curve is low by chance: a rise within three robust SDs of
     # the curve's own jitter is not a regression
-    if finite(tr.jitter) and rise <= 3.0 * tr.jitter:
+    if rise <= 3.0 * noise:
         rise = 0.0
     score = max(
         ramp(jit, JITTER_HIGH * 0.6, JITTER_HIGH * 2),
         ramp(rise, RISE_HIGH * 0.6, RISE_HIGH * 4),
         ramp(len(big_spikes), 1, 4) * 0.8,
+        0.6 if worse_than_start else 0.0,
     )
     f = inp.m.facts
-    warn = jit > JITTER_HIGH or rise > RISE_HIGH or len(big_spikes) >= 3
+    warn = jit > JITTER_HIGH or rise > RISE_HIGH or len(big_spikes) >= 3 or worse_than_start
     if score <= 0.2 and not warn:
         return
     severity = "warning" if warn else "info"
@@ -172,7 +179,9 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
     if big_spikes:
         largest = max(j for _, j in big_spikes)
         parts.append(f"spikes up {len(big_spikes)} time(s) (largest {pct(largest)})")
-    if rise > RISE_HIGH * 0.6:
+    if worse_than_start:
+        parts.append(f"ends {pct(net)} above where it started")
+    elif rise > RISE_HIGH * 0.6:
         parts.append(f"ends {pct(rise)} above its best")
     msg = f"{tr.key} " + ", ".join(parts or ["is unsteady"]) + ": steps overshoot"
     yield Hit(
@@ -184,6 +193,7 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
             "jitter_threshold": JITTER_HIGH,
             "rise_log": r4(rise),
             "rise_threshold": RISE_HIGH,
+            "net_change_log": r4(net),
             "spikes_over_30pct": len(big_spikes),
             "sign_change_rate": r4(tr.sign_change_rate),
             "residual_autocorr": r4(tr.resid_autocorr),
