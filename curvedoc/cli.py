@@ -225,26 +225,39 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         "x_col": args.x_col,
         "name": args.metric_name,
     }
+    from curvedoc.progress import Progress
+
+    # a large file takes seconds: a stage indicator on stderr (terminals only, after a
+    # short delay, so quick runs and pipes see nothing)
+    stages = Progress(f"reading {os.path.basename(path) or path}", total=3)
     try:
         from curvedoc.diagnosis import diagnose
         from curvedoc.loaders import load
 
         with _quiet_numerics():
             history = load(path, **options)
+            stages.update(description="measuring and diagnosing", completed=1)
             report = diagnose(history)
+            stages.update(description=f"rendering the {fmt} report", completed=2)
     except LoadError as exc:
+        stages.close()
         return _error(str(exc))
     except CurvedocError as exc:
+        stages.close()
         return _error(str(exc))
     except (MemoryError, RecursionError) as exc:
+        stages.close()
         return _error(f"{path}: too large or too deeply nested to analyse ({type(exc).__name__})")
     except Exception as exc:  # a bug, not bad input: still one line, never a traceback
+        stages.close()
         return _internal_error(path, "analysing it", exc)
     try:
         with _quiet_numerics():
             text = render(report, fmt, args)
     except Exception as exc:
         return _internal_error(path, f"rendering the {fmt} report", exc)
+    finally:
+        stages.close()
     if args.output:
         try:
             _write_atomic(args.output, text)
