@@ -30,11 +30,12 @@ MIN_EPOCHS = 5
 WINDOW_FRACTION = 0.1
 """Trend window as a share of the run length (at least 3 points)."""
 
-LOG_FLOOR_SHARE = 1e-3
+LOG_FLOOR_SHARE = 0.01
 """Losses are measured as ``log(loss + floor)`` with ``floor`` this share of the starting
-training loss: relative changes count while the loss is a meaningful part of where it
-started, but a classifier that has fitted its training set (loss 1e-4 and jumping to 3e-4)
-is not "unstable" in any sense a person would see."""
+training loss. Relative changes count while the loss is a visible part of where it
+started; below 1 % of the start, a change is invisible on a plot of the curve, so a
+classifier that has fitted its training set (loss 0.01 jumping to 0.03 after starting at
+1.4) is not "unstable" in any sense a person would see."""
 
 
 @dataclass(frozen=True)

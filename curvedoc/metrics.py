@@ -147,12 +147,13 @@ def robust_sd(x: np.ndarray) -> float:
 def trend(y: np.ndarray, *, window: int | None = None) -> np.ndarray:
     """Local trend: centred running median of the finite values, window ``w``.
 
-    ``trend[i] = median(y[i - h], ..., y[i + h])`` with ``h = w // 2``, the ends padded
-    by repeating the first/last value. Missing values (NaN) are skipped: the median runs
+    ``trend[i] = median(y[i - h], ..., y[i + h])`` with ``h = w // 2``; the start is
+    padded by repeating the first value, the end by mirroring the values before the
+    last (see ``_running_median``). Missing values (NaN) are skipped: the median runs
     over the finite points in order and the result is NaN where ``y`` is NaN.
 
     >>> trend(np.array([1.0, 9.0, 3.0, 4.0, 5.0]), window=3).tolist()
-    [1.0, 3.0, 4.0, 4.0, 5.0]
+    [1.0, 3.0, 4.0, 4.0, 4.0]
     """
     y = _as_1d(y)
     out = np.full(y.shape, np.nan)
@@ -174,19 +175,29 @@ SMALL_FILTER = 50_000
 
 
 def _running_median(f: np.ndarray, w: int) -> np.ndarray:
-    """Compute the running median of window ``w``, the ends padded by the edge values.
+    """Compute the running median of window ``w``.
 
-    The same numbers as ``scipy.ndimage.median_filter(f, size=w, mode="nearest")`` (for an
-    even ``w``, the upper of the two middle values, as that rank filter takes). Short runs
-    use numpy (a partition over a sliding-window view), so analysing a typical history
-    does not pay for importing scipy; long ones use scipy's faster filter, imported then.
+    The start is padded with copies of the first value (the first epoch is where a curve
+    starts; its level counts), the end with the values before the last one mirrored about
+    it (``... c b a | b c``): copies of the last value would make up most of the last
+    window, so a single jump in the final epoch would become the trend. A series shorter
+    than half the window is padded with its end value. Equal to
+    ``scipy.ndimage.median_filter`` (``mode="nearest"``) of the series with the mirrored
+    end appended (for an even ``w``, the upper of the two middle values, as that rank
+    filter takes). Short runs use numpy (a partition over a sliding-window view), so
+    analysing a typical history does not pay for importing scipy; long ones use scipy's
+    faster filter, imported then.
     """
+    lo = w // 2
+    hi = w - 1 - lo
+    n = f.size
+    right = f[n - 1 - hi : n - 1][::-1] if n > hi else np.full(hi, f[-1])
     if f.size * w > SMALL_FILTER:
         from scipy import ndimage
 
-        return np.asarray(ndimage.median_filter(f, size=w, mode="nearest"), dtype=np.float64)
-    lo = w // 2
-    padded = np.concatenate([np.full(lo, f[0]), f, np.full(w - 1 - lo, f[-1])])
+        ext = np.concatenate([f, right])
+        return np.asarray(ndimage.median_filter(ext, size=w, mode="nearest"), dtype=np.float64)[:n]
+    padded = np.concatenate([np.full(lo, f[0]), f, right])
     return np.partition(sliding_window_view(padded, w), lo, axis=1)[:, lo]
 
 
@@ -194,7 +205,7 @@ def residuals(y: np.ndarray, *, window: int | None = None) -> np.ndarray:
     """Deviation from the local trend: ``r = y - trend(y, window)`` (NaN where y is NaN).
 
     >>> residuals(np.array([1.0, 9.0, 3.0, 4.0, 5.0]), window=3).tolist()
-    [0.0, 6.0, -1.0, 0.0, 0.0]
+    [0.0, 6.0, -1.0, 0.0, 1.0]
     """
     y = _as_1d(y)
     return y - trend(y, window=window)
@@ -208,7 +219,7 @@ def rolling_variance(y: np.ndarray, *, window: int | None = None) -> np.ndarray:
     than two residuals are available.
 
     >>> rolling_variance(np.array([0.0, 1.0, 0.0, 1.0, 0.0]), window=3).round(4).tolist()
-    [0.25, 0.6667, 0.8889, 0.6667, 0.25]
+    [0.25, 0.6667, 0.8889, 0.8889, 1.0]
     """
     y = _as_1d(y)
     w = window if window is not None else default_window(int(np.isfinite(y).sum()))
@@ -254,7 +265,7 @@ def rolling_cv(y: np.ndarray, *, window: int | None = None) -> np.ndarray:
     ``y`` by a constant leaves it unchanged.
 
     >>> rolling_cv(np.array([10.0, 11.0, 10.0, 11.0, 10.0]), window=3).round(4).tolist()
-    [0.05, 0.0816, 0.0857, 0.0816, 0.05]
+    [0.05, 0.0816, 0.0857, 0.0943, 0.0909]
     """
     y = _as_1d(y)
     w = window if window is not None else default_window(int(np.isfinite(y).sum()))
@@ -362,7 +373,7 @@ def noise_to_signal(y: np.ndarray, *, window: int | None = None, direction: str 
 
     >>> y = np.array([4.0, 3.0, 2.0, 1.0, 1.5, 1.0, 1.5])
     >>> round(noise_to_signal(y, window=3, direction="raw"), 4)
-    0.1065
+    0.126
     """
     z, _ = badness(y, direction=direction)
     t = trend(z, window=window)
@@ -671,7 +682,7 @@ def residual_autocorr(
 
     >>> y = np.array([1.0, 3.0, 1.0, 3.0, 1.0, 3.0])
     >>> round(residual_autocorr(y, window=3, direction="raw"), 4)
-    -0.75
+    -0.8333
     """
     z, _ = badness(y, direction=direction)
     return lag1_autocorr(residuals(z, window=window))
@@ -729,19 +740,28 @@ def first_nonfinite(y: np.ndarray) -> int | None:
 
 
 def sustained_rise(y: np.ndarray, *, window: int | None = None, direction: str = "lower") -> float:
-    """How far the trend ended above its best point, in badness space.
+    """How far the run ended above its best, in badness space, each judged over k points.
 
-    ``rise = t[-1] - min(t)`` with ``t = trend(badness(y))``; for a log loss, 0.69 means
-    the run ended at twice its best loss. 0 for a curve that ends at its best.
+    ``rise = m[-1] - min(m)`` where ``m`` are the medians of every ``k`` consecutive finite
+    values of ``z = badness(y)`` (``k = window``, default ``max(3, ceil(n / 10))``): the
+    level of the last k epochs against the best level of any k consecutive epochs. A
+    single jump in the final epochs does not count, a curve that climbs does, and a curve
+    still falling ends at its best (0). For a log loss, 0.69 means the run ended at twice
+    its best.
 
-    >>> round(sustained_rise(np.array([4.0, 2.0, 1.0, 2.0, 4.0]), window=1), 4)
+    >>> round(sustained_rise(np.array([8.0, 4.0, 2.0, 4.0, 8.0]), window=1), 4)
     1.3863
+    >>> sustained_rise(np.array([4.0, 2.0, 1.0, 1.0, 1.0, 9.0, 1.0]), window=3)
+    0.0
     """
     z, _ = badness(y, direction=direction)
-    t = finite(trend(z, window=window))
-    if t.size == 0:
+    zf = finite(z)
+    if zf.size == 0:
         return float("nan")
-    return float(t[-1] - np.min(t))
+    k = window if window is not None else max(3, int(np.ceil(zf.size / 10)))
+    k = max(1, min(k, zf.size))
+    m = np.median(sliding_window_view(zf, k), axis=1)
+    return float(max(0.0, m[-1] - np.min(m)))
 
 
 def improvement(y: np.ndarray, *, direction: str = "lower", window: int | None = None) -> float:

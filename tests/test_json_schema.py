@@ -62,7 +62,7 @@ def _real_reports() -> Iterator[tuple[str, Report]]:
     paths = [
         p for p in fixture_files("*") if p.parent == FIXTURES and p.suffix in (".json", ".csv")
     ]
-    paths += fixture_files("*.json.gz")[:4]
+    paths += fixture_files("*__gru__*.json.gz")[:4]  # not the corpus' split=heldout runs
     for path in paths:
         yield path.name, curvedoc.diagnose(curvedoc.load(path))
 

@@ -88,34 +88,36 @@ def test_robust_sd() -> None:
 # -- trend and residuals ---------------------------------------------------------------------
 
 
-def test_trend_is_a_centred_running_median_with_edge_repeat() -> None:
-    # windows (edges repeat): [5,5,1] [5,1,4] [1,4,2] [4,2,3] [2,3,3]
-    assert M.trend(np.array([5.0, 1.0, 4.0, 2.0, 3.0]), window=3).tolist() == [5, 4, 2, 3, 3]
+def test_trend_is_a_centred_running_median_start_repeated_end_mirrored() -> None:
+    # windows (start repeats, end mirrors): [5,5,1] [5,1,4] [1,4,2] [4,2,3] [2,3,2]
+    assert M.trend(np.array([5.0, 1.0, 4.0, 2.0, 3.0]), window=3).tolist() == [5, 4, 2, 3, 2]
+    # one jump in the last epoch does not become the trend
+    assert M.trend(np.array([1.0, 1.0, 1.0, 1.0, 9.0]), window=5)[-1] == 1.0
 
 
 def test_trend_skips_nan_and_keeps_it_in_place() -> None:
-    # finite points [5,1,4,2]: medians of [5,5,1] [5,1,4] [1,4,2] [4,2,2]
+    # finite points [5,1,4,2]: medians of [5,5,1] [5,1,4] [1,4,2] [4,2,4]
     out = M.trend(np.array([5.0, NAN, 1.0, 4.0, 2.0]), window=3)
     assert math.isnan(out[1])
-    assert out[[0, 2, 3, 4]].tolist() == [5.0, 4.0, 2.0, 2.0]
+    assert out[[0, 2, 3, 4]].tolist() == [5.0, 4.0, 2.0, 4.0]
 
 
 def test_residuals() -> None:
-    assert M.residuals(np.array([5.0, 1.0, 4.0, 2.0, 3.0]), window=3).tolist() == [0, -3, 2, -1, 0]
+    assert M.residuals(np.array([5.0, 1.0, 4.0, 2.0, 3.0]), window=3).tolist() == [0, -3, 2, -1, 1]
 
 
 def test_rolling_variance_of_residuals_truncated_at_the_ends() -> None:
-    # residuals [0,-3,2,-1,0]; population variances of [0,-3], [0,-3,2], [-3,2,-1],
-    # [2,-1,0], [-1,0] = 9/4, 114/27, 114/27, 42/27, 1/4
+    # residuals [0,-3,2,-1,1]; population variances of [0,-3], [0,-3,2], [-3,2,-1],
+    # [2,-1,1], [-1,1] = 9/4, 114/27, 114/27, 42/27, 1
     v = M.rolling_variance(np.array([5.0, 1.0, 4.0, 2.0, 3.0]), window=3)
-    assert v == pytest.approx([9 / 4, 114 / 27, 114 / 27, 42 / 27, 1 / 4])
+    assert v == pytest.approx([9 / 4, 114 / 27, 114 / 27, 42 / 27, 1])
 
 
 def test_rolling_cv() -> None:
-    # trend [10,10,12,10,10], residuals [0,2,-2,2,0]
-    # variances [1, 8/3, 32/9, 8/3, 1]; cv = sqrt(v) / |trend|
+    # trend [10,10,12,10,12] (the end mirrors y[-2]), residuals [0,2,-2,2,-2]
+    # variances [1, 8/3, 32/9, 32/9, 4]; cv = sqrt(v) / |trend|
     cv = M.rolling_cv(np.array([10.0, 12.0, 10.0, 12.0, 10.0]), window=3)
-    expected = [0.1, math.sqrt(8 / 3) / 10, math.sqrt(32 / 9) / 12, math.sqrt(8 / 3) / 10, 0.1]
+    expected = [0.1, math.sqrt(8 / 3) / 10, math.sqrt(32 / 9) / 12, math.sqrt(32 / 9) / 10, 2 / 12]
     assert cv == pytest.approx(expected)
 
 
@@ -173,11 +175,11 @@ def test_jitter_of_accuracy_is_in_accuracy_units() -> None:
 
 
 def test_noise_to_signal() -> None:
-    # trend [10,8,6,4,3,2,3,2,3,3]; residuals [0,0,0,0,-1,1,-1,1,-1,0]: mean -0.1,
-    # mean square 0.5, population sd sqrt(0.5 - 0.01) = 0.7;
+    # trend [10,8,6,4,3,2,3,2,3,2]; residuals [0,0,0,0,-1,1,-1,1,-1,1]: mean 0,
+    # mean square 0.6, population sd sqrt(0.6);
     # improvement max(t[:1]) - min(t) = 10 - 2 = 8
     y = np.array([10.0, 8.0, 6.0, 4.0, 2.0, 3.0, 2.0, 3.0, 2.0, 3.0])
-    assert M.noise_to_signal(y, window=3, direction="raw") == pytest.approx(0.7 / 8)
+    assert M.noise_to_signal(y, window=3, direction="raw") == pytest.approx(math.sqrt(0.6) / 8)
 
 
 def test_noise_to_signal_without_improvement() -> None:
@@ -282,11 +284,11 @@ def _one_spike() -> np.ndarray:
 
 
 def test_spikes_finds_the_jump_with_its_robust_z() -> None:
-    # trend [0,0,.1,0,.1,0,.1,0,.1,.1]; residuals [0,.1,-.1,.1,-.1,1.5,-.1,.1,-.1,0]
-    # median 0, MAD .1 -> s = .14826; z at 5 = 1.5 / .14826
+    # trend [0,0,.1,0,.1,0,.1,0,.1,0]; residuals [0,.1,-.1,.1,-.1,1.5,-.1,.1,-.1,.1]
+    # median .05, MAD .1 -> s = .14826; z at 5 = (1.5 - .05) / .14826
     s = M.spikes(_one_spike(), window=3)
     assert s.indices.tolist() == [5]
-    assert s.z[0] == pytest.approx(1.5 / (0.1 * M.MAD_TO_SD))
+    assert s.z[0] == pytest.approx((1.5 - 0.05) / (0.1 * M.MAD_TO_SD))
     assert s.jump[0] == pytest.approx(1.5)
     assert s.count == 1
     assert s.largest == pytest.approx(1.5)
@@ -343,9 +345,10 @@ def test_lag1_autocorr() -> None:
 
 
 def test_residual_autocorr() -> None:
-    # trend [0,0,1,0,1,0,1,1]; residuals [0,1,-1,1,-1,1,-1,0]: -5 / 6
+    # trend [0,0,1,0,1,0,1,0]; residuals [0,1,-1,1,-1,1,-1,1]: mean 1/8,
+    # sum of squares of deviations 6.875, lag-1 products -6.015625: -0.875
     y = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
-    assert M.residual_autocorr(y, window=3, direction="raw") == pytest.approx(-5 / 6)
+    assert M.residual_autocorr(y, window=3, direction="raw") == pytest.approx(-0.875)
 
 
 # -- divergence and convergence -------------------------------------------------------------------

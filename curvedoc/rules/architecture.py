@@ -6,9 +6,11 @@ import math
 from collections.abc import Iterator
 
 from curvedoc import fixes
-from curvedoc.rules.common import finite, pct, primary, r4, ramp
+from curvedoc.rules.common import curve_trouble, finite, pct, primary, r4, ramp
 from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
 
+FEW_SAMPLES = 100
+"""Below this many training samples the data, not the model, is what is small (CD103)."""
 PARAMS_PER_SAMPLE_HIGH = 200.0
 """Trainable parameters per training sample above which a recurrent model is oversized."""
 VAL_RISE = 0.2
@@ -127,7 +129,8 @@ def overfitting(inp: RuleInput) -> Iterator[Outcome]:
     threshold=(
         "the gap still growing and either validation loss ending more than 3x the training "
         "loss with validation more than 22 % off its best (as CD201), or more than 30x with "
-        "validation more than 5 % off its best: a classifier that fits its training set "
+        "validation more than 5 % off its best, the rise in both cases more than twice the "
+        "validation curve's own wiggle: a classifier that fits its training set "
         "perfectly can end with a large ratio and still be fine while its validation loss "
         "holds, but not at 30x and rising"
     ),
@@ -158,8 +161,10 @@ def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
     g, slope = p.gap_rel_final, p.gap_slope
     if not (finite(g) and finite(slope) and finite(p.val_rise)):
         return
-    moderate = g > math.log(3.0) and p.val_rise > VAL_RISE
-    extreme = g > GAP_EXTREME and p.val_rise > 0.05
+    # as in CD201, the low point of a noisy validation curve is low by chance
+    noise = 2.0 * p.val.wiggle if finite(p.val.wiggle) else 0.0
+    moderate = g > math.log(3.0) and p.val_rise > max(VAL_RISE, noise)
+    extreme = g > GAP_EXTREME and p.val_rise > max(0.05, noise)
     if slope > 0 and (moderate or extreme):
         f = inp.m.facts
         yield Hit(
@@ -188,8 +193,10 @@ def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
     measures="trainable parameters per training sample, and regularisation in the layer summary",
     threshold=(
         f"more than {PARAMS_PER_SAMPLE_HIGH:g} parameters per training sample with no dropout "
-        "or regulariser, reported as a warning only when the curves overfit; rough but "
-        "scale-free: recurrent nets that generalise usually have well under that"
+        "or regulariser, reported as a warning when the curves overfit or (unregularised) show "
+        "other trouble, and the training set has at least 100 samples (below that the data "
+        "is what is small, CD103); rough but scale-free: recurrent nets that generalise "
+        "usually have well under that"
     ),
     uses_context=True,
 )
@@ -218,21 +225,30 @@ def oversized_model(inp: RuleInput) -> Iterator[Outcome]:
     sps = f.samples_per_param
     if sps is None or f.params is None or f.train_samples is None:
         return
+    if f.train_samples < FEW_SAMPLES:
+        return  # with this little data any model is large per sample: CD103's case
     per_sample = 1.0 / sps
     p = primary(inp.m)
     overfits = (
         p is not None and p.onset_index is not None and finite(p.val_rise) and p.val_rise > 0.05
     )
     unregularised = not f.dropout and not f.regularized
+    # an oversized, unregularised model explains other visible trouble too (a validation
+    # curve that wobbles, a loss that barely improves): a warning then, weaker than overfitting
+    trouble = curve_trouble(inp.m) if unregularised else []
     if per_sample > PARAMS_PER_SAMPLE_HIGH:
+        severity = "warning" if (overfits or trouble) else "info"
+        base = 0.75 if unregularised else 0.55
+        strength = base if overfits else (0.55 if trouble else 0.2)
         yield Hit(
             message=(
                 f"{fixes.fmt_num(f.params)} trainable parameters for {f.train_samples:,} training "
                 f"samples ({per_sample:,.0f} per sample)"
                 + (", no dropout or regulariser" if unregularised else "")
+                + (f"; {trouble[0]}" if trouble and not overfits else "")
             ),
-            severity="warning" if overfits else "info",
-            strength=(0.75 if unregularised else 0.55) if overfits else 0.2,
+            severity=severity,
+            strength=strength,
             evidence={
                 "params": f.params,
                 "train_samples": f.train_samples,
@@ -241,6 +257,7 @@ def oversized_model(inp: RuleInput) -> Iterator[Outcome]:
                 "dropout": f.dropout,
                 "regularized": f.regularized,
                 "recurrent_units": ",".join(str(u) for u in f.recurrent_units) or None,
+                "curve_trouble": "; ".join(trouble) or None,
             },
             fixes=(fixes.smaller_model(f), fixes.dropout(f), fixes.early_stopping(f)),
             basis="context",

@@ -93,3 +93,23 @@ def curve_trouble(m: Measurements) -> list[str]:
         if finite(va.wiggle) and va.wiggle > 0.08:
             out.append(f"the validation loss wiggles {rel(va.wiggle)}")
     return out
+
+
+ACCURACY_STEADY = 0.02
+"""Accuracy that wiggles less than two points and ends within three of its best is steady."""
+
+
+def accuracy_steady(m: Measurements, side: str) -> bool:
+    """Whether a classifier's accuracy on ``side`` (``train`` or ``val``) is steady late on.
+
+    A loss near zero jumps by large factors when a few already-correct samples change
+    their confidence; the accuracy shows whether the model's decisions actually moved.
+    False when there is no accuracy series.
+    """
+    p = m.accuracy_pair()
+    s = None if p is None else (p.train if side == "train" else p.val)
+    if s is None or s.n_finite < 6:
+        return False
+    jit = s.jitter_tail if finite(s.jitter_tail) else s.jitter
+    steady_rise = finite(s.rise) and s.rise < 1.5 * ACCURACY_STEADY
+    return finite(jit) and jit < ACCURACY_STEADY and steady_rise

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 
 from curvedoc import fixes
-from curvedoc.rules.common import epoch_list, finite, pct, primary, r4, ramp, rel
+from curvedoc.rules.common import accuracy_steady, epoch_list, finite, pct, primary, r4, ramp, rel
 from curvedoc.rules.registry import Hit, Outcome, RuleInput, rule
 
 VAL_WIGGLE_RATIO = 4.0
@@ -23,6 +23,8 @@ LEARNED_MIN = 0.1
 """Training that moved less than this (log units, 10 %) learned nothing (CD104)."""
 MEMORISED = math.log(20.0)
 """A training loss that fell more than 20x is being memorised, not held up by a floor."""
+NEAR_CHANCE = math.log(1.5)
+"""Validation within 1.5x of the chance-level loss after a whole run."""
 FLOOR_GAIN_ALONE = math.log(2.0)
 """Against the recorded chance level, a floor above half of it needs no further symptom."""
 
@@ -46,7 +48,8 @@ def f_chance(inp: RuleInput) -> float | None:
         "per-sample losses is about their spread / sqrt(n): over 20 % below 50); from the "
         f"curve alone, validation wiggle above {VAL_WIGGLE_MIN:g} (±16 %) and more than "
         f"{VAL_WIGGLE_RATIO:g}x the training wiggle: healthy runs with dropout or small "
-        "batches stay under that"
+        "batches stay under that (an info when the validation set has 500+ samples or a "
+        "classifier's validation accuracy stays steady)"
     ),
 )
 def noisy_validation(inp: RuleInput) -> Iterator[Outcome]:
@@ -107,6 +110,9 @@ def noisy_validation(inp: RuleInput) -> Iterator[Outcome]:
         return
     if finite(vw) and vw > VAL_WIGGLE_MIN and finite(ratio) and ratio > VAL_WIGGLE_RATIO:
         big_val = f.val_samples is not None and f.val_samples >= 10 * SMALL_VAL
+        # a classifier's validation loss near zero jumps while its accuracy holds: then the
+        # validation signal (what it gets right) is steady
+        big_val = big_val or accuracy_steady(inp.m, "val")
         yield Hit(
             message=(
                 f"{va.key} wiggles {rel(vw)} around its trend while {tr.key if tr else 'training'} "
@@ -294,7 +300,10 @@ def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
     )
     # below LEARNED_MIN the loss never moved: CD104's case (no learning), not a floor
     learned_something = imp >= LEARNED_MIN or bool(below_chance)
-    val_levelled = finite(va.slope_tail) and va.slope_tail > -0.05
+    # near the chance level after a whole run, the pace does not matter: most of the loss
+    # is not being learned
+    near_chance = chance and gain < NEAR_CHANCE
+    val_levelled = (finite(va.slope_tail) and va.slope_tail > -0.05) or near_chance
     train_steady = not (finite(tr.rise) and tr.rise > 0.15)
     memorised = imp > MEMORISED
     if not (gain < FLOOR_GAIN and learned_something and val_levelled and train_steady):

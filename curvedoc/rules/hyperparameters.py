@@ -7,7 +7,17 @@ from collections.abc import Iterator
 
 from curvedoc import fixes
 from curvedoc.analysis import SeriesMeasures
-from curvedoc.rules.common import curve_trouble, epoch_list, finite, pct, primary, r4, ramp, rel
+from curvedoc.rules.common import (
+    accuracy_steady,
+    curve_trouble,
+    epoch_list,
+    finite,
+    pct,
+    primary,
+    r4,
+    ramp,
+    rel,
+)
 from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
 
 # A Keras learning rate this many times above the top of the optimizer's typical range
@@ -113,7 +123,9 @@ def loss_diverged(inp: RuleInput) -> Iterator[Outcome]:
         "started (by more than 5 % and twice its jitter), or three upward spikes of "
         "more than 30 %: an epoch average over many batches moves smoothly when the step "
         "size fits (the noisiest healthy recipes, with dropout, RMSprop or batches of 8, "
-        "reach about ±11 %), so steps this large mean overshooting"
+        "reach about ±11 %), so steps this large mean overshooting; an info only when a "
+        "classifier's training accuracy stays steady (wiggles under 2 points, ends within 3 "
+        "of its best)"
     ),
 )
 def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
@@ -170,6 +182,11 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
     )
     f = inp.m.facts
     warn = jit > JITTER_HIGH or rise > RISE_HIGH or len(big_spikes) >= 3 or worse_than_start
+    # a classifier whose training accuracy holds steady is not overshooting: the jumps are
+    # in the confidence of samples it already gets right
+    steady_acc = accuracy_steady(inp.m, "train") and not worse_than_start
+    if steady_acc:
+        warn = False
     if score <= 0.2 and not warn:
         return
     severity = "warning" if warn else "info"
@@ -194,6 +211,7 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
             "rise_log": r4(rise),
             "rise_threshold": RISE_HIGH,
             "net_change_log": r4(net),
+            "train_accuracy_steady": steady_acc,
             "spikes_over_30pct": len(big_spikes),
             "sign_change_rate": r4(tr.sign_change_rate),
             "residual_autocorr": r4(tr.resid_autocorr),
