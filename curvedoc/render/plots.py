@@ -92,13 +92,13 @@ def missing_extra() -> str | None:
     """Return the one-line error to print when matplotlib is missing, else None (for the CLI)."""
     if matplotlib_available():
         return None
-    return str(MissingExtraError("matplotlib", "html", "the HTML report's plots"))
+    return str(MissingExtraError("matplotlib", "html", "drawing the HTML report's plots"))
 
 
 def require_matplotlib() -> None:
     """Raise :class:`~curvedoc.errors.MissingExtraError` (naming the extra) without matplotlib."""
     if not matplotlib_available():
-        raise MissingExtraError("matplotlib", "html", "the HTML report's plots")
+        raise MissingExtraError("matplotlib", "html", "drawing the HTML report's plots")
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
