@@ -235,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
             "seed 3 of the same datasets (held out until its first measurement)": seed3,
             f"calibration B (seeds 1-2 of {datasets}; {families}; held out until its "
             "first measurement)": calib_b,
-            f"final held-out: seed 3 of {datasets} with {families}, never examined": final,
+            f"final held-out: seeds 3-5 of {datasets} with {families}, generated after the "
+            "rules were frozen, never examined": final,
         }
     )
     summary: dict[str, Any] = {}
