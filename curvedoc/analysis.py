@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from curvedoc import metrics as M
-from curvedoc import names
 from curvedoc.context import ContextFacts, read_context
 from curvedoc.history import History, MetricPair
 
@@ -525,8 +524,3 @@ def summary_metrics(m: Measurements) -> dict[str, Any]:
         }
     out["context"] = m.facts.to_dict()
     return out
-
-
-def canonical_names(history: History) -> dict[str, str]:
-    """Map every epoch series to its canonical name (``acc`` -> ``accuracy``)."""
-    return {k: names.canonical(k) for k in history.epoch_series}

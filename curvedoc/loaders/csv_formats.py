@@ -10,7 +10,6 @@ the line and column named.
 from __future__ import annotations
 
 import csv
-import io
 
 import numpy as np
 
@@ -227,9 +226,3 @@ def _from_columns(
         epoch_series=series,
         source=SourceInfo(path=path, format="csv-columns", notes=tuple(notes)),
     )
-
-
-def sniff_is_csv(text: str) -> bool:
-    """Cheap check that text could be a delimited table (used by directory scanning)."""
-    first = io.StringIO(text).readline()
-    return any(d in first for d in (",", ";", "\t"))

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from curvedoc import names
 from curvedoc.errors import LoadError
 from curvedoc.history import History, SourceInfo
 from curvedoc.loaders import ColumnOptions
@@ -179,8 +178,3 @@ def _from_columns(data: Any, path: str, columns: ColumnOptions) -> History:
         epochs = data[columns.x_col]
     hist = _from_series_object(obj, path, "json-columns", epochs=epochs)
     return hist
-
-
-def check_metric_names(keys: list[str]) -> list[str]:
-    """Names that are neither metrics with a known direction nor learning rates (for notes)."""
-    return [k for k in keys if names.direction(k) == "unknown" and not names.is_learning_rate(k)]

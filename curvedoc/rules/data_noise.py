@@ -29,11 +29,6 @@ FLOOR_GAIN_ALONE = math.log(2.0)
 """Against the recorded chance level, a floor above half of it needs no further symptom."""
 
 
-def f_chance(inp: RuleInput) -> float | None:
-    """The recorded chance-level loss, if the context gives one."""
-    return inp.m.facts.chance_loss
-
-
 @rule(
     code="CD401",
     name="noisy-validation",
@@ -292,11 +287,12 @@ def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
     if not (finite(gain) and finite(imp)):
         return
     best_train = float(tr.best) if finite(tr.best) else float("nan")
+    chance_loss = inp.m.facts.chance_loss
     below_chance = (
         chance
-        and f_chance(inp) is not None
+        and chance_loss is not None
         and best_train > 0
-        and math.log(f_chance(inp) / best_train) > LEARNED_MIN
+        and math.log(chance_loss / best_train) > LEARNED_MIN
     )
     # below LEARNED_MIN the loss never moved: CD104's case (no learning), not a floor
     learned_something = imp >= LEARNED_MIN or bool(below_chance)
