@@ -1,35 +1,33 @@
-"""Diagnosis accuracy on the labelled corpus of real Keras runs.
+"""Diagnosis accuracy on the broad labelled corpus of real Keras runs (``fixtures/corpus2``).
 
-Runs ``curvedoc.diagnose`` over every run in ``fixtures/corpus`` twice:
+Every run is diagnosed twice:
 
-* **with context**: the run as CurveRecorder wrote it (per-batch losses, learning rate,
-  optimizer, batch size, model summary, input/target statistics);
-* **without context**: only the per-epoch logs a plain ``json.dump(history.history)``
-  holds (no batch data, no context, no learning-rate column).
+* **curves only**: what a plain ``json.dump(history.history)`` holds (epoch logs; no
+  context, no per-batch losses, no learning-rate column), scored on the faults that are
+  *curve-visible* (the corpus' fixed criterion, ``fixtures/corpus2/README.md``);
+* **with context**: the run as ``CurveRecorder`` wrote it, scored on *context-visible*
+  faults.
 
-and prints, for the calibration datasets and for the held-out datasets separately, a
-confusion matrix (true category x top-1 prediction), top-1 and top-2 accuracy on faulty
-runs whose fault is visible in the history (the corpus' ``visible`` flag, defined before
-any diagnosis existed), and the false-alarm rate on healthy runs.
-
-The rules' thresholds were chosen from first principles and checked only against the
-calibration datasets (``CALIBRATION_DATASETS``); the other datasets are held out. The
-corpus' ``split == heldout`` runs (other datasets *and* other model families: SimpleRNN,
-Bidirectional LSTM, Conv1D + GRU, LSTM + global average pooling) are printed as their own
-split and are never part of the calibration split.
+For each split (``calibration``: what the rules and weights were built on; ``heldout``:
+other datasets *and* other model families, generated after the freeze) it prints top-1
+and top-2 accuracy, how many visible faults were called healthy (or too short), the
+false-alarm rate on healthy-labelled runs (healthy recipes and faults too mild to hurt), a
+confusion matrix, accuracy per fault kind and gradation, and a reliability table of the
+top cause's confidence with its expected calibration error.
 
 Usage::
 
-    python benchmarks/accuracy.py                 # summary tables
-    python benchmarks/accuracy.py --split all     # every run together
-    python benchmarks/accuracy.py --errors        # list misdiagnosed runs (calibration only)
-    python benchmarks/accuracy.py --json out.json # machine-readable results
+    python benchmarks/accuracy.py                       # both splits, both modes
+    python benchmarks/accuracy.py --split calibration   # one split
+    python benchmarks/accuracy.py --errors              # list misdiagnosed calibration runs
+    python benchmarks/accuracy.py --json out.json       # machine-readable results
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import sys
 import time
@@ -41,16 +39,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CORPUS = ROOT / "fixtures" / "corpus"
+CORPUS2 = ROOT / "fixtures" / "corpus2"
 LABELS = ["healthy", "unscaled_data", "architecture", "hyperparameters", "data_noise"]
-CALIBRATION_DATASETS = frozenset(
-    {"sine", "price", "digits", "co2", "waveforms", "elnino", "sensors", "breast_cancer"}
-)
-CALIBRATION_SEEDS = frozenset({"1", "2"})
-"""Runs the thresholds were checked against: seeds 1 and 2 of these datasets. Everything else is
-held out: later seeds of the same datasets, and every seed of the other datasets."""
-HELDOUT_SPLIT = "heldout"
-"""Manifest ``split`` value of the runs on unseen datasets with unseen model families."""
+MODES = {"bare": "curves only (history.json)", "context": "with recorded context"}
+CONF_BINS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 def read_manifest(corpus: Path) -> list[dict[str, str]]:
@@ -72,81 +64,72 @@ def strip_to_epoch_logs(history: Any) -> Any:
     )
 
 
-def diagnose_run(path: str) -> dict[str, Any]:
-    """Top causes with and without context for one run file."""
+def diagnose_modes(path: str, weights: str | None = None) -> dict[str, Any]:
+    """Diagnose one run file with and without context: causes, sickness, findings, features."""
     import curvedoc
-    from curvedoc.diagnosis import diagnose
+    from curvedoc.diagnosis import diagnose_with_features
+    from curvedoc.weights import load_weights
 
+    table = load_weights(weights) if weights else None
     h = curvedoc.load(path)
     out: dict[str, Any] = {}
     for mode, hist in (("context", h), ("bare", strip_to_epoch_logs(h))):
-        r = diagnose(hist)
+        r, features = diagnose_with_features(hist, weights=table)
         out[mode] = {
-            "causes": [(c.category, round(c.confidence, 3)) for c in r.causes],
+            "causes": [(c.category, round(c.confidence, 4)) for c in r.causes],
+            "sick": any(f.severity != "info" for f in r.findings),
+            "too_short": r.too_short,
+            "healthy": r.healthy,
             "findings": [f"{f.code}:{f.severity}" for f in r.findings if f.severity != "info"],
+            "features": features,
             "errors": [e.error for e in r.errors],
         }
     return out
 
 
-def is_heldout_split(row: dict[str, str]) -> bool:
-    """Whether a run is in the corpus' held-out part (unseen datasets and model families)."""
-    return row.get("split", "") == HELDOUT_SPLIT
+def _true(v: Any) -> bool:
+    return str(v).strip().lower() in {"true", "1", "yes"}
 
 
-def is_calibration(row: dict[str, str]) -> bool:
-    """Whether a run belongs to the calibration split (never a ``split == heldout`` run)."""
-    return (
-        row["dataset"] in CALIBRATION_DATASETS
-        and row["seed"] in CALIBRATION_SEEDS
-        and not is_heldout_split(row)
-    )
+def is_curve_visible(row: dict[str, str]) -> bool:
+    """A faulty run whose fault shows in its epoch curves (corpus column ``curve_visible``)."""
+    return _true(row.get("curve_visible"))
 
 
-def truth(row: dict[str, str]) -> str:
-    """The true label of a manifest row (``healthy`` or a category)."""
-    return row["category"]
+def is_context_visible(row: dict[str, str]) -> bool:
+    """A faulty run whose fault the recorded context or curves show (``context_visible``)."""
+    return _true(row.get("context_visible"))
 
 
-def is_visible(row: dict[str, str]) -> bool:
-    """Whether a faulty run's fault is visible in its history (corpus flag)."""
-    return str(row.get("visible", "")).strip().lower() in {"true", "1", "yes"}
-
-
-def in_epoch_curves(row: dict[str, str]) -> bool:
-    """Whether a fault shows in the epoch curves themselves.
-
-    It diverged, made the epoch losses unsteady, or made validation overfit, rather than
-    only ending worse than its healthy twin or only widening the per-batch spread, which a
-    bare history cannot show by construction.
-    """
-    return any(
-        str(row.get(k, "")).strip().lower() in {"true", "1", "yes"}
-        for k in ("diverged", "unsteady", "overfit")
-    )
+VISIBLE = {"bare": is_curve_visible, "context": is_context_visible}
 
 
 def evaluate(
-    rows: list[dict[str, str]],
-    results: dict[str, dict[str, Any]],
-    mode: str,
-    visible: Any = is_visible,
+    rows: list[dict[str, str]], results: dict[str, dict[str, Any]], mode: str
 ) -> dict[str, Any]:
-    """Confusion matrix, top-1/top-2 on visible faulty runs, false alarms on healthy runs."""
+    """Accuracy numbers of one mode on a set of runs (see the module docstring)."""
     confusion: dict[str, Counter[str]] = defaultdict(Counter)
-    top1 = top2 = n_fault = 0
-    alarms = n_healthy = 0
+    top1 = top2 = n_fault = missed = 0
+    alarms = n_healthy = alarms_recipe = n_recipe = 0
     per_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    per_grade: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    conf_hits: list[tuple[float, bool]] = []
+    visible = VISIBLE[mode]
     for row in rows:
         res = results.get(row["run_id"])
-        if res is None:
+        if res is None or not row.get("label"):
             continue
-        causes = [c for c, _ in res[mode]["causes"]]
-        pred = causes[0] if causes else "healthy"
-        t = truth(row)
+        r = res[mode]
+        causes = [c for c, _ in r["causes"]]
+        pred = causes[0] if causes else ("too_short" if r["too_short"] else "healthy")
+        t = row["label"]
         if t == "healthy":
             n_healthy += 1
-            alarms += bool(causes)
+            alarm = bool(causes)
+            alarms += alarm
+            if row["category"] == "healthy":
+                n_recipe += 1
+                alarms_recipe += alarm
             confusion[t][pred] += 1
             continue
         if not visible(row):
@@ -154,122 +137,130 @@ def evaluate(
         confusion[t][pred] += 1
         n_fault += 1
         hit1 = pred == t
-        hit2 = t in causes[:2]
         top1 += hit1
-        top2 += hit2
+        top2 += t in causes[:2]
+        missed += not causes
         per_cat[t][0] += hit1
         per_cat[t][1] += 1
+        g = per_grade[(row["fault_kind"], row["gradation"])]
+        g[0] += hit1
+        g[1] += 1
+        g[2] += not causes
+        if causes:
+            conf_hits.append((r["causes"][0][1], hit1))
+    reliability = []
+    ece = 0.0
+    for lo, hi in itertools.pairwise(CONF_BINS):
+        sel = [(c, h) for c, h in conf_hits if lo < c <= hi]
+        if sel:
+            mean_c = sum(c for c, _ in sel) / len(sel)
+            share = sum(h for _, h in sel) / len(sel)
+            reliability.append((lo, hi, len(sel), mean_c, share))
+            ece += len(sel) / len(conf_hits) * abs(mean_c - share)
+    nan = float("nan")
     return {
         "confusion": {k: dict(v) for k, v in confusion.items()},
         "faulty_visible": n_fault,
-        "top1": top1 / n_fault if n_fault else float("nan"),
-        "top2": top2 / n_fault if n_fault else float("nan"),
+        "top1": top1 / n_fault if n_fault else nan,
+        "top2": top2 / n_fault if n_fault else nan,
+        "called_healthy": missed / n_fault if n_fault else nan,
         "healthy": n_healthy,
-        "false_alarm_rate": alarms / n_healthy if n_healthy else float("nan"),
+        "false_alarm_rate": alarms / n_healthy if n_healthy else nan,
+        "healthy_recipes": n_recipe,
+        "false_alarm_rate_recipes": alarms_recipe / n_recipe if n_recipe else nan,
         "per_category_top1": {k: v[0] / v[1] for k, v in per_cat.items() if v[1]},
+        "per_gradation": {f"{k[0]} | {k[1]}": v for k, v in sorted(per_grade.items())},
+        "reliability": reliability,
+        "ece": ece if conf_hits else nan,
     }
 
 
-def print_eval(title: str, ev: dict[str, Any]) -> None:
-    """Print one evaluation block: confusion matrix and the headline rates."""
+def print_eval(title: str, ev: dict[str, Any], *, gradations: bool = False) -> None:
+    """Print one evaluation block."""
     print(f"\n== {title}")
+    cols = [*LABELS, "too_short"]
     width = max(len(x) for x in LABELS) + 1
-    print("true \\ predicted".ljust(width) + "".join(lab[:12].rjust(14) for lab in LABELS))
+    print("true \\ predicted".ljust(width) + "".join(c[:11].rjust(12) for c in cols))
     for t in LABELS:
         row = ev["confusion"].get(t, {})
-        if not row:
-            continue
-        print(t.ljust(width) + "".join(str(row.get(p, 0)).rjust(14) for p in LABELS))
+        if row:
+            print(t.ljust(width) + "".join(str(row.get(p, 0)).rjust(12) for p in cols))
     print(
-        f"top-1 on visible faulty runs: {ev['top1']:.1%} of {ev['faulty_visible']}   "
-        f"top-2: {ev['top2']:.1%}   false alarms on healthy runs: "
-        f"{ev['false_alarm_rate']:.1%} of {ev['healthy']}"
+        f"top-1 {ev['top1']:.1%}  top-2 {ev['top2']:.1%}  on {ev['faulty_visible']} visible "
+        f"faults; called healthy {ev['called_healthy']:.1%}; false alarms "
+        f"{ev['false_alarm_rate']:.1%} of {ev['healthy']} healthy-labelled runs "
+        f"({ev['false_alarm_rate_recipes']:.1%} of {ev['healthy_recipes']} healthy recipes); "
+        f"ECE {ev['ece']:.3f}"
     )
     if ev["per_category_top1"]:
         print(
             "per category top-1: "
             + ", ".join(f"{k} {v:.0%}" for k, v in sorted(ev["per_category_top1"].items()))
         )
+    if ev["reliability"]:
+        print(
+            "reliability (confidence bin: n, mean confidence, share correct): "
+            + "; ".join(
+                f"{lo:.1f}-{hi:.1f}: {n}, {c:.2f}, {s:.2f}" for lo, hi, n, c, s in ev["reliability"]
+            )
+        )
+    if gradations:
+        print("per fault kind | gradation: top-1 / n (called healthy)")
+        for k, (hit, n, miss) in ev["per_gradation"].items():
+            print(f"  {k:40s} {hit:3d}/{n:<3d} ({miss})")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit 0 (it reports, it does not judge)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, default=CORPUS)
-    ap.add_argument("--split", choices=("holdout", "all"), default="holdout")
+    ap.add_argument("--corpus", type=Path, default=CORPUS2)
+    ap.add_argument("--split", choices=("calibration", "heldout", "all"), default="all")
+    ap.add_argument("--weights", default=None, help="a weight table other than the shipped one")
+    ap.add_argument("--gradations", action="store_true", help="print accuracy per gradation")
     ap.add_argument("--errors", action="store_true", help="list misdiagnosed calibration runs")
-    ap.add_argument("--errors-all", action="store_true", help="list every misdiagnosed run")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", type=Path, help="write results to this JSON file")
     args = ap.parse_args(argv)
 
-    rows = read_manifest(args.corpus)
+    rows = [r for r in read_manifest(args.corpus) if r.get("label")]
+    splits = ("calibration", "heldout") if args.split == "all" else (args.split,)
+    rows = [r for r in rows if r.get("split") in splits]
     paths = {r["run_id"]: str(args.corpus / "runs" / f"{r['run_id']}.json.gz") for r in rows}
     t0 = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as ex:
-        results = dict(zip(paths, ex.map(diagnose_run, paths.values(), chunksize=8), strict=True))
-    elapsed = time.perf_counter() - t0
-    print(f"diagnosed {len(results)} runs x 2 modes in {elapsed:.1f} s")
+        futs = ex.map(diagnose_modes, paths.values(), [args.weights] * len(paths), chunksize=8)
+        results = dict(zip(paths, futs, strict=True))
+    print(f"diagnosed {len(results)} runs x 2 modes in {time.perf_counter() - t0:.1f} s")
     crashed = [(k, v[m]["errors"]) for k, v in results.items() for m in v if v[m]["errors"]]
     if crashed:
         print(f"rule errors in {len(crashed)} diagnoses, e.g. {crashed[0]}")
-
-    calib = [r for r in rows if is_calibration(r)]
-    seed3 = [
-        r
-        for r in rows
-        if r["dataset"] in CALIBRATION_DATASETS
-        and not is_calibration(r)
-        and not is_heldout_split(r)
-    ]
-    heldout_part = [r for r in rows if is_heldout_split(r)]
-    calib_b = [r for r in heldout_part if r["seed"] in CALIBRATION_SEEDS]
-    final = [r for r in heldout_part if r["seed"] not in CALIBRATION_SEEDS]
-    families = ", ".join(sorted({r["model"] for r in heldout_part}))
-    datasets = ", ".join(sorted({r["dataset"] for r in heldout_part}))
-    splits = (
-        {"all runs": rows}
-        if args.split == "all"
-        else {
-            f"calibration A (seeds 1-2 of {', '.join(sorted(CALIBRATION_DATASETS))})": calib,
-            "seed 3 of the same datasets (held out until its first measurement)": seed3,
-            f"calibration B (seeds 1-2 of {datasets}; {families}; held out until its "
-            "first measurement)": calib_b,
-            f"final held-out: seeds 3-5 of {datasets} with {families}, generated after the "
-            "rules were frozen, never examined": final,
-        }
-    )
     summary: dict[str, Any] = {}
-    for mode, label in (
-        ("context", "with recorded context"),
-        ("bare", "without context (history.json only)"),
-    ):
-        for name, subset in splits.items():
+    for split in splits:
+        subset = [r for r in rows if r["split"] == split]
+        if not subset:
+            continue
+        datasets = ", ".join(sorted({r["dataset"] for r in subset}))
+        families = ", ".join(sorted({r["model"] for r in subset}))
+        print(f"\n#### split {split}: {len(subset)} runs; datasets {datasets}; families {families}")
+        for mode, label in MODES.items():
             ev = evaluate(subset, results, mode)
-            print_eval(f"{name}, {label}", ev)
-            summary[f"{name} | {mode}"] = ev
-            if mode == "bare":
-                ev = evaluate(subset, results, mode, visible=in_epoch_curves)
-                print(
-                    f"  faults visible in the epoch curves themselves: top-1 {ev['top1']:.1%} "
-                    f"of {ev['faulty_visible']}, top-2 {ev['top2']:.1%}"
-                )
-                summary[f"{name} | {mode} | in epoch curves"] = ev
-    if args.errors or args.errors_all:
-        subset = rows if args.errors_all else calib
-        print("\nmisdiagnosed runs:")
-        for r in subset:
-            t = truth(r)
-            if t != "healthy" and not is_visible(r):
+            print_eval(f"{split}, {label}", ev, gradations=args.gradations)
+            summary[f"{split} | {mode}"] = ev
+    if args.errors:
+        print("\nmisdiagnosed calibration runs:")
+        for r in rows:
+            if r["split"] != "calibration":
                 continue
-            for mode in ("context", "bare"):
-                causes = results[r["run_id"]][mode]["causes"]
-                pred = causes[0][0] if causes else "healthy"
+            for mode in MODES:
+                t = r["label"]
+                if t != "healthy" and not VISIBLE[mode](r):
+                    continue
+                res = results[r["run_id"]][mode]
+                pred = res["causes"][0][0] if res["causes"] else "healthy"
                 if pred != t:
                     print(
-                        f"  [{mode:7}] {r['run_id']:<48} true={t:<15} "
-                        f"fault={r.get('fault', ''):<18} "
-                        f"got={causes} {results[r['run_id']][mode]['findings']}"
+                        f"  [{mode:7}] {r['run_id']:<50} true={t:<15} {r['gradation']:<22} "
+                        f"got={res['causes']} {res['findings']}"
                     )
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "runs": results}, indent=1))

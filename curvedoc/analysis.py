@@ -10,21 +10,21 @@ every metric stays vectorised and bounded in cost.
 from __future__ import annotations
 
 import math
+import re
 import warnings
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 
 from curvedoc import metrics as M
 from curvedoc.context import ContextFacts, read_context
 from curvedoc.history import History, MetricPair
+from curvedoc.report import MIN_EPOCHS
 
 MAX_POINTS = 2000
 """Epoch series longer than this are averaged into this many bins before measuring."""
 
-MIN_EPOCHS = 5
-"""Runs shorter than this are too short to judge fluctuation."""
 
 WINDOW_FRACTION = 0.1
 """Trend window as a share of the run length (at least 3 points)."""
@@ -70,6 +70,37 @@ class SeriesMeasures:
     spike_indices: tuple[int, ...]
     spike_jumps: tuple[float, ...]
     spike_z: tuple[float, ...]
+    net: float = float("nan")
+    """Badness of the last three epochs (median) minus the first epoch's: > 0 ended worse."""
+    slope_early: float = float("nan")
+    """Theil–Sen slope over the first third of the run, per run length (badness space)."""
+    slope_late: float = float("nan")
+    """Theil–Sen slope over the last third of the run, per run length."""
+    nonfinite_any: bool = False
+    """A NaN or inf anywhere in the series after it started (the first epoch included)."""
+    spread: float = float("nan")
+    """Range of the finite values (series units): 0 for a series that never moved."""
+
+    @property
+    def bend(self) -> float:
+        """Late slope over early slope: near 1 a straight line, near 0 a curve that levelled.
+
+        NaN unless the early part fell (negative early slope).
+        """
+        if not (math.isfinite(self.slope_early) and math.isfinite(self.slope_late)):
+            return float("nan")
+        if self.slope_early >= 0:
+            return float("nan")
+        return self.slope_late / self.slope_early
+
+    @property
+    def osc_share(self) -> float:
+        """The wiggle as a share of the total improvement (inf when nothing improved)."""
+        if not math.isfinite(self.wiggle):
+            return float("nan")
+        if not math.isfinite(self.improvement) or self.improvement <= 0:
+            return math.inf if self.wiggle > 0 else float("nan")
+        return self.wiggle / self.improvement
 
 
 @dataclass(frozen=True)
@@ -91,6 +122,9 @@ class PairMeasures:
     val_gain: float
     val_gain_vs_chance: float
     train_gain_after_onset: float
+    gap_late: float = float("nan")
+    """Median over the second half of validation minus training badness (log ratio for
+    losses): negative when the training loss sits above the validation loss."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +141,182 @@ class BatchMeasures:
     steps_per_epoch: float
 
 
+TaskKind = Literal["classification", "regression", "unknown"]
+
+CLASSIFIER_METRICS = re.compile(
+    r"(^|_)(acc|accuracy|auc|precision|recall|f1|f1_score|fbeta_score|top_k_categorical_accuracy"
+    r"|binary_accuracy|categorical_accuracy|sparse_categorical_accuracy)(_|$|\d)"
+)
+"""Metric names only a classifier logs."""
+REGRESSION_METRICS = re.compile(
+    r"(^|_)(mse|mae|mape|msle|rmse|mean_squared_error|mean_absolute_error|r2|r2_score"
+    r"|mean_absolute_percentage_error|mean_squared_logarithmic_error|root_mean_squared_error"
+    r"|logcosh|log_cosh|huber)(_|$|\d)"
+)
+"""Metric names a regression logs (squared, absolute and percentage errors, R^2)."""
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What the model predicts, as far as the logs and the context tell.
+
+    Attributes:
+        kind: ``classification``, ``regression`` or ``unknown``.
+        reason: the evidence, for the report ("accuracy is logged").
+        n_classes: the number of classes when the recorded output layer or a given fact
+            tells it (2 for a single sigmoid unit).
+        chance_loss: the cross-entropy of a model that learned nothing, ``ln K`` (or the
+            recorded chance level of ``ContextFacts``); None when unknown.
+        accuracy: the name of the accuracy-type pair, if any.
+    """
+
+    kind: TaskKind
+    reason: str
+    n_classes: int | None = None
+    chance_loss: float | None = None
+    accuracy: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "kind": self.kind,
+            "reason": self.reason,
+            "n_classes": self.n_classes,
+            "chance_loss": self.chance_loss,
+        }
+
+
+def infer_task(pairs: tuple[PairMeasures, ...], facts: ContextFacts) -> TaskInfo:
+    """Infer the task from a given fact, the logged metric names and the recorded loss.
+
+    In this order: a task given as a fact; an accuracy-type metric (only classifiers log
+    one; a squared-error loss next to it is a classifier trained with the wrong loss);
+    a recorded cross-entropy loss; a recorded squared, absolute or robust regression loss;
+    a regression metric (MSE, MAE, R^2) in the logs. Otherwise ``unknown``: a loss alone
+    does not say which it is (a cross-entropy near 1 and a standardised MSE near 1 look
+    alike).
+    """
+    acc = next(
+        (p.name for p in pairs if p.direction == "higher" and CLASSIFIER_METRICS.search(p.name)),
+        None,
+    )
+    kind: TaskKind = "unknown"
+    reason = "neither an accuracy-type nor an error metric is logged, and no loss is recorded"
+    if facts.task in ("classification", "regression"):
+        kind, reason = facts.task, "given as a fact"
+    elif acc is not None:
+        kind, reason = "classification", f"{acc} is logged"
+    elif facts.loss_kind == "crossentropy":
+        kind, reason = "classification", f"the compiled loss is {facts.loss}"
+    elif facts.loss_kind in ("squared", "absolute", "robust"):
+        kind, reason = "regression", f"the compiled loss is {facts.loss}"
+    else:
+        metric = next((p.name for p in pairs if REGRESSION_METRICS.search(p.name)), None)
+        if metric is not None:
+            kind, reason = "regression", f"{metric} is logged"
+    n_classes = facts.n_classes if kind == "classification" else None
+    chance = facts.chance_loss if facts.loss_kind == "crossentropy" else None
+    if chance is None and n_classes and n_classes >= 2 and kind == "classification":
+        chance = math.log(n_classes)
+    return TaskInfo(kind, reason, n_classes, chance, acc)
+
+
+NOISE_HIDES_TREND = 2.0
+"""The noise hides the trend when the late jitter is more than half the trend's change
+over the last third of the run (the change is under two jitters): from one epoch to the
+next nobody can tell whether the curve still improves."""
+
+
+@dataclass(frozen=True)
+class FluctuationCost:
+    """What the wiggle costs: the last epoch against the best, and whether noise hides the trend.
+
+    Attributes:
+        series: the series judged (the validation loss, else the training loss).
+        best / best_epoch / last: the best value, its epoch, the last value (series units).
+        cost: ``last / best - 1`` for a positive loss (0.25: the last epoch is 25 % worse
+            than the best, which ``EarlyStopping(restore_best_weights=True)`` would have
+            kept), ``last - best`` otherwise (oriented, > 0 worse).
+        accuracy: the validation accuracy-type series, with its best and last value and
+            ``accuracy_cost`` in points (best - last).
+        jitter: late jitter of the series (badness units).
+        trend_change: how far its trend moved over the last third (badness units, >= 0).
+        noise_hides_trend: ``jitter * 2 > trend_change``: single epochs cannot show
+            whether it still improves.
+    """
+
+    series: str | None = None
+    best: float = float("nan")
+    best_epoch: int | None = None
+    last: float = float("nan")
+    cost: float = float("nan")
+    accuracy: str | None = None
+    accuracy_best: float = float("nan")
+    accuracy_last: float = float("nan")
+    accuracy_cost: float = float("nan")
+    jitter: float = float("nan")
+    trend_change: float = float("nan")
+    noise_hides_trend: bool = False
+
+
+def fluctuation_cost(
+    series: dict[str, np.ndarray],
+    pairs: tuple[PairMeasures, ...],
+    primary: PairMeasures | None,
+    m_epoch: Any,
+) -> FluctuationCost:
+    """Measure :class:`FluctuationCost` on the primary pair (validation side when present).
+
+    ``series`` are the measured (possibly binned) epoch series; ``m_epoch`` maps an index
+    into them to an absolute epoch.
+    """
+    if primary is None:
+        return FluctuationCost()
+    s = primary.val if primary.val is not None and primary.val.n_finite >= 2 else primary.train
+    if s is None or s.n_finite < 2:
+        return FluctuationCost()
+    y = series[s.key]
+    fin = np.isfinite(y)
+    last = float(y[np.flatnonzero(fin)[-1]])
+    if s.direction == "higher":
+        cost = s.best - last
+    elif s.is_log and s.best > 0:
+        cost = last / s.best - 1.0
+    else:
+        cost = last - s.best
+    acc_best = acc_last = acc_cost = float("nan")
+    acc_key = None
+    for p in pairs:
+        if p.direction == "higher" and p.val is not None and CLASSIFIER_METRICS.search(p.name):
+            a = series[p.val.key]
+            af = a[np.isfinite(a)]
+            if af.size:
+                acc_key, acc_best, acc_last = p.val.key, float(np.max(af)), float(af[-1])
+                acc_cost = acc_best - acc_last
+            break
+    d = s.direction if s.direction != "unknown" else "raw"
+    z, _ = M.badness(y[fin], direction=d)
+    t = M.trend(z, window=max(3, M.default_window(z.shape[0], fraction=WINDOW_FRACTION)))
+    k = max(2, t.shape[0] // 3)
+    change = float(abs(t[-k] - t[-1])) if t.shape[0] >= 2 else float("nan")
+    jit = s.jitter_tail if math.isfinite(s.jitter_tail) else s.jitter
+    hides = bool(math.isfinite(jit) and math.isfinite(change) and jit * NOISE_HIDES_TREND > change)
+    return FluctuationCost(
+        series=s.key,
+        best=float(s.best),
+        best_epoch=m_epoch(s.best_index) if s.best_index >= 0 else None,
+        last=last,
+        cost=float(cost),
+        accuracy=acc_key,
+        accuracy_best=acc_best,
+        accuracy_last=acc_last,
+        accuracy_cost=acc_cost,
+        jitter=float(jit),
+        trend_change=change,
+        noise_hides_trend=hides,
+    )
+
+
 @dataclass(frozen=True)
 class Measurements:
     """Everything measured about one run; the rules' only input."""
@@ -121,6 +331,8 @@ class Measurements:
     facts: ContextFacts
     lr: np.ndarray | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    task: TaskInfo = field(default_factory=lambda: TaskInfo("unknown", "not inferred"))
+    fluctuation: FluctuationCost = field(default_factory=FluctuationCost)
 
     def epoch_at(self, index: int | None) -> int | None:
         """Absolute epoch of an index into the (possibly binned) measured arrays."""
@@ -155,51 +367,79 @@ def _nan() -> float:
     return float("nan")
 
 
+def _empty_series(
+    key: str, direction: str, is_log: bool, n: int, nonfinite_any: bool
+) -> SeriesMeasures:
+    """Measures of a series with no finite value (every measure NaN)."""
+    nan = _nan()
+    return SeriesMeasures(
+        key=key,
+        direction=direction,
+        is_log=is_log,
+        n=n,
+        n_finite=0,
+        first=nan,
+        last=nan,
+        best=nan,
+        best_index=-1,
+        jitter=nan,
+        jitter_tail=nan,
+        wiggle=nan,
+        nsr=nan,
+        sign_change_rate=nan,
+        resid_autocorr=nan,
+        improvement=nan,
+        slope_all=nan,
+        slope_tail=nan,
+        rise=nan,
+        plateau_index=None,
+        half_share=nan,
+        nonfinite_index=0 if nonfinite_any else None,
+        spike_indices=(),
+        spike_jumps=(),
+        spike_z=(),
+        nonfinite_any=nonfinite_any,
+    )
+
+
 def measure_series(
-    y: np.ndarray, key: str, direction: str, window: int, floor: float = 0.0
+    y: np.ndarray,
+    key: str,
+    direction: str,
+    window: int,
+    floor: float = 0.0,
+    *,
+    every_epoch: bool = False,
 ) -> SeriesMeasures:
     """All fluctuation measures of one epoch series (already binned if long).
 
     ``floor`` is added to a positive lower-is-better series before its logarithm is taken
     (see :data:`LOG_FLOOR_SHARE`); first, last and best values stay in the series' units.
+    ``every_epoch``: the series is logged at every epoch (a training series), so any NaN
+    or inf in it, the first epoch included, is a blow-up; a validation series may miss
+    epochs (validation every k epochs), and only NaN that lasts to its end counts
+    (:func:`curvedoc.metrics.first_nonfinite`).
     """
     d = direction if direction != "unknown" else "raw"
     z, is_log = M.badness(y, direction=d)
     ok = np.isfinite(z)
     n_finite = int(ok.sum())
     nonfinite = M.first_nonfinite(y)
+    bad = ~np.isfinite(y)
+    if every_epoch and bad.any():
+        first_bad = int(np.flatnonzero(bad)[0])
+        nonfinite = first_bad if nonfinite is None else min(nonfinite, first_bad)
+    elif np.isinf(y).any():
+        first_inf = int(np.flatnonzero(np.isinf(y))[0])
+        nonfinite = first_inf if nonfinite is None else min(nonfinite, first_inf)
     if n_finite == 0:
-        nan = _nan()
-        return SeriesMeasures(
-            key,
-            direction,
-            is_log,
-            int(y.shape[0]),
-            0,
-            nan,
-            nan,
-            nan,
-            -1,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            None,
-            nan,
-            nonfinite,
-            (),
-            (),
-            (),
+        # nothing finite at all: NaN from the first epoch is a run that diverged at once
+        return _empty_series(
+            key, direction, is_log or d == "lower", int(y.shape[0]), bool(y.shape[0])
         )
     first_idx = int(np.flatnonzero(ok)[0])
     # measure the part before a blow-up: after divergence everything is NaN/inf anyway
-    upto = nonfinite if nonfinite is not None else y.shape[0]
+    upto = nonfinite if nonfinite is not None and nonfinite > first_idx else y.shape[0]
     seg = y[:upto]
     zseg = z[:upto]
     nf = int(np.isfinite(zseg).sum())
@@ -226,13 +466,16 @@ def measure_series(
     imp = M.improvement(seg, window=w, direction=d)
     s_all = M.tail_slope(fin_seg, fraction=1.0, direction=d) if nf >= 3 else _nan()
     s_tail = M.tail_slope(fin_seg, fraction=0.3, direction=d) if nf >= 6 else s_all
+    third = 1.0 / 3.0
+    s_early = M.segment_slope(fin_seg, stop=third, direction=d) if nf >= 6 else _nan()
+    s_late = M.segment_slope(fin_seg, start=1.0 - third, direction=d) if nf >= 6 else _nan()
     rise = M.sustained_rise(seg, window=w, direction=d)
     plateau = M.plateau_onset(seg, direction=d, window=w)
     half = M.plateau_onset(fin_seg, direction=d, window=w, share=0.5) if nf >= 3 else None
     half_share = half / max(nf - 1, 1) if half is not None else float("nan")
     sp = M.spikes(seg, window=w, direction=d) if nf >= 5 else None
     best_rel = int(np.argmin(np.where(np.isfinite(z), z, np.inf)))
-    # first/last/best in the series' own units
+    finite_y = y[ok]
     return SeriesMeasures(
         key=key,
         direction=direction,
@@ -259,6 +502,11 @@ def measure_series(
         spike_indices=tuple(int(i) for i in sp.indices) if sp else (),
         spike_jumps=tuple(float(j) for j in sp.jump) if sp else (),
         spike_z=tuple(float(v) for v in sp.z) if sp else (),
+        net=M.net_change(fin_seg, direction=d) if nf >= 2 else _nan(),
+        slope_early=float(s_early),
+        slope_late=float(s_late),
+        nonfinite_any=nonfinite is not None,
+        spread=float(np.max(finite_y) - np.min(finite_y)),
     )
 
 
@@ -277,7 +525,9 @@ def measure_pair(
         if fin.size and np.all(fin > 0):
             floor = LOG_FLOOR_SHARE * float(fin[0])
     tr = (
-        measure_series(series[pair.train], pair.train, pair.direction, window, floor)
+        measure_series(
+            series[pair.train], pair.train, pair.direction, window, floor, every_epoch=True
+        )
         if pair.train
         else None
     )
@@ -288,7 +538,7 @@ def measure_pair(
     )
     nan = _nan()
     gap_final = gap_rel = gap_best = gap_slope = val_rise = jr = wr = gain = after = nan
-    gain_chance = nan
+    gain_chance = gap_late = nan
     if va is not None and chance_loss and chance_loss > 0 and pair.name == "loss" and va.is_log:
         best = float(np.nanmin(series[pair.val])) if va.n_finite else nan
         if best > 0:
@@ -305,6 +555,7 @@ def measure_pair(
                 zt, _ = M.badness(t, direction=d)
                 tt = M.finite(M.trend(zt, window=window)[onset:])
                 after = float(tt[0] - tt[-1]) if tt.size else nan
+            gap_late = _late_gap(t[both], v[both], d)
         val_rise = va.rise
         jr = _ratio(va.jitter, tr.jitter)
         wr = _ratio(va.wiggle, tr.wiggle)
@@ -327,7 +578,18 @@ def measure_pair(
         val_gain=float(gain),
         val_gain_vs_chance=float(gain_chance),
         train_gain_after_onset=float(after),
+        gap_late=float(gap_late),
     )
+
+
+def _late_gap(train: np.ndarray, val: np.ndarray, direction: str) -> float:
+    """Median over the second half of ``badness(val) - badness(train)`` (paired epochs)."""
+    zt, _ = M.badness(train, direction=direction)
+    zv, _ = M.badness(val, direction=direction)
+    d = zv - zt
+    d = d[d.shape[0] // 2 :]
+    d = d[np.isfinite(d)]
+    return float(np.median(d)) if d.size else float("nan")
 
 
 def _ratio(a: float, b: float) -> float:
@@ -446,7 +708,7 @@ def measure(history: History) -> Measurements:
     lr = history.learning_rate()
     if lr is not None and bin_size > 1:
         lr, _ = M.bin_means(lr, max_points=MAX_POINTS)
-    return Measurements(
+    m = Measurements(
         n_epochs=history.n_epochs,
         epochs=history.epochs,
         bin_size=bin_size,
@@ -457,7 +719,9 @@ def measure(history: History) -> Measurements:
         facts=facts,
         lr=lr,
         notes=tuple(notes),
+        task=infer_task(pairs, facts),
     )
+    return replace(m, fluctuation=fluctuation_cost(series, pairs, primary, m.epoch_at))
 
 
 def summary_metrics(m: Measurements) -> dict[str, Any]:

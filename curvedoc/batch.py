@@ -421,6 +421,8 @@ def _pct(j: float | None, basis: str | None) -> str:
 
 
 def _verdict_cell(s: RunSummary) -> str:
+    if s.too_short:
+        return "too short"
     if s.healthy:
         return "healthy"
     cat = SHORT_CATEGORY.get(s.top_category or "", s.top_category or "?")

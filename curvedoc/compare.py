@@ -588,8 +588,10 @@ def _rows(runs: Sequence[RunMetrics]) -> list[Row]:
         return Row(key, label, tuple(values))
 
     def diag(r: RunMetrics) -> str:
+        if r.report.too_short:
+            return "too short"
         if r.report.healthy:
-            return "too short" if r.report.run.get("too_short") else "healthy"
+            return "healthy"
         top = r.report.top_cause
         assert top is not None
         return f"{top.category} {top.confidence:.0%}"

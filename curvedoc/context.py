@@ -53,12 +53,49 @@ ROBUST_LOSSES = frozenset(
 )
 
 
+LR_RANGES: dict[str, tuple[float, float]] = {
+    "adam": (1e-4, 3e-3),
+    "adamw": (1e-4, 3e-3),
+    "nadam": (1e-4, 3e-3),
+    "adamax": (1e-4, 3e-3),
+    "rmsprop": (1e-4, 3e-3),
+    "adagrad": (1e-3, 5e-2),
+    "adadelta": (1e-1, 1.0),
+    "sgd": (1e-3, 1e-1),
+    "sgd-plain": (1e-2, 3e-1),
+    "lion": (3e-5, 3e-4),
+}
+"""Typical good learning rates per optimizer (Keras defaults and common practice): the one
+table every rule and fix reads. ``sgd`` is SGD with momentum (0.9 multiplies the step about
+tenfold); ``sgd-plain`` is SGD without momentum, which needs rates ten times higher."""
+ANY_OPTIMIZER_LR = (1e-4, 1e-1)
+"""The range to judge a learning rate by when the optimizer was not recorded: from Adam's
+low end to SGD's high end, so no common optimizer's normal value is called extreme."""
+PLAIN_MOMENTUM = 0.5
+"""SGD with momentum below this is judged by the plain-SGD range."""
+
+
+def lr_range(optimizer: str | None, momentum: float | None = None) -> tuple[float, float]:
+    """Typical learning-rate range of an optimizer (:data:`ANY_OPTIMIZER_LR` if unknown).
+
+    >>> lr_range("Adam"), lr_range("SGD", momentum=0.0), lr_range(None)
+    ((0.0001, 0.003), (0.01, 0.3), (0.0001, 0.1))
+    """
+    if optimizer is None:
+        return ANY_OPTIMIZER_LR
+    key = optimizer.lower()
+    if key == "sgd" and momentum is not None and momentum < PLAIN_MOMENTUM:
+        key = "sgd-plain"
+    return LR_RANGES.get(key, ANY_OPTIMIZER_LR)
+
+
 @dataclass(frozen=True)
 class ContextFacts:
     """Typed facts about the training setup; None where unknown."""
 
     known: bool = False
     optimizer: str | None = None
+    momentum: float | None = None
     learning_rate: float | None = None
     lr_schedule: str | None = None
     lr_varies: bool = False
@@ -89,6 +126,21 @@ class ContextFacts:
     target_std: float | None = None
     target_mean_abs: float | None = None
     chance_loss: float | None = None
+    task: str | None = None
+    """``classification`` or ``regression`` when given as a fact (never guessed here)."""
+    n_classes: int | None = None
+    """Classes of the recorded output layer (2 for one sigmoid unit), for a classifier."""
+    output_activation: str | None = None
+    """Activation of the recorded output layer (``softmax``, ``sigmoid``, ``linear``)."""
+    hidden_activations: tuple[str, ...] = ()
+    """Activations of the recorded hidden Dense and convolutional layers, in order."""
+    min_units: int | None = None
+    """The narrowest hidden layer (units or filters), output layer excluded."""
+
+    @property
+    def lr_range(self) -> tuple[float, float]:
+        """The typical learning-rate range of the recorded optimizer (:func:`lr_range`)."""
+        return lr_range(self.optimizer, self.momentum)
 
     @property
     def samples_per_param(self) -> float | None:
@@ -280,6 +332,7 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
     opt = context.get("optimizer")
     opt_name: str | None = None
     clipping = False
+    momentum: float | None = None
     lr = _num(context.get("learning_rate"))
     schedule = context.get("lr_schedule") if isinstance(context.get("lr_schedule"), str) else None
     if isinstance(opt, Mapping):
@@ -290,6 +343,7 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
         if isinstance(cfg.get("learning_rate"), Mapping) and schedule is None:
             schedule = str(cfg["learning_rate"].get("class_name") or "schedule")
         clipping = any(_num(cfg.get(k)) for k in ("clipnorm", "clipvalue", "global_clipnorm"))
+        momentum = _num(cfg.get("momentum"))
     elif isinstance(opt, str):
         opt_name = opt
     lr_varies = False
@@ -306,6 +360,12 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
     if isinstance(loss, Mapping):
         loss_name = str(loss.get("class") or loss.get("name") or "") or None
     recurrent, units, count, dropout, regularized, normalized = _layer_facts(context.get("layers"))
+    out_act, hidden_acts, min_units, out_units = _activation_facts(context.get("layers"))
+    kind = loss_kind(loss_name)
+    n_classes = None
+    if out_units is not None and (kind == "crossentropy" or out_act in ("softmax", "sigmoid")):
+        n_classes = 2 if out_units == 1 else out_units
+    task = context.get("task") if context.get("task") in ("classification", "regression") else None
     ins = _stats(context.get("input_stats"))
     tgs = _stats(context.get("target_stats"))
     in_max, in_max_std, in_min_std, in_features = (
@@ -344,6 +404,7 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
     return ContextFacts(
         known=known,
         optimizer=opt_name,
+        momentum=momentum,
         learning_rate=lr,
         lr_schedule=schedule,
         lr_varies=lr_varies,
@@ -374,4 +435,63 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
         chance_loss=chance_loss(loss_kind(loss_name), loss_name, context.get("layers"), tgs),
         target_std=t_std,
         target_mean_abs=t_mean,
+        task=task,
+        n_classes=n_classes,
+        output_activation=out_act,
+        hidden_activations=hidden_acts,
+        min_units=min_units,
     )
+
+
+HIDDEN_CLASSES = frozenset(
+    {
+        "Dense",
+        "Conv1D",
+        "Conv2D",
+        "Conv3D",
+        "SeparableConv1D",
+        "SeparableConv2D",
+        "DepthwiseConv2D",
+        "Conv1DTranspose",
+        "Conv2DTranspose",
+    }
+)
+"""Layer classes whose ``activation`` is a hidden non-linearity (the last one is the output)."""
+
+
+def _activation_facts(
+    layers: Any,
+) -> tuple[str | None, tuple[str, ...], int | None, int | None]:
+    """``(output activation, hidden activations, narrowest hidden width, output units)``.
+
+    The output layer is the last layer with ``units``; hidden activations are those of
+    the Dense and convolutional layers before it, an ``Activation`` layer replacing the
+    activation of the layer before it. Widths count ``units`` and ``filters``.
+    """
+    if not isinstance(layers, Sequence) or isinstance(layers, str):
+        return None, (), None, None
+    items = [x for x in layers if isinstance(x, Mapping)]
+    out_i = None
+    for i in range(len(items) - 1, -1, -1):
+        if _int(items[i].get("units")):
+            out_i = i
+            break
+    if out_i is None:
+        return None, (), None, None
+    out = items[out_i]
+    out_act = str(out.get("activation") or "linear")
+    for later in items[out_i + 1 :]:
+        if later.get("class") == "Activation" and later.get("activation"):
+            out_act = str(later["activation"])
+    acts: list[str] = []
+    widths: list[int] = []
+    for x in items[:out_i]:
+        cls = str(x.get("class", ""))
+        if cls == "Activation" and acts and x.get("activation"):
+            acts[-1] = str(x["activation"])
+        elif cls in HIDDEN_CLASSES:
+            acts.append(str(x.get("activation") or "linear"))
+        width = _int(x.get("units")) or _int(x.get("filters"))
+        if width:
+            widths.append(width)
+    return out_act, tuple(acts), (min(widths) if widths else None), _int(out.get("units"))

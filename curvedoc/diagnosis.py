@@ -1,11 +1,14 @@
-"""From a History to a Report: measure, run every rule, weigh the evidence, rank causes.
+"""From a History to a Report: measure, run every rule, decide sick or healthy, rank causes.
 
-Combining evidence (``docs/diagnosis.md``): each warning/error finding supports its
-category with a strength s in [0, 1]; independent findings combine as a noisy-OR,
-``1 - prod(1 - s_i)``; evidence against a category (an :class:`~curvedoc.rules.registry.Against`,
-e.g. a learning rate inside the usual range) multiplies it by a factor below one. Info
-findings are reported but never make a cause. A run is healthy exactly when no category
-has a warning or error finding.
+Two separate questions (``docs/diagnosis.md``):
+
+1. **Sick or healthy.** A run is sick when any rule reports a warning or an error: each
+   rule declares what it measures and the threshold at which what it sees is a problem.
+   A run shorter than :data:`~curvedoc.report.MIN_EPOCHS` epochs without an error is
+   *too short to judge*: not healthy, and without causes.
+2. **Which cause.** For a sick run, every finding (info included) and every piece of
+   evidence against feeds the fitted weight table (:mod:`curvedoc.weights`); the four
+   categories are ranked by its probabilities, which are the causes' confidences.
 """
 
 from __future__ import annotations
@@ -13,68 +16,153 @@ from __future__ import annotations
 import math
 import traceback
 import warnings
-from dataclasses import replace
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from curvedoc import metrics as M
 from curvedoc.analysis import Measurements, measure, summary_metrics
+from curvedoc.context import ContextFacts
+from curvedoc.fixes import DEFAULT_FIXES
 from curvedoc.history import History
 from curvedoc.report import (
     CATEGORIES,
     CATEGORY_TITLES,
+    MIN_EPOCHS,
     SEVERITY_RANK,
     Category,
     Cause,
     Finding,
     Fix,
+    Fluctuation,
+    Question,
     Report,
     RuleError,
+    Uncertainty,
 )
 from curvedoc.rules.registry import Against, Hit, RuleInput, all_rules
+from curvedoc.weights import AGAINST_SUFFIX, WeightTable, load_weights
 
 MAX_FIXES_PER_CAUSE = 6
-EXPLAIN_AWAY = 0.6
-"""Weight of curve-only findings of one category when recorded context firmly points at another."""
-MIN_CONFIDENCE = 0.3
-"""Categories whose combined confidence stays below this are not reported as causes."""
+MIN_SHOWN = 0.1
+"""Categories below this probability are not listed as causes (the top one always is)."""
+AMBIGUOUS_MARGIN = 0.2
+"""When the top two causes are closer than this, the report says the curves cannot tell
+them apart and asks for the facts that would."""
+QUESTION_MIN_SPLIT = 0.5
+"""A fact is worth asking for when its findings' weights differ by this much between the
+two candidates (it would move their odds by a factor of 1.6 or more)."""
+HARMFUL_COST = 0.1
+"""A last epoch more than 10 % worse than the best one makes the wiggle costly."""
+HARMFUL_ACCURACY = 0.02
+"""...or a last validation accuracy two points below the best."""
 PLOT_POINTS = 1500
 
+Ask = tuple[str, str, tuple[str, ...], Callable[[ContextFacts], bool]]
+HOW_TO_GIVE = (
+    "record the run with curvedoc.keras.CurveRecorder, or give the fact: "
+    "curvedoc analyze FILE --context {fact}=VALUE"
+)
+FACTS_TO_ASK: tuple[Ask, ...] = (
+    (
+        "learning_rate",
+        "What were the learning rate and the optimizer?",
+        ("CD303", "CD305", "CD303:against"),
+        lambda f: f.learning_rate is not None,
+    ),
+    (
+        "batch_size",
+        "What was the batch size?",
+        ("CD306", "CD307"),
+        lambda f: f.batch_size is not None,
+    ),
+    (
+        "train_samples",
+        "How many training samples were there?",
+        ("CD103", "CD203"),
+        lambda f: f.train_samples is not None,
+    ),
+    (
+        "params",
+        "How many parameters does the model have?",
+        ("CD203", "CD207"),
+        lambda f: f.params is not None,
+    ),
+    (
+        "input_stats",
+        "What scale are the inputs on (min, max, mean, std per feature)?",
+        ("CD101", "CD101:against"),
+        lambda f: f.input_rms_max is not None,
+    ),
+    (
+        "target_stats",
+        "What scale are the targets on?",
+        ("CD102",),
+        lambda f: f.target_rms is not None,
+    ),
+    (
+        "val_samples",
+        "How many validation samples were there?",
+        ("CD401",),
+        lambda f: f.val_samples is not None,
+    ),
+    (
+        "loss",
+        "Which loss and output activation were used?",
+        ("CD205",),
+        lambda f: f.loss is not None,
+    ),
+    (
+        "layers",
+        "Which layers and activations does the model have?",
+        ("CD204", "CD206", "CD207"),
+        lambda f: bool(f.layer_count),
+    ),
+)
+"""Facts that can tell causes apart: the context key, the question, the findings that
+read the fact, and whether the run's context already holds it."""
 
-def diagnose(history: History) -> Report:
+
+def diagnose(history: History, *, weights: WeightTable | None = None) -> Report:
     """Diagnose a run: measured findings, ranked causes with fixes, and plot data.
 
     Args:
         history: a run from :func:`curvedoc.load` (or built in memory).
+        weights: the evidence weights (default: the shipped, fitted table).
 
     Returns:
         A :class:`~curvedoc.report.Report`; ``report.healthy`` is true when no warning or
-        error finding remains.
+        error finding was made and the run is long enough to judge.
     """
     # extreme but valid values (1e308) overflow in intermediate sums: the measures come out
     # inf/NaN and are handled; numpy's warnings about it would only be noise for the caller
+    return diagnose_with_features(history, weights=weights)[0]
+
+
+def diagnose_with_features(
+    history: History, *, weights: WeightTable | None = None
+) -> tuple[Report, dict[str, float]]:
+    """:func:`diagnose`, also returning the weight table's inputs (:func:`features_of`).
+
+    For the scripts that fit and measure the weights (``benchmarks/``).
+    """
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _diagnose(history)
+        return _diagnose(history, weights or load_weights())
 
 
-def _diagnose(history: History) -> Report:
+def _diagnose(history: History, table: WeightTable) -> tuple[Report, dict[str, float]]:
     """The body of :func:`diagnose`, run with numpy's floating-point warnings silenced."""
     m = measure(history)
     notes = list(history.source.notes) + list(m.notes)
-    if m.too_short:
-        notes.append(
-            f"only {m.n_epochs} epoch(s): too short to judge the fluctuation "
-            "(curve rules need at least 5 epochs)"
-        )
     if not history.context:
         notes.append(
             "no training context recorded: the diagnosis uses the curves alone; record with "
             "curvedoc.keras.CurveRecorder for a surer diagnosis"
         )
     findings: list[Finding] = []
-    against: dict[str, list[Against]] = {c: [] for c in CATEGORIES}
+    against: list[tuple[str, Against]] = []
     errors: list[RuleError] = []
     inp = RuleInput(m=m, history=history)
     for r in all_rules():
@@ -87,7 +175,7 @@ def _diagnose(history: History) -> Report:
             continue
         for o in outcomes:
             if isinstance(o, Against):
-                against[o.category].append(o)
+                against.append((r.code, o))
             elif isinstance(o, Hit):
                 findings.append(
                     Finding(
@@ -105,16 +193,28 @@ def _diagnose(history: History) -> Report:
                         basis=o.basis,
                     )
                 )
-    causes, findings = combine(findings, against)
+    findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], -f.strength, f.code))
+    sick = any(f.severity != "info" for f in findings)
+    too_short = m.too_short and not any(f.severity == "error" for f in findings)
+    if too_short:
+        notes.append(
+            f"only {m.n_epochs} epoch(s): too short to judge the fluctuation (at least "
+            f"{MIN_EPOCHS} are needed); nothing here says the run is healthy"
+        )
+    causes: list[Cause] = []
+    uncertainty = None
+    if sick and not too_short:
+        causes, uncertainty = rank_causes(findings, against, m.facts, table)
     run = {
         **history.describe(),
         "context_recorded": bool(history.context),
-        "too_short": m.too_short,
+        "too_short": too_short,
+        "task": m.task.kind,
     }
-    return Report(
+    report = Report(
         source_path=history.source.path,
         source_format=history.source.format,
-        healthy=not causes,
+        healthy=not causes and not too_short,
         causes=tuple(causes),
         findings=tuple(findings),
         metrics=summary_metrics(m),
@@ -122,79 +222,156 @@ def _diagnose(history: History) -> Report:
         notes=tuple(notes),
         errors=tuple(errors),
         curves=plot_data(history, m, findings),
+        too_short=too_short,
+        task=m.task.to_dict(),
+        fluctuation=fluctuation_summary(m, sick, too_short),
+        uncertainty=uncertainty,
     )
+    return report, features_of(findings, against)
 
 
-def combine(
-    findings: list[Finding], against: dict[str, list[Against]]
-) -> tuple[list[Cause], list[Finding]]:
-    """Combine findings into ranked causes; returns ``(causes, findings)``.
+def features_of(findings: list[Finding], against: list[tuple[str, Against]]) -> dict[str, float]:
+    """The weight table's inputs: each rule's strongest finding, and its evidence against.
 
-    * Support: noisy-OR of the strengths of a category's warning/error findings.
-    * Explaining away: when recorded context firmly supports one category (a context
-      finding of strength >= 0.5), curve-only findings of *other* categories are symptoms
-      it may explain, and count at :data:`EXPLAIN_AWAY` of their strength.
-    * Against: each :class:`Against` multiplies the category's confidence.
-    * A category left below :data:`MIN_CONFIDENCE` is not a cause: its warnings are
-      demoted to info (with the reason), so the run can be healthy. Errors never are.
+    ``{code: max strength}`` over every finding (info included: an info is evidence for a
+    cause even when it is no problem by itself), and ``{code:against: 1}`` for each rule
+    that gave evidence against a category.
     """
-    firm_context = {
-        f.category
-        for f in findings
-        if f.basis == "context" and f.severity != "info" and f.strength >= 0.5
-    }
+    out: dict[str, float] = {}
+    for f in findings:
+        out[f.code] = max(out.get(f.code, 0.0), f.strength)
+    for code, _ in against:
+        out[code + AGAINST_SUFFIX] = 1.0
+    return out
+
+
+def rank_causes(
+    findings: list[Finding],
+    against: list[tuple[str, Against]],
+    facts: ContextFacts,
+    table: WeightTable,
+) -> tuple[list[Cause], Uncertainty | None]:
+    """Rank the four categories of a sick run by the weight table's probabilities.
+
+    Each listed category carries the findings that add to its score (largest contribution
+    first), their fixes (or the category's usual first fixes when no finding of its own
+    names one), and the evidence against it. Categories under :data:`MIN_SHOWN` are left
+    out, the top one never. When the top two are within :data:`AMBIGUOUS_MARGIN`, an
+    :class:`Uncertainty` names the facts that would tell them apart.
+    """
+    features = features_of(findings, against)
+    probs = table.probabilities(features)
+    order = sorted(CATEGORIES, key=lambda c: -probs[c])
     causes: list[Cause] = []
-    demote: dict[int, str] = {}
-    for cat in CATEGORIES:
-        support = [f for f in findings if f.category == cat and f.severity != "info"]
-        if not support:
+    for rank, cat in enumerate(order):
+        if rank > 0 and probs[cat] < MIN_SHOWN:
             continue
-        explained = bool(firm_context - {cat})
-        p_not = 1.0
-        for f in support:
-            s = f.strength * (EXPLAIN_AWAY if explained and f.basis == "curve" else 1.0)
-            p_not *= 1.0 - s
-        conf = 1.0 - p_not
-        notes = []
-        if explained and any(f.basis == "curve" for f in support):
-            others = ", ".join(sorted(firm_context - {cat}))
-            notes.append(f"the recorded context points at {others}, which can explain these curves")
-        for a in against.get(cat, []):
-            conf *= a.factor
-            notes.append(a.reason)
-        conf = max(0.01, min(0.99, conf))
-        if conf < MIN_CONFIDENCE and all(f.severity != "error" for f in support):
-            reason = "; ".join(notes) or "weak evidence"
-            for f in support:
-                demote[id(f)] = reason
-            continue
-        fixes: list[Fix] = []
+        support: list[tuple[float, Finding]] = []
         seen: set[str] = set()
-        for f in support:
+        for f in findings:
+            add = table.contribution(f.code, f.strength, cat)
+            if add > 0 and f.code not in seen:
+                seen.add(f.code)
+                support.append((add, f))
+        support.sort(key=lambda t: -t[0])
+        fixes: list[Fix] = []
+        texts: set[str] = set()
+        for _, f in support:
             for fx in f.fixes:
-                if fx.text not in seen:
-                    seen.add(fx.text)
+                if fx.text not in texts:
+                    texts.add(fx.text)
                     fixes.append(fx)
-        summary = f"{CATEGORY_TITLES[cat]}: {support[0].message}"
+        if not fixes:
+            fixes = [make(facts) for make in DEFAULT_FIXES[cat]]
+        notes = [
+            a.reason
+            for code, a in against
+            if table.contribution(code + AGAINST_SUFFIX, 1.0, cat) < 0
+        ]
+        lead = support[0][1].message if support else "the curves' pattern most often has this cause"
         causes.append(
             Cause(
                 category=_cat(cat),
-                confidence=conf,
-                findings=tuple(dict.fromkeys(f.code for f in support)),
+                confidence=max(0.01, min(0.99, probs[cat])),
+                findings=tuple(f.code for _, f in support),
                 fixes=tuple(fixes[:MAX_FIXES_PER_CAUSE]),
-                summary=summary,
-                against=tuple(notes),
+                summary=f"{CATEGORY_TITLES[cat]}: {lead}",
+                against=tuple(dict.fromkeys(notes)),
             )
         )
-    causes.sort(key=lambda c: -c.confidence)
-    out = [
-        replace(f, severity="info", message=f"{f.message} (discounted: {demote[id(f)]})")
-        if id(f) in demote
-        else f
-        for f in findings
-    ]
-    out.sort(key=lambda f: (-SEVERITY_RANK[f.severity], -f.strength, f.code))
-    return causes, out
+    uncertainty = None
+    if len(order) >= 2 and probs[order[0]] - probs[order[1]] < AMBIGUOUS_MARGIN:
+        first, second = order[0], order[1]
+        uncertainty = Uncertainty(
+            between=(_cat(first), _cat(second)),
+            margin=probs[first] - probs[second],
+            questions=tuple(questions_for(first, second, facts, table)),
+        )
+    return causes, uncertainty
+
+
+def questions_for(
+    first: str, second: str, facts: ContextFacts, table: WeightTable, limit: int = 2
+) -> list[Question]:
+    """The unknown facts whose findings' weights split two categories the most."""
+    scored: list[tuple[float, Question]] = []
+    for fact, question, features, known in FACTS_TO_ASK:
+        if known(facts):
+            continue
+        split = max(
+            (
+                abs(table.contribution(name, 1.0, first) - table.contribution(name, 1.0, second))
+                for name in features
+            ),
+            default=0.0,
+        )
+        if split >= QUESTION_MIN_SPLIT:
+            scored.append((split, Question(fact, question, HOW_TO_GIVE.format(fact=fact))))
+    scored.sort(key=lambda t: -t[0])
+    return [q for _, q in scored[:limit]]
+
+
+def fluctuation_summary(m: Measurements, sick: bool, too_short: bool) -> Fluctuation:
+    """What the wiggle costs (``docs/diagnosis.md``): harmful or benign, in one sentence."""
+    fc = m.fluctuation
+    if too_short or fc.series is None:
+        return Fluctuation(
+            harmful=sick,
+            summary="too short to say what the fluctuation costs"
+            if too_short
+            else "no finite curve to measure the fluctuation on",
+        )
+    parts: list[str] = []
+    costly = math.isfinite(fc.cost) and fc.cost > HARMFUL_COST
+    if math.isfinite(fc.cost) and fc.cost > 0.005:
+        how = f"{fc.cost:.0%} worse" if math.isfinite(fc.cost) and fc.cost < 10 else "far worse"
+        parts.append(
+            f"the last epoch's {fc.series} is {how} than its best (epoch {fc.best_epoch}), which "
+            "EarlyStopping(restore_best_weights=True) would have kept"
+        )
+    else:
+        parts.append(f"{fc.series} ends at (or next to) its best")
+    acc_costly = math.isfinite(fc.accuracy_cost) and fc.accuracy_cost > HARMFUL_ACCURACY
+    if math.isfinite(fc.accuracy_cost) and fc.accuracy_cost > 0.005:
+        parts.append(f"{fc.accuracy} ends {fc.accuracy_cost * 100:.1f} points below its best")
+    if fc.noise_hides_trend:
+        parts.append(
+            "the wiggle is larger than the trend's movement over the last third, so single "
+            "epochs cannot show whether it still improves"
+        )
+    harmful = sick or costly or acc_costly
+    lead = "Harmful" if harmful else "Benign"
+    return Fluctuation(
+        harmful=harmful,
+        summary=f"{lead}: " + "; ".join(parts),
+        series=fc.series,
+        best=fc.best,
+        best_epoch=fc.best_epoch,
+        last=fc.last,
+        cost=fc.cost,
+        accuracy_cost=fc.accuracy_cost,
+        noise_hides_trend=fc.noise_hides_trend,
+    )
 
 
 def _cat(c: str) -> Category:

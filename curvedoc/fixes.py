@@ -7,31 +7,8 @@ values where they exist ("learning_rate is 0.08 with Adam: try 1e-3 ...").
 
 from __future__ import annotations
 
-from curvedoc.context import ContextFacts
+from curvedoc.context import ContextFacts, lr_range
 from curvedoc.report import Fix
-
-# typical good starting learning rates per optimizer (Keras defaults and common practice)
-TYPICAL_LR: dict[str, tuple[float, float]] = {
-    "adam": (1e-4, 3e-3),
-    "adamw": (1e-4, 3e-3),
-    "nadam": (1e-4, 3e-3),
-    "adamax": (1e-4, 3e-3),
-    "rmsprop": (1e-4, 3e-3),
-    "adagrad": (1e-3, 5e-2),
-    "adadelta": (1e-1, 1.0),
-    "sgd": (1e-3, 1e-1),
-    "lion": (3e-5, 3e-4),
-}
-ANY_OPTIMIZER_LR = (1e-4, 1e-1)
-"""The range to judge a learning rate by when the optimizer was not recorded: from Adam's
-low end to SGD's high end, so no common optimizer's normal value is called extreme."""
-
-
-def lr_range(optimizer: str | None) -> tuple[float, float]:
-    """Typical learning-rate range of an optimizer (the widest common one if unknown)."""
-    if optimizer is None:
-        return ANY_OPTIMIZER_LR
-    return TYPICAL_LR.get(optimizer.lower(), ANY_OPTIMIZER_LR)
 
 
 def fmt_num(x: float | None) -> str:
@@ -59,7 +36,7 @@ def _opt_ctor(f: ContextFacts, lr: str) -> str:
 
 def lower_learning_rate(f: ContextFacts) -> Fix:
     """Lower the learning rate (tailored to the optimizer and recorded value)."""
-    lo, hi = lr_range(f.optimizer)
+    lo, hi = f.lr_range
     if f.learning_rate is not None and f.optimizer is None:
         target = f.learning_rate / 10
         text = (
@@ -92,7 +69,7 @@ def lower_learning_rate(f: ContextFacts) -> Fix:
 
 def raise_learning_rate(f: ContextFacts) -> Fix:
     """Raise the learning rate (tailored)."""
-    lo, hi = TYPICAL_LR.get((f.optimizer or "adam").lower(), ANY_OPTIMIZER_LR)
+    lo, hi = f.lr_range if f.optimizer else lr_range("adam")
     if f.learning_rate is not None:
         target = max(lo, min(hi, f.learning_rate * 10))
         text = (
@@ -110,7 +87,7 @@ def _sane_lr(f: ContextFacts) -> str:
     """The recorded learning rate capped at the top of its optimizer's typical range."""
     if f.learning_rate is None:
         return "1e-3"
-    _, hi = lr_range(f.optimizer)
+    _, hi = f.lr_range
     return fmt_num(min(f.learning_rate, hi))
 
 
@@ -363,3 +340,89 @@ def smooth_monitoring(f: ContextFacts) -> Fix:
         'keras.callbacks.EarlyStopping(monitor="val_loss", patience=10, min_delta=1e-4,\n'
         "                              restore_best_weights=True)",
     )
+
+
+def loss_for_task(f: ContextFacts) -> Fix:
+    """A loss and an output layer that fit the task."""
+    k = f.n_classes
+    if k is not None and k > 2:
+        text = (
+            f"a {k}-class classifier wants a softmax output and a cross-entropy loss "
+            f"(the compiled loss is {f.loss or 'not recorded'})"
+        )
+        code = (
+            f'keras.layers.Dense({k}, activation="softmax"),  # the output layer\n'
+            'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",\n'
+            '              metrics=["accuracy"])'
+        )
+    elif k == 2:
+        text = "a binary classifier wants one sigmoid unit and binary cross-entropy"
+        code = (
+            'keras.layers.Dense(1, activation="sigmoid"),  # the output layer\n'
+            'model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])'
+        )
+    else:
+        text = (
+            "Match the loss to the task and the output layer: softmax + cross-entropy for "
+            "classes (or a linear output with from_logits=True), a linear output + MSE for "
+            "numbers"
+        )
+        code = (
+            "keras.layers.Dense(n_classes),  # linear output: logits\n"
+            'model.compile(optimizer="adam",\n'
+            "              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),\n"
+            '              metrics=["accuracy"])'
+        )
+    return Fix(text, code)
+
+
+def linear_output(f: ContextFacts) -> Fix:
+    """A linear output layer for a regression."""
+    act = f.output_activation or "a squashing"
+    return Fix(
+        f"the output layer has {act} activation, which cannot reach standardised targets "
+        "(negative or beyond 1): use a linear output for a regression",
+        "keras.layers.Dense(1),  # linear output for regression targets",
+    )
+
+
+def relu_activations(f: ContextFacts) -> Fix:
+    """Non-saturating activations in deep stacks."""
+    n = sum(a in ("sigmoid", "tanh", "hard_sigmoid") for a in f.hidden_activations)
+    what = f"{n} hidden layers use sigmoid/tanh" if n else "saturating hidden activations"
+    return Fix(
+        f"{what}: their gradients vanish through a deep stack; use relu (or gelu) with "
+        "he_normal initialisation, or add BatchNormalization",
+        'keras.layers.Dense(64, activation="relu", kernel_initializer="he_normal"),\n'
+        "keras.layers.BatchNormalization(),",
+    )
+
+
+def wider_model(f: ContextFacts) -> Fix:
+    """More capacity for a model too small to fit the data."""
+    width = f"the narrowest layer has {f.min_units} unit(s)" if f.min_units else "the model is tiny"
+    return Fix(
+        f"{width}: it cannot represent the pattern; use 32-128 units per layer",
+        'keras.layers.Dense(64, activation="relu"),  # or LSTM(64) / Conv1D(64, 5)',
+    )
+
+
+def sgd_momentum(f: ContextFacts) -> Fix:
+    """Momentum (or Adam) for plain SGD at a low rate."""
+    lr = fmt_num(f.learning_rate) if f.learning_rate is not None else "a low rate"
+    return Fix(
+        f"plain SGD at {lr} takes tiny steps: add momentum=0.9 (and/or raise the rate to "
+        "0.01-0.1), or switch to Adam at 1e-3",
+        "optimizer = keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)\n"
+        "# or: keras.optimizers.Adam(learning_rate=1e-3)",
+    )
+
+
+DEFAULT_FIXES = {
+    "unscaled_data": (scale_features, scale_targets, more_data),
+    "architecture": (early_stopping, dropout, smaller_model),
+    "hyperparameters": (lower_learning_rate, raise_learning_rate, larger_batch),
+    "data_noise": (clean_labels, clean_outliers, larger_validation),
+}
+"""The usual first fixes of each category, for a cause the curves point at without a
+finding of its own to name one."""

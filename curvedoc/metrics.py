@@ -449,6 +449,55 @@ def tail_slope(
     return slope * n if per_run else slope
 
 
+def segment_slope(
+    y: np.ndarray,
+    *,
+    start: float = 0.0,
+    stop: float = 1.0,
+    direction: str = "lower",
+) -> float:
+    """Robust slope of the badness curve over a share of the run, per run length.
+
+    Theil–Sen slope of ``badness(y)`` against the epoch index over the points with index
+    in ``[floor(start * n), ceil(stop * n))`` (at least 2), times ``n``: the change over a
+    run's length at that pace. Comparing the first third with the last third tells a
+    curve that bends towards convergence (the late slope is a small share of the early
+    one) from a straight line on a log axis (the two are alike).
+
+    >>> y = np.exp(-np.arange(9.0))
+    >>> segment_slope(y, stop=1 / 3), segment_slope(y, start=2 / 3)
+    (-9.0, -9.0)
+    """
+    y = _as_1d(y)
+    z, _ = badness(y, direction=direction)
+    n = z.shape[0]
+    lo = int(np.floor(start * n))
+    hi = max(int(np.ceil(stop * n)), lo + 2)
+    seg = z[lo:hi]
+    x = np.arange(lo, lo + seg.shape[0], dtype=np.float64)
+    slope, _ = theil_sen(seg, x)
+    return slope * n
+
+
+def net_change(y: np.ndarray, *, direction: str = "lower", tail: int = 3) -> float:
+    """Where the run ended against where it started, in badness space.
+
+    ``median(z[-tail:]) - z[0]`` over the finite values of ``z = badness(y)``: positive
+    when the curve ended worse than its first epoch (for a log loss, 0.69 means twice its
+    starting value). The median of the last ``tail`` epochs keeps one final jump from
+    deciding. NaN with fewer than two finite values.
+
+    >>> round(net_change(np.array([1.0, 0.5, 2.0, 2.0, 2.0])), 4)
+    0.6931
+    """
+    z, _ = badness(y, direction=direction)
+    zf = finite(z)
+    if zf.size < 2:
+        return float("nan")
+    k = max(1, min(tail, zf.size - 1))
+    return float(np.median(zf[-k:]) - zf[0])
+
+
 # -- train / validation gap ---------------------------------------------------------------
 
 

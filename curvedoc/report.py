@@ -15,6 +15,8 @@ from types import MappingProxyType
 from typing import Literal
 
 SCHEMA_VERSION = 1
+MIN_EPOCHS = 5
+"""Runs shorter than this are too short to judge their fluctuation."""
 
 Severity = Literal["info", "warning", "error"]
 Category = Literal["unscaled_data", "architecture", "hyperparameters", "data_noise"]
@@ -191,6 +193,89 @@ class RuleError:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A fact that would tell two candidate causes apart, and how to give it.
+
+    Attributes:
+        fact: the context key (``learning_rate``).
+        question: what to ask ("What was the learning rate?").
+        how: how to give curvedoc the fact.
+    """
+
+    fact: str
+    question: str
+    how: str
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form."""
+        return {"fact": self.fact, "question": self.question, "how": self.how}
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """The top causes are close: which ones, and the facts that would tell them apart.
+
+    Attributes:
+        between: the candidate categories, most likely first.
+        margin: the confidence of the first minus the second.
+        questions: at most two facts whose values separate the candidates.
+    """
+
+    between: tuple[Category, ...]
+    margin: float
+    questions: tuple[Question, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form."""
+        return {
+            "between": list(self.between),
+            "margin": round(self.margin, 4),
+            "questions": [q.to_dict() for q in self.questions],
+        }
+
+
+@dataclass(frozen=True)
+class Fluctuation:
+    """What the run's fluctuation costs, and whether it is harmful.
+
+    Attributes:
+        harmful: the run is sick, or its last epoch is clearly worse than its best.
+        summary: one sentence for the report.
+        series: the series judged (the validation loss when there is one).
+        best / best_epoch / last: its best value, when, and its last value.
+        cost: ``last / best - 1`` for a positive loss (what restoring the best epoch's
+            weights would gain), ``last - best`` otherwise.
+        accuracy_cost: best minus last validation accuracy, in points (NaN when none).
+        noise_hides_trend: the late jitter is larger than half of the trend's movement
+            over the last third: single epochs cannot show whether the run still improves.
+    """
+
+    harmful: bool
+    summary: str
+    series: str | None = None
+    best: float = float("nan")
+    best_epoch: int | None = None
+    last: float = float("nan")
+    cost: float = float("nan")
+    accuracy_cost: float = float("nan")
+    noise_hides_trend: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form."""
+        return {
+            "harmful": self.harmful,
+            "summary": self.summary,
+            "series": self.series,
+            "best": json_safe(self.best),
+            "best_epoch": self.best_epoch,
+            "last": json_safe(self.last),
+            "cost": json_safe(self.cost),
+            "accuracy_cost": json_safe(self.accuracy_cost),
+            "noise_hides_trend": self.noise_hides_trend,
+        }
+
+
+@dataclass(frozen=True)
 class Report:
     """The diagnosis of one run.
 
@@ -219,16 +304,26 @@ class Report:
     errors: tuple[RuleError, ...] = ()
     curves: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     schema_version: int = SCHEMA_VERSION
+    too_short: bool = False
+    task: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    fluctuation: Fluctuation | None = None
+    uncertainty: Uncertainty | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "metrics", MappingProxyType(dict(self.metrics)))
         object.__setattr__(self, "run", MappingProxyType(dict(self.run)))
         object.__setattr__(self, "curves", MappingProxyType(dict(self.curves)))
+        object.__setattr__(self, "task", MappingProxyType(dict(self.task)))
 
     @property
     def top_cause(self) -> Cause | None:
         """The highest-confidence cause, or None for a healthy run."""
         return self.causes[0] if self.causes else None
+
+    def unplaced_problems(self) -> tuple[Finding, ...]:
+        """Warning and error findings that no listed cause names (shown on their own)."""
+        placed = {code for c in self.causes for code in c.findings}
+        return tuple(f for f in self.findings if f.severity != "info" and f.code not in placed)
 
     def worst_severity(self) -> Severity:
         """The most severe finding's severity (``info`` when there are none)."""
@@ -244,6 +339,7 @@ class Report:
             "schema_version": self.schema_version,
             "source": {"path": self.source_path, "format": self.source_format},
             "healthy": self.healthy,
+            "too_short": self.too_short,
             "verdict": self.verdict(),
             "causes": [c.to_dict() for c in self.causes],
             "findings": [f.to_dict() for f in self.findings],
@@ -251,17 +347,31 @@ class Report:
             "run": json_safe(self.run),
             "notes": list(self.notes),
             "errors": [e.to_dict() for e in self.errors],
+            "task": json_safe(self.task),
+            "fluctuation": self.fluctuation.to_dict() if self.fluctuation else None,
+            "uncertain": self.uncertainty.to_dict() if self.uncertainty else None,
         }
         if include_curves:
             out["curves"] = json_safe(self.curves)
         return out
 
     def verdict(self) -> str:
-        """One line: healthy, or the top cause and its confidence."""
-        if self.healthy:
+        """One line: too short to judge, healthy, or the top cause and its confidence."""
+        if self.too_short:
+            epochs = self.run.get("epochs")
+            return (
+                f"too short to judge: {epochs} epoch(s), at least {MIN_EPOCHS} are needed"
+                if isinstance(epochs, int)
+                else f"too short to judge: at least {MIN_EPOCHS} epochs are needed"
+            )
+        if self.healthy or not self.causes:
             return "healthy: the fluctuation is ordinary training noise"
         top = self.causes[0]
-        return f"{top.title} ({top.confidence:.0%} confidence)"
+        text = f"{top.title} ({top.confidence:.0%} confidence)"
+        if self.uncertainty is not None and len(self.causes) > 1:
+            second = self.causes[1]
+            text += f", or {second.title} ({second.confidence:.0%}): the curves alone cannot tell"
+        return text
 
     def to_markdown(self) -> str:
         """The report as Markdown (see :mod:`curvedoc.render.markdown`)."""

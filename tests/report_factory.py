@@ -59,7 +59,9 @@ def make_report(
     )
     causes = ()
     findings: tuple[Finding, ...] = (info,)
-    if not healthy:
+    if too_short:
+        healthy = False  # a run too short to judge is never healthy, and has no causes
+    elif not healthy:
         causes = (
             Cause(
                 category="unscaled_data",
@@ -159,6 +161,7 @@ def make_report(
         },
         notes=(f"a note about {name}",),
         curves=curves,
+        too_short=too_short,
     )
 
 

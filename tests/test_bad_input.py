@@ -90,7 +90,6 @@ BAD_FILES: dict[str, tuple[str, bytes, str]] = {
     "only an epoch axis": ("ep.json", b'{"epoch": [0, 1, 2]}', "epoch"),
     "empty series": ("es.json", b'{"loss": [], "val_loss": []}', "empty"),
     "only a learning rate": ("lr.json", b'{"lr": [0.1, 0.1]}', "learning-rate"),
-    "no finite value": ("nf.json", b'{"loss": [NaN, null, Infinity]}', "finite"),
     "epoch list with holes": ("eh2.json", b'{"loss": [1, 2], "epoch": [0, null]}', "epoch"),
     "huge integer literal": ("big.json", b'{"loss": [' + b"9" * 5000 + b"]}", "JSON"),
     "curvedoc without logs": (
@@ -117,7 +116,7 @@ BAD_FILES: dict[str, tuple[str, bytes, str]] = {
     "csv duplicate column": ("dc.csv", b"epoch,loss,loss\n0,1,2\n", "twice"),
     "csv only epochs": ("oe.csv", b"epoch\n0\n1\n", "no metric columns"),
     "csv epoch with holes": ("eh.csv", b"epoch,loss\n0,1\nNA,2\n", "epoch"),
-    "csv all empty": ("ae.csv", b"epoch,loss\n0,NA\n1,\n", "finite"),
+    "csv all empty": ("ae.csv", b"epoch,loss\n0,NA\n1,\n", "missing"),
     "random bytes": ("random.bin", _RANDOM_BYTES, "binary"),
     "png header": (
         "image.png",
@@ -571,3 +570,20 @@ def test_an_empty_path_is_an_error_not_the_current_directory(cli: Cli) -> None:
     assert result.code == 2
     assert result.out == ""
     assert len(result.err.strip().splitlines()) == 1 and "empty PATH" in result.err
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"loss": [NaN, null, Infinity]}', b"epoch,loss,val_loss\n0,nan,nan\n1,nan,nan\n"],
+)
+def test_a_loss_that_was_never_finite_is_analysed_as_diverged(
+    tmp_path: Path, content: bytes
+) -> None:
+    # NaN written out from the first epoch is a run that diverged at once, not bad input
+    path = tmp_path / ("nf.json" if content.startswith(b"{") else "nf.csv")
+    path.write_bytes(content)
+    result = run_cli_subprocess("analyze", str(path), "--format", "json")
+    assert result.code == 0, result.err
+    doc = json.loads(result.out)
+    assert doc["healthy"] is False and doc["causes"][0]["category"] == "hyperparameters"
+    assert any(f["code"] == "CD301" and f["severity"] == "error" for f in doc["findings"])

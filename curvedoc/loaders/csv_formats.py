@@ -154,7 +154,7 @@ def history_from_csv(text: str, path: str, columns: ColumnOptions | None = None)
                 notes.append(note)
             epochs = numbers[keep] if keep is not None else numbers
     series = {h: (table[h][keep] if keep is not None else table[h]) for h in series_names}
-    require_finite_metric(series, path)
+    require_finite_metric(series, path, text)
     return History(
         epochs=epochs,
         epoch_series=series,

@@ -7,6 +7,7 @@ pass over the Python value types to refuse booleans, strings and nested lists.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -155,21 +156,30 @@ def align_series(
     return out, notes
 
 
-def require_finite_metric(series: dict[str, np.ndarray], path: str) -> None:
-    """Refuse a run in which no metric series holds a single finite value.
+NONFINITE_TOKEN = re.compile(r"(?i)(?<![a-z_])-?(nan|inf|infinity)(?![a-z_])")
+"""A NaN or infinity written out (``NaN``, ``nan``, ``Infinity``, ``-inf``), as opposed to a
+missing value (``null``, ``NA``, an empty cell)."""
 
-    Such a file has nothing to analyse (every value is missing, NaN or inf: a loss that
-    was NaN from the first epoch looks like this). Learning-rate logs do not count as
-    metrics.
+
+def require_finite_metric(
+    series: dict[str, np.ndarray], path: str, text: str | None = None
+) -> None:
+    """Refuse a run that has no metric value to analyse (learning-rate logs do not count).
+
+    A run whose every metric value is NaN or inf is *not* refused when the source wrote
+    NaN or infinity out (``text`` holds such a token): a loss that is NaN from the first
+    epoch is a run that diverged at once, and the diagnosis reports it so. A run whose
+    every value is *missing* (``null``, ``NA``, empty cells) has nothing to analyse.
     """
     metric = [a for k, a in series.items() if not names.is_learning_rate(k)]
     if not metric:
         raise LoadError(path, "holds only a learning-rate log, no metric series")
-    if not any(np.isfinite(a).any() for a in metric):
-        raise LoadError(
-            path,
-            "holds no finite metric value (every value is missing, NaN or inf): nothing to analyse",
-        )
+    if any(np.isfinite(a).any() for a in metric):
+        return
+    if not any(a.size for a in metric) or (
+        text is not None and NONFINITE_TOKEN.search(text) is None
+    ):
+        raise LoadError(path, "holds no metric value (every value is missing): nothing to analyse")
 
 
 MAX_EPOCH = 2**53

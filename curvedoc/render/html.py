@@ -135,17 +135,22 @@ def _bar(confidence: float) -> str:
 
 
 def _verdict(report: Report) -> str:
-    if report.healthy:
-        if report.run.get("too_short"):
-            return (
-                '<section class="verdict short"><div class="word">Too short to judge</div>'
-                '<div class="headline">Too few epochs to judge the fluctuation</div>'
-                "<p>Train for more epochs (at least 5) and analyse again.</p></section>"
-            )
+    cost = (
+        f'<p class="also">{esc(report.fluctuation.summary)}</p>'
+        if report.fluctuation is not None and not report.too_short
+        else ""
+    )
+    if report.too_short:
+        return (
+            '<section class="verdict short"><div class="word">Too short to judge</div>'
+            '<div class="headline">Too few epochs to judge the fluctuation</div>'
+            "<p>Train for more epochs (at least 5) and analyse again.</p></section>"
+        )
+    if report.healthy or not report.causes:
         return (
             '<section class="verdict ok"><div class="word">Healthy</div>'
             '<div class="headline">The fluctuation is ordinary training noise</div>'
-            "<p>No warning or error finding: nothing to fix.</p></section>"
+            f"<p>No warning or error finding: nothing to fix.</p>{cost}</section>"
         )
     top = report.causes[0]
     out = [
@@ -159,6 +164,13 @@ def _verdict(report: Report) -> str:
     if len(report.causes) > 1:
         others = ", ".join(f"{esc(c.title)} ({c.confidence:.0%})" for c in report.causes[1:])
         out.append(f'<p class="also">Also possible: {others}</p>')
+    if report.uncertainty is not None:
+        asks = "".join(
+            f'<li>{esc(q.question)} <span class="also">({esc(q.how)})</span></li>'
+            for q in report.uncertainty.questions
+        )
+        out.append(f"<p><b>The curves cannot tell the top two apart.</b></p><ul>{asks}</ul>")
+    out.append(cost)
     out.append("</section>")
     return "".join(out)
 
@@ -232,7 +244,7 @@ def _cause(rank: int, cause: Cause, findings: Iterable[Finding]) -> str:
         by_code.setdefault(f.code, []).append(f)
     for code in cause.findings:
         for f in by_code.get(code, []):
-            if f.category == cause.category and f.severity != "info":
+            if f.severity != "info":
                 parts.append(_finding(f))
     for note in cause.against:
         parts.append(f'<p class="against">Evidence against: {esc(note)}</p>')
@@ -312,6 +324,11 @@ def render_html_body(report: Report, *, require_plots: bool = False) -> str:
         parts.append("<section><h2>Diagnosis</h2>")
         for i, c in enumerate(report.causes, 1):
             parts.append(_cause(i, c, report.findings))
+        parts.append("</section>")
+    others = report.unplaced_problems()
+    if others:
+        parts.append("<section><h2>Other problems</h2>")
+        parts.extend(_finding(f) for f in others)
         parts.append("</section>")
     infos = [f for f in report.findings if f.severity == "info"]
     if infos:

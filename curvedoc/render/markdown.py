@@ -160,13 +160,10 @@ def render_markdown(report: Report) -> str:
     lines.append("")
     lines.append(md_escape(run_summary(report)) + ".")
     lines.append("")
-    if report.healthy:
-        if report.run.get("too_short"):
-            lines.append(
-                "**Verdict: too short to judge** — too few epochs to judge the fluctuation."
-            )
-        else:
-            lines.append("**Verdict: healthy** — the fluctuation is ordinary training noise.")
+    if report.too_short:
+        lines.append("**Verdict: too short to judge** — too few epochs to judge the fluctuation.")
+    elif report.healthy or not report.causes:
+        lines.append("**Verdict: healthy** — the fluctuation is ordinary training noise.")
     else:
         top = report.causes[0]
         lines.append(f"**Verdict: {md_escape(top.title)}** ({top.confidence:.0%} confidence)")
@@ -179,6 +176,16 @@ def render_markdown(report: Report) -> str:
             if fx.code:
                 lines.append("")
                 lines.extend(_code_block(fx.code))
+        if report.uncertainty is not None:
+            lines.append("")
+            lines.append("**The curves cannot tell the top two causes apart.** What would:")
+            lines.extend(
+                f"- {md_escape(q.question)} ({md_escape(q.how)})"
+                for q in report.uncertainty.questions
+            )
+    if report.fluctuation is not None and not report.too_short:
+        lines.append("")
+        lines.append(f"**What the wiggle costs.** {md_escape(report.fluctuation.summary)}")
     lines.append("")
     if report.causes:
         lines.append("### Causes")

@@ -71,13 +71,15 @@ def _bullet(text: Text, *, indent: int) -> Padding:
 
 
 def _verdict(report: Report) -> Panel:
-    if report.healthy:
-        if report.run.get("too_short"):
-            body = Text("TOO SHORT", style="bold yellow")
-            body.append("  too few epochs to judge the fluctuation; train longer and analyse again")
-            return Panel(body, title="verdict", title_align="left", border_style="yellow")
+    if report.too_short:
+        body = Text("TOO SHORT", style="bold yellow")
+        body.append("  too few epochs to judge the fluctuation; train longer and analyse again")
+        return Panel(body, title="verdict", title_align="left", border_style="yellow")
+    if report.healthy or not report.causes:
         body = Text("HEALTHY", style="bold green")
         body.append("  the fluctuation is ordinary training noise; nothing to fix")
+        if report.fluctuation is not None:
+            body.append("\n" + report.fluctuation.summary, style="dim")
         return Panel(body, title="verdict", title_align="left", border_style="green")
     top = report.causes[0]
     body = Text("PROBLEM", style="bold red")
@@ -90,6 +92,12 @@ def _verdict(report: Report) -> Panel:
     if len(report.causes) > 1:
         others = ", ".join(f"{c.title} {c.confidence:.0%}" for c in report.causes[1:])
         body.append(f"\nalso possible: {others}", style="dim")
+    if report.uncertainty is not None:
+        body.append("\nthe curves cannot tell the top two apart", style="bold")
+        for q in report.uncertainty.questions:
+            body.append(f"\n  ? {q.question} ({q.how})")
+    if report.fluctuation is not None:
+        body.append("\n" + report.fluctuation.summary, style="dim")
     return Panel(body, title="verdict", title_align="left", border_style="red")
 
 
@@ -102,7 +110,7 @@ def _cause(rank: int, cause: Cause, report: Report, *, show_code: bool) -> list[
         f
         for code in cause.findings
         for f in report.findings
-        if f.code == code and f.category == cause.category and f.severity != "info"
+        if f.code == code and f.severity != "info"
     ]
     if findings:
         parts.append(Padding(_finding_rows(findings), (0, 0, 0, 3)))
@@ -179,6 +187,11 @@ def build(
     parts.append(_verdict(report))
     for rank, cause in enumerate(report.causes, 1):
         parts.extend(_cause(rank, cause, report, show_code=show_code))
+    others = report.unplaced_problems()
+    if others:
+        parts.append(Text(""))
+        parts.append(Text("Other problems", style="bold"))
+        parts.append(Padding(_finding_rows(others), (0, 0, 0, 3)))
     infos = [f for f in report.findings if f.severity == "info"]
     if show_info and infos:
         parts.append(Text(""))

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 
 from curvedoc import fixes
-from curvedoc.rules.common import curve_trouble, finite, pct, primary, r4, ramp
+from curvedoc.rules.common import curve_trouble, curve_troubles, finite, pct, primary, r4, ramp
 from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
 
 FEW_SAMPLES = 100
@@ -310,5 +310,209 @@ def no_regularisation(inp: RuleInput) -> Iterator[Outcome]:
         strength=0.2,
         evidence={"recurrent_layers": f.recurrent_layers, "dropout": f.dropout},
         fixes=(fixes.dropout(f),),
+        basis="context",
+    )
+
+
+SQUASHING_OUTPUTS = frozenset({"sigmoid", "softmax", "tanh", "relu", "hard_sigmoid", "softplus"})
+"""Output activations whose range cannot hold standardised regression targets."""
+PROBABILITY_OUTPUTS = frozenset({"softmax", "sigmoid"})
+"""Output activations that make probabilities, as a cross-entropy without logits expects."""
+
+
+@rule(
+    code="CD205",
+    name="loss-does-not-fit-task",
+    category="architecture",
+    severity="warning",
+    measures=(
+        "the recorded loss and output layer against the task: a squared error on a "
+        "classifier, a cross-entropy fed by an output that makes no probabilities, a "
+        "regression output that cannot reach the targets"
+    ),
+    threshold=(
+        "any such mismatch; a warning when the curves show trouble (it did hurt), else an "
+        "info: the loss's gradient then points the wrong way or vanishes"
+    ),
+    uses_context=True,
+)
+def loss_does_not_fit_task(inp: RuleInput) -> Iterator[Outcome]:
+    """The loss or the output layer does not fit the task.
+
+    What it detects:
+        A classifier (an accuracy-type metric, or a softmax/sigmoid output over several
+        units) trained with a mean squared error; a cross-entropy given raw scores (a
+        linear output) where it expects probabilities; a regression whose output activation
+        (sigmoid, relu, softmax) cannot produce its standardised targets.
+
+    Why it matters:
+        The loss is what the model learns from. A squared error on class probabilities has
+        tiny, flattening gradients; a cross-entropy on raw scores clips them into
+        meaningless probabilities (the loss stalls, jumps or turns NaN); a squashing output
+        caps what a regression can predict, so the loss stops at a floor.
+
+    Evidence:
+        The recorded loss, the output layer's activation and units, the task and why it
+        was inferred.
+
+    Suggested fixes:
+        Softmax (or sigmoid) output with a cross-entropy for classes, or a linear output
+        with ``from_logits=True``; a linear output with MSE for numbers.
+
+    Known limitations:
+        Needs the recorded context (the loss name and the layer summary). A loss object
+        built with ``from_logits=True`` is recorded by its class name only.
+    """
+    f = inp.m.facts
+    task = inp.m.task
+    if f.loss_kind is None or f.output_activation is None:
+        return
+    out = f.output_activation.lower()
+    problem = None
+    fix = fixes.loss_for_task(f)
+    if task.kind == "classification" and f.loss_kind == "squared":
+        problem = f"a classifier trained with {f.loss} (a squared error)"
+    elif f.loss_kind == "crossentropy" and out not in PROBABILITY_OUTPUTS:
+        problem = f"{f.loss} given a {out} output (raw scores, not probabilities)"
+    elif (
+        task.kind == "regression"
+        and f.loss_kind in ("squared", "absolute", "robust")
+        and out in SQUASHING_OUTPUTS
+    ):
+        problem = f"a regression with a {out} output, which cannot reach the targets"
+        fix = fixes.linear_output(f)
+    if problem is None:
+        return
+    trouble = curve_trouble(inp.m)
+    yield Hit(
+        message=problem + (f"; {trouble[0]}" if trouble else ""),
+        severity="warning" if trouble else "info",
+        strength=1.0 if trouble else 0.5,
+        evidence={
+            "loss": f.loss,
+            "output_activation": out,
+            "n_classes": f.n_classes,
+            "task": task.kind,
+            "curve_trouble": "; ".join(trouble) or None,
+        },
+        fixes=(fix,),
+        basis="context",
+    )
+
+
+SATURATING = frozenset({"sigmoid", "tanh", "hard_sigmoid", "softsign"})
+"""Activations whose gradient vanishes for large inputs."""
+SATURATING_LAYERS = 4
+"""Hidden layers with saturating activations at or above which gradients vanish."""
+
+
+@rule(
+    code="CD206",
+    name="saturating-activations",
+    category="architecture",
+    severity="warning",
+    measures="the activations of the recorded hidden Dense and convolutional layers",
+    threshold=(
+        f"{SATURATING_LAYERS} or more hidden layers with sigmoid or tanh: each multiplies the "
+        "gradient by at most 0.25 (sigmoid) or 1 and far less once saturated, so a deep "
+        "stack learns slowly or not at all; a warning when the curves show it"
+    ),
+    uses_context=True,
+)
+def saturating_activations(inp: RuleInput) -> Iterator[Outcome]:
+    """A deep stack of sigmoid or tanh layers: the gradient vanishes on its way back.
+
+    What it detects:
+        Four or more hidden Dense or convolutional layers with a saturating activation.
+
+    Why it matters:
+        Backpropagation multiplies the gradient by each layer's activation slope; sigmoid
+        slopes are at most 0.25, so a deep sigmoid stack passes almost nothing to its first
+        layers: the loss sits on a plateau, then creeps.
+
+    Evidence:
+        The hidden activations in order; whether the loss barely moved or crept.
+
+    Suggested fixes:
+        relu (or gelu) with he_normal initialisation; BatchNormalization; fewer layers.
+
+    Known limitations:
+        Needs the recorded layer summary; recurrent layers' internal sigmoids and tanh are
+        not counted (gates need them).
+    """
+    f = inp.m.facts
+    n = sum(a in SATURATING for a in f.hidden_activations)
+    if n < SATURATING_LAYERS:
+        return
+    trouble = curve_trouble(inp.m)
+    yield Hit(
+        message=f"{n} hidden layers use sigmoid/tanh activations"
+        + (f"; {trouble[0]}" if trouble else ""),
+        severity="warning" if trouble else "info",
+        strength=ramp(n, SATURATING_LAYERS - 1, SATURATING_LAYERS + 2),
+        evidence={
+            "saturating_layers": n,
+            "threshold": SATURATING_LAYERS,
+            "activations": ",".join(f.hidden_activations),
+            "curve_trouble": "; ".join(trouble) or None,
+        },
+        fixes=(fixes.relu_activations(f),),
+        basis="context",
+    )
+
+
+TINY_WIDTH = 4
+"""A hidden layer this narrow (units or filters) is a bottleneck few patterns pass."""
+
+
+@rule(
+    code="CD207",
+    name="model-too-small",
+    category="architecture",
+    severity="warning",
+    measures="the narrowest recorded hidden layer (units or filters)",
+    threshold=(
+        f"a hidden layer of {TINY_WIDTH} units or fewer, a warning when the loss levels off "
+        "high or barely moves: a handful of units can represent only the coarsest pattern"
+    ),
+    uses_context=True,
+)
+def model_too_small(inp: RuleInput) -> Iterator[Outcome]:
+    """A hidden layer so narrow that the model cannot represent the pattern.
+
+    What it detects:
+        A recorded hidden layer of four units (or filters) or fewer.
+
+    Why it matters:
+        Every signal passes through the narrowest layer; with a handful of units the model
+        underfits: both losses level off early at a high value and stay close together.
+
+    Evidence:
+        The narrowest width, the parameter count, and whether the loss levelled off high.
+
+    Suggested fixes:
+        32-128 units per layer.
+
+    Known limitations:
+        Needs the recorded layer summary; a deliberate bottleneck (an autoencoder) is
+        narrow by design.
+    """
+    f = inp.m.facts
+    if f.min_units is None or f.min_units > TINY_WIDTH:
+        return
+    kinds = {k for k, _ in curve_troubles(inp.m)}
+    p = primary(inp.m)
+    floor = False
+    if p is not None and p.val is not None:
+        gain = p.val_gain_vs_chance if finite(p.val_gain_vs_chance) else p.val_gain
+        floor = finite(gain) and gain < LEARNED
+    hurt = bool(kinds & {"little_improvement", "straight"}) or floor
+    yield Hit(
+        message=f"the narrowest hidden layer has {f.min_units} unit(s)"
+        + ("; the loss levels off high" if hurt else ""),
+        severity="warning" if hurt else "info",
+        strength=ramp(TINY_WIDTH + 1 - f.min_units, 0, TINY_WIDTH),
+        evidence={"min_units": f.min_units, "threshold": TINY_WIDTH, "params": f.params},
+        fixes=(fixes.wider_model(f),),
         basis="context",
     )

@@ -67,32 +67,62 @@ def r4(x: float | None) -> float | None:
     return round(x, 4)
 
 
-def curve_trouble(m: Measurements) -> list[str]:
-    """Reasons the loss curves look troubled (empty for a smooth, converging run).
+TROUBLE_JITTER = 0.05
+"""Late training-loss jitter (log units, ±5 %) that context rules count as trouble."""
+TROUBLE_RISE = 0.1
+"""A loss ending this far (log units, about 11 %) above its best counts as trouble."""
+TROUBLE_LITTLE = math.log(4.0)
+"""A training loss that fell less than 4x counts as trouble (too little learned)."""
+TROUBLE_VAL_WIGGLE = 0.08
+"""A validation loss wiggling more than this (log units) counts as trouble."""
+TROUBLE_STRAIGHT = 0.6
+"""A late slope at least this share of the early one: a straight line, no bend."""
+TROUBLE_TRAIN_OVER_VAL = math.log(1.5)
+"""A training loss 1.5x the validation loss over the second half counts as trouble."""
 
-    Used by context rules to decide whether a suspicious setting actually hurt: a setting
-    that breaks no visible part of the run is reported as info, not as a problem.
+
+def curve_troubles(m: Measurements) -> list[tuple[str, str]]:
+    """``(kind, reason)`` for each way the loss curves look troubled (empty when they look fine).
+
+    Kinds: ``nonfinite``, ``train_rise``, ``train_jitter``, ``little_improvement``,
+    ``straight``, ``val_rise``, ``val_wiggle``, ``train_over_val``. Context rules use it to
+    decide whether a suspicious setting actually hurt: a setting that breaks no visible
+    part of the run is reported as info, not as a problem.
     """
     p = m.primary
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     if p is None or p.train is None:
         return out
     tr, va = p.train, p.val
-    if tr.nonfinite_index is not None:
-        out.append("the loss became NaN/inf")
+    if tr.nonfinite_any or (va is not None and va.nonfinite_any):
+        out.append(("nonfinite", "the loss became NaN/inf"))
         return out
-    if finite(tr.rise) and tr.rise > 0.1:
-        out.append(f"the training loss ended {pct(tr.rise)} above its best")
-    if finite(tr.jitter_tail) and tr.jitter_tail > 0.05:
-        out.append(f"the training loss jitters {rel(tr.jitter_tail)}")
-    if finite(tr.improvement) and tr.is_log and tr.improvement < math.log(4):
-        out.append(f"the training loss fell only {pct(-tr.improvement)}")
+    if finite(tr.rise) and tr.rise > TROUBLE_RISE:
+        out.append(("train_rise", f"the training loss ended {pct(tr.rise)} above its best"))
+    if finite(tr.jitter_tail) and tr.jitter_tail > TROUBLE_JITTER:
+        out.append(("train_jitter", f"the training loss jitters {rel(tr.jitter_tail)}"))
+    if finite(tr.improvement) and tr.is_log and tr.improvement < TROUBLE_LITTLE:
+        out.append(("little_improvement", f"the training loss fell only {pct(-tr.improvement)}"))
+    if tr.is_log and finite(tr.bend) and tr.bend >= TROUBLE_STRAIGHT:
+        out.append(("straight", "the training loss falls as a straight line on a log axis"))
     if va is not None and va.is_log:
-        if finite(va.rise) and va.rise > 0.1:
-            out.append(f"the validation loss ended {pct(va.rise)} above its best")
-        if finite(va.wiggle) and va.wiggle > 0.08:
-            out.append(f"the validation loss wiggles {rel(va.wiggle)}")
+        if finite(va.rise) and va.rise > TROUBLE_RISE:
+            out.append(("val_rise", f"the validation loss ended {pct(va.rise)} above its best"))
+        if finite(va.wiggle) and va.wiggle > TROUBLE_VAL_WIGGLE:
+            out.append(("val_wiggle", f"the validation loss wiggles {rel(va.wiggle)}"))
+        if finite(p.gap_late) and -p.gap_late > TROUBLE_TRAIN_OVER_VAL:
+            out.append(
+                (
+                    "train_over_val",
+                    f"the training loss sits {math.exp(-p.gap_late):.1f}x above validation",
+                )
+            )
     return out
+
+
+def curve_trouble(m: Measurements) -> list[str]:
+    """The reasons of :func:`curve_troubles`, for messages."""
+    return [reason for _, reason in curve_troubles(m)]
 
 
 ACCURACY_STEADY = 0.02

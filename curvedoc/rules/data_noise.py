@@ -341,3 +341,101 @@ def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
         series=(va.key, tr.key),
         fixes=tuple(fx),
     )
+
+
+TRAIN_OVER_VAL = math.log(1.5)
+"""A training loss 1.5x the validation loss (median over the second half)."""
+TRAIN_OVER_VAL_DROPOUT = math.log(2.5)
+"""...2.5x when recorded dropout of 0.3 or more explains part of it."""
+HEAVY_DROPOUT = 0.3
+"""Dropout at or above this makes a training loss visibly higher than the validation loss."""
+ACC_BELOW_VAL = 0.1
+"""Training accuracy ten points below validation accuracy (second half)."""
+
+
+@rule(
+    code="CD404",
+    name="train-above-validation",
+    category="data_noise",
+    severity="warning",
+    measures=(
+        "the ratio of the training to the validation loss over the second half of the run "
+        "(median of the log ratio), and the training against the validation accuracy"
+    ),
+    threshold=(
+        f"training loss {math.exp(TRAIN_OVER_VAL):g}x the validation loss or more "
+        f"({math.exp(TRAIN_OVER_VAL_DROPOUT):g}x with recorded dropout of {HEAVY_DROPOUT:g} "
+        f"or more), or training accuracy {ACC_BELOW_VAL:.0%} below validation accuracy: a "
+        "model scores better on data it never trained on only when the training data is "
+        "harder than the validation data (noisy labels or outlier targets in the training "
+        "split) or dropout handicaps training; dropout and regularisation alone rarely make "
+        "more than 1.3x"
+    ),
+)
+def train_above_validation(inp: RuleInput) -> Iterator[Outcome]:
+    """The training loss sits persistently above the validation loss: the training data is noisy.
+
+    What it detects:
+        A training loss well above the validation loss for the whole second half of the
+        run, or a training accuracy well below the validation accuracy.
+
+    Why it matters:
+        A model fits the data it trains on at least as well as data it never saw, unless
+        the training data is harder: noisy labels or outlier targets in the training split
+        (a clean validation split), which the model cannot learn and which dominate its
+        loss. The training curve then sits high and flat above a lower validation curve.
+
+    Evidence:
+        The median training-over-validation loss ratio over the second half, the accuracy
+        gap, and the recorded dropout.
+
+    Suggested fixes:
+        Find and clean noisy labels or outlier targets in the training data; a robust loss
+        (Huber) for regression; label smoothing for classification.
+
+    Known limitations:
+        Heavy dropout or a training-time augmentation makes the training loss higher by
+        design; so does a validation split that is easier than the training data.
+    """
+    m = inp.m
+    p = primary(m)
+    if p is None or p.train is None or p.val is None:
+        return
+    if not (p.train.is_log and p.val.is_log) or p.train.nonfinite_any or p.val.nonfinite_any:
+        return
+    f = m.facts
+    heavy = f.dropout is not None and f.dropout >= HEAVY_DROPOUT
+    threshold = TRAIN_OVER_VAL_DROPOUT if heavy else TRAIN_OVER_VAL
+    over = -p.gap_late if finite(p.gap_late) else float("nan")
+    acc = m.accuracy_pair()
+    acc_gap = float("nan")
+    if acc is not None and acc.train is not None and acc.val is not None:
+        acc_gap = -acc.gap_late if finite(acc.gap_late) else float("nan")
+    loss_hit = finite(over) and over > threshold
+    acc_hit = finite(acc_gap) and acc_gap > ACC_BELOW_VAL
+    if not (loss_hit or acc_hit):
+        return
+    parts = []
+    if loss_hit:
+        parts.append(
+            f"{p.train.key} sits {math.exp(over):.1f}x above {p.val.key} over the second half"
+        )
+    if acc_hit and acc is not None and acc.train is not None and acc.val is not None:
+        parts.append(f"{acc.train.key} is {acc_gap:.0%} below {acc.val.key}")
+    yield Hit(
+        message=" and ".join(parts)
+        + ": the training data is harder than the validation data (noisy labels or outliers)",
+        severity="warning",
+        strength=max(
+            ramp(over, threshold, math.log(10.0)) * 0.7 + (0.3 if loss_hit else 0.0),
+            ramp(acc_gap, ACC_BELOW_VAL, 0.4) if acc_hit else 0.0,
+        ),
+        evidence={
+            "train_over_val_log": r4(over),
+            "threshold_log": r4(threshold),
+            "accuracy_gap": r4(acc_gap),
+            "dropout": f.dropout,
+        },
+        series=(p.train.key, p.val.key),
+        fixes=(fixes.clean_labels(f), fixes.huber_loss(f), fixes.clean_outliers(f)),
+    )

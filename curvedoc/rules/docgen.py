@@ -11,12 +11,21 @@ from pathlib import Path
 
 from curvedoc.report import CATEGORIES, CATEGORY_TITLES
 from curvedoc.rules.registry import SECTIONS, Rule, all_rules
+from curvedoc.weights import AGAINST_SUFFIX, WeightTable, load_weights
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
 
-def rule_markdown(r: Rule, level: int = 2) -> str:
-    """One rule's reference section in Markdown."""
+def _weights_line(table: WeightTable, name: str) -> str | None:
+    row = table.weights.get(name)
+    if row is None:
+        return None
+    return ", ".join(f"{c} {row.get(c, 0.0):+.2f}" for c in CATEGORIES)
+
+
+def rule_markdown(r: Rule, level: int = 2, table: WeightTable | None = None) -> str:
+    """One rule's reference section in Markdown (with its weights from ``table``)."""
+    table = table or load_weights()
     h = "#" * level
     s = r.sections()
     out = [f"{h} {r.code} {r.name}", ""]
@@ -27,6 +36,12 @@ def rule_markdown(r: Rule, level: int = 2) -> str:
     out.append(f"- **Uses recorded context:** {'yes' if r.uses_context else 'no'}")
     out.append(f"- **Measures:** {r.measures}")
     out.append(f"- **Threshold and why:** {r.threshold}")
+    weights = _weights_line(table, r.code)
+    if weights:
+        out.append(f"- **Weights** (log-odds per unit of strength): {weights}")
+    against = _weights_line(table, r.code + AGAINST_SUFFIX)
+    if against:
+        out.append(f"- **Weights of its evidence against:** {against}")
     out.append("")
     for sec in SECTIONS:
         if sec in s:
@@ -38,6 +53,8 @@ def rule_markdown(r: Rule, level: int = 2) -> str:
 def generate() -> str:
     """The whole rules reference."""
     rules = all_rules()
+    table = load_weights()
+    meta = table.meta
     out = [
         "# Rule reference",
         "",
@@ -46,6 +63,21 @@ def generate() -> str:
         "Codes are `CD` + category digit + two digits and are never reused: "
         "1 unscaled data, 2 architecture, 3 hyperparameters, 4 data noise. "
         "`curvedoc explain CODE` prints one rule.",
+        "",
+        "Each rule is a detector: its finding's *strength* (0..1) says how clearly its pattern "
+        "is present. How much a finding counts for each cause is a *weight*, fitted on the "
+        "labelled corpus by `python benchmarks/fit_weights.py` and shipped in "
+        "`curvedoc/weights.json` (`docs/diagnosis.md`): a finding adds `weight x strength` to "
+        "each category's log-odds. "
+        + (
+            f"This table: {meta.get('kind') or meta.get('model', '')}"
+            + (
+                f", fitted {meta['date']} on {meta.get('examples')} examples"
+                if meta.get("date")
+                else ""
+            )
+            + "."
+        ),
         "",
         "| code | name | category | severity | summary |",
         "|---|---|---|---|---|",
@@ -61,7 +93,7 @@ def generate() -> str:
         out.append("")
         for r in rules:
             if r.category == cat:
-                out.append(rule_markdown(r))
+                out.append(rule_markdown(r, table=table))
     return "\n".join(out).rstrip() + "\n"
 
 

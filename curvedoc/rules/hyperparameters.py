@@ -10,6 +10,7 @@ from curvedoc.analysis import SeriesMeasures
 from curvedoc.rules.common import (
     accuracy_steady,
     curve_trouble,
+    curve_troubles,
     epoch_list,
     finite,
     pct,
@@ -20,22 +21,58 @@ from curvedoc.rules.common import (
 )
 from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
 
-# A Keras learning rate this many times above the top of the optimizer's typical range
-# is "far too high" on its own; the curve decides whether it hurt.
-LR_HIGH_FACTOR = 5.0
+DIVERGED_RISE = math.log(10.0)
+"""A training-loss trend ending 10x above its best has diverged: noise never does that."""
+LR_HIGH_FACTOR = 10.0
+"""A recorded learning rate this many times the top of its optimizer's range is far too high."""
+LR_EXTREME_FACTOR = 30.0
+"""...and at this many times it is a problem even where the curves show no trouble yet."""
 LR_LOW_FACTOR = 3.0
+"""A recorded learning rate this many times below the bottom of the range is too low."""
 SMALL_BATCH = 4
 """Batch sizes at or below this make every step follow a handful of samples."""
+NOISY_BATCH = 16
+"""Batch sizes at or below this add visible gradient noise (an info, naming the cause)."""
+BATCH_SPREAD_HIGH = 1.0
+"""Within-epoch spread of log batch losses (2.7x) that tiny batches reach."""
+FEW_STEPS = 2
+"""Optimizer steps per epoch at or below which an epoch is one or two updates."""
 JITTER_HIGH = 0.15
-"""Late training-loss jitter (log units) above which the optimizer overshoots."""
+"""Late training-loss jitter (log units, about ±16 %) above which the optimizer overshoots."""
 RISE_HIGH = 0.15
 """A training loss ending this far (log units) above its best has regressed."""
+SPIKE_JUMP = math.log(1.3)
+"""Upward spikes of more than 30 % count towards an unstable training loss."""
+SPIKES_MANY = 3
+"""...and this many of them are not chance."""
+OSC_SHARE_HIGH = 0.5
+"""A wiggle half as large as everything the curve improved dominates the curve."""
+OSC_MIN = 0.05
+"""...provided the wiggle itself is visible (log units, about ±5 %)."""
+NET_UP = 0.05
+"""A training loss ending 5 % above its first epoch (and above twice its jitter) got worse."""
+VAL_NET_UP = math.log(1.1)
+"""Validation ending 10 % above its first epoch while training barely improved."""
+TRAIN_BARELY = math.log(1.5)
+"""...training having fallen less than 1.5x."""
 SLOW_IMPROVEMENT = math.log(4.0)
 """A run whose loss fell less than 4x and is still falling at an undiminished pace is slow."""
-
-
-def _lr_range(opt: str | None) -> tuple[float, float]:
-    return fixes.lr_range(opt)
+STRAIGHT_BEND = 0.6
+"""A late slope 60 % or more of the early one: a straight line on a log axis, no bend."""
+STRAIGHT_MIN_DROP = 0.1
+"""...on a curve that fell at least 10 % (log 0.1) in all."""
+STILL_FALLING = -0.05
+"""A late slope below this (log units per run length) is still falling."""
+STILL_IMPROVING = -0.1
+"""Validation falling more than 10 % per run length at the end is still improving."""
+FLAT_ACCURACY = 0.01
+"""An accuracy that moves less than one point over the run predicts one class throughout."""
+CHANCE_MARGIN = 0.02
+"""An accuracy within two points of 1/K (K classes) is guessing."""
+NEAR_CHANCE_LOSS = 0.95
+"""A best validation loss at 95 % or more of the chance-level loss learned nothing."""
+BENIGN_JITTER = 0.03
+"""Jitter above this (log units, ±3 %) is wiggle worth naming a cause for, even when benign."""
 
 
 @rule(
@@ -43,23 +80,28 @@ def _lr_range(opt: str | None) -> tuple[float, float]:
     name="loss-diverged",
     category="hyperparameters",
     severity="error",
-    measures="NaN/inf in the training loss, or a training loss that ends far above its best",
+    measures="NaN/inf in the loss curves, or a training loss that ends far above its best",
     threshold=(
-        "any NaN/inf after a finite value; or the trend ending more than 10x (log 2.3) above "
-        "its best: ordinary noise never multiplies the training loss tenfold"
+        "any NaN/inf in the training loss (the first epoch included) or a validation loss "
+        f"that turns NaN/inf for good; or the trend ending more than "
+        f"{math.exp(DIVERGED_RISE):.0f}x above its best: ordinary noise never multiplies "
+        "the training loss tenfold"
     ),
 )
 def loss_diverged(inp: RuleInput) -> Iterator[Outcome]:
-    """The training loss blew up (NaN/inf) or climbed far above its best.
+    """The loss blew up (NaN/inf) or climbed far above its best.
 
     What it detects:
-        A NaN or infinite training loss after finite values, or a training-loss trend that
-        ends more than ten times above its best value.
+        A NaN or infinite training loss anywhere, the first epoch included (a run that
+        diverged at once never shows a finite value), a validation loss that turns NaN or
+        infinite for good, or a training-loss trend that ends more than ten times above its
+        best value.
 
     Why it matters:
         Divergence means the optimizer's steps overshoot: the learning rate is too high for
         the loss landscape (often with exploding gradients in recurrent nets, or huge
-        unscaled inputs/targets). Nothing after the blow-up is worth training.
+        unscaled inputs/targets), or the output and loss do not fit (log of a negative
+        "probability"). Nothing after the blow-up is worth training.
 
     Evidence:
         The first non-finite epoch, or the ratio of the final trend to the best value.
@@ -74,32 +116,43 @@ def loss_diverged(inp: RuleInput) -> Iterator[Outcome]:
     p = primary(inp.m)
     if p is None or p.train is None:
         return
-    tr = p.train
+    tr, va = p.train, p.val
     f = inp.m.facts
     fx = (fixes.lower_learning_rate(f), fixes.clip_gradients(f), fixes.early_stopping(f))
-    if tr.nonfinite_index is not None:
-        e = inp.m.epoch_at(tr.nonfinite_index)
+    for s in (tr, va):
+        if s is None or not s.nonfinite_any:
+            continue
+        e = inp.m.epoch_at(s.nonfinite_index)
+        at_once = s.n_finite == 0
         yield Hit(
-            message=f"{tr.key} became NaN/inf at epoch {e}: training diverged",
+            message=(
+                f"{s.key} is NaN/inf from the first epoch: training diverged at once"
+                if at_once
+                else f"{s.key} became NaN/inf at epoch {e}: training diverged"
+            ),
             severity="error",
-            strength=0.85,
-            evidence={"nonfinite_epoch": e, "last_finite": r4(tr.last)},
-            series=(tr.key,),
+            strength=1.0,
+            evidence={
+                "nonfinite_epoch": e,
+                "finite_values": s.n_finite,
+                "last_finite": r4(s.last),
+            },
+            series=(s.key,),
             epochs=(e,) if e is not None else (),
             fixes=fx,
         )
         return
-    if tr.is_log and finite(tr.rise) and tr.rise > math.log(10):
+    if tr.is_log and finite(tr.rise) and tr.rise > DIVERGED_RISE:
         yield Hit(
             message=(
                 f"{tr.key} ended {math.exp(tr.rise):.0f}x above its best "
                 f"(best {tr.best:.4g} at epoch {inp.m.epoch_at(tr.best_index)}): training diverged"
             ),
             severity="error",
-            strength=0.8,
+            strength=0.5 + 0.5 * ramp(tr.rise, DIVERGED_RISE, 3 * DIVERGED_RISE),
             evidence={
                 "rise_log": r4(tr.rise),
-                "threshold_log": r4(math.log(10)),
+                "threshold_log": r4(DIVERGED_RISE),
                 "best": r4(tr.best),
             },
             series=(tr.key,),
@@ -114,14 +167,15 @@ def loss_diverged(inp: RuleInput) -> Iterator[Outcome]:
     category="hyperparameters",
     severity="warning",
     measures=(
-        "jitter of the epoch-averaged training loss around its trend (log units), its "
-        "upward spikes, and how far it ends above its best"
+        "jitter of the epoch-averaged training loss around its trend (log units), the wiggle "
+        "against the total improvement, upward spikes, and how far it ends above its best"
     ),
     threshold=(
-        "late-run jitter above 0.15 (about ±16 %), or ending more than 15 % above its best "
-        "(log 0.15, and more than three times its own jitter), or ending above where it "
-        "started (by more than 5 % and twice its jitter), or three upward spikes of "
-        "more than 30 %: an epoch average over many batches moves smoothly when the step "
+        f"late-run jitter above {JITTER_HIGH:g} (about {rel(JITTER_HIGH)}), or a wiggle of "
+        f"over {OSC_MIN:g} that is more than {OSC_SHARE_HIGH:.0%} of everything the curve "
+        f"improved, or ending more than {pct(RISE_HIGH)} above its best (and more than three "
+        f"times its own jitter), or {SPIKES_MANY} upward spikes of more than "
+        f"{pct(SPIKE_JUMP)}: an epoch average over many batches moves smoothly when the step "
         "size fits (the noisiest healthy recipes, with dropout, RMSprop or batches of 8, "
         "reach about ±11 %), so steps this large mean overshooting; an info only when a "
         "classifier's training accuracy stays steady (wiggles under 2 points, ends within 3 "
@@ -132,8 +186,9 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
     """The training loss itself jumps up and down: the optimizer overshoots.
 
     What it detects:
-        An epoch-averaged training loss that zig-zags around its trend, jumps up in
-        spikes, or drifts back up after reaching its best.
+        An epoch-averaged training loss that zig-zags around its trend, oscillates by a
+        large share of everything it improved, jumps up in spikes, or drifts back up after
+        reaching its best.
 
     Why it matters:
         The training loss of an epoch is an average over every batch; with a step size that
@@ -142,75 +197,73 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
         too small, or outliers dominate some batches).
 
     Evidence:
-        Late-run jitter (robust spread of log-loss residuals), the upward spikes and their
-        sizes, the rise from the best, the zig-zag rate (sign changes of successive
-        differences) and residual autocorrelation.
+        Late-run jitter (robust spread of log-loss residuals), the wiggle as a share of the
+        improvement, the upward spikes and their sizes, the rise from the best, the zig-zag
+        rate (sign changes of successive differences) and residual autocorrelation.
 
     Suggested fixes:
         Lower the learning rate (or add ReduceLROnPlateau), clip gradients, use a decaying
         schedule.
 
     Known limitations:
-        Outlier-laden batches can make the training loss jump too; the data-noise rules
-        weigh that, using per-batch losses when recorded.
+        Outlier-laden batches and an oversized model can make the training loss jump too;
+        the weights of the other categories weigh that, and per-batch losses tell outliers
+        apart when recorded.
     """
     p = primary(inp.m)
     if p is None or p.train is None or not p.train.is_log:
         return
     tr = p.train
-    if tr.nonfinite_index is not None or tr.n_finite < 6:
+    if tr.nonfinite_any or tr.n_finite < 6:
         return
     jit = tr.jitter_tail if finite(tr.jitter_tail) else tr.jitter
     big_spikes = [
-        (i, j) for i, j in zip(tr.spike_indices, tr.spike_jumps, strict=True) if j > math.log(1.3)
+        (i, j) for i, j in zip(tr.spike_indices, tr.spike_jumps, strict=True) if j > SPIKE_JUMP
     ]
     rise = tr.rise if finite(tr.rise) else 0.0
     noise = tr.jitter if finite(tr.jitter) else 0.0
-    # net change over the run (trend at the end minus at the start): a training loss that
-    # ends above where it started was made worse by the optimizer
-    net = rise - tr.improvement if finite(tr.improvement) else 0.0
-    worse_than_start = net > max(0.05, 2.0 * noise)
     # the best point of a noisy curve is low by chance: a rise within three robust SDs of
     # the curve's own jitter is not a regression
     if rise <= 3.0 * noise:
         rise = 0.0
+    osc = tr.osc_share if finite(tr.osc_share) else 0.0
+    oscillating = osc > OSC_SHARE_HIGH and finite(tr.wiggle) and tr.wiggle > OSC_MIN
     score = max(
         ramp(jit, JITTER_HIGH * 0.6, JITTER_HIGH * 2),
         ramp(rise, RISE_HIGH * 0.6, RISE_HIGH * 4),
-        ramp(len(big_spikes), 1, 4) * 0.8,
-        0.6 if worse_than_start else 0.0,
+        ramp(len(big_spikes), 1, SPIKES_MANY + 1) * 0.8,
+        ramp(osc, OSC_SHARE_HIGH * 0.6, 2 * OSC_SHARE_HIGH) if tr.wiggle > OSC_MIN else 0.0,
     )
-    f = inp.m.facts
-    warn = jit > JITTER_HIGH or rise > RISE_HIGH or len(big_spikes) >= 3 or worse_than_start
+    warn = jit > JITTER_HIGH or rise > RISE_HIGH or len(big_spikes) >= SPIKES_MANY or oscillating
     # a classifier whose training accuracy holds steady is not overshooting: the jumps are
     # in the confidence of samples it already gets right
-    steady_acc = accuracy_steady(inp.m, "train") and not worse_than_start
+    steady_acc = accuracy_steady(inp.m, "train")
     if steady_acc:
         warn = False
     if score <= 0.2 and not warn:
         return
-    severity = "warning" if warn else "info"
     parts = []
     if jit > JITTER_HIGH * 0.6:
         parts.append(f"jitters {rel(jit)} around its trend late in the run")
+    if oscillating and not parts:
+        parts.append(f"swings {rel(tr.wiggle)}, {osc:.0%} of everything it improved")
     if big_spikes:
         largest = max(j for _, j in big_spikes)
         parts.append(f"spikes up {len(big_spikes)} time(s) (largest {pct(largest)})")
-    if worse_than_start:
-        parts.append(f"ends {pct(net)} above where it started")
-    elif rise > RISE_HIGH * 0.6:
+    if rise > RISE_HIGH * 0.6:
         parts.append(f"ends {pct(rise)} above its best")
     msg = f"{tr.key} " + ", ".join(parts or ["is unsteady"]) + ": steps overshoot"
+    f = inp.m.facts
     yield Hit(
         message=msg,
-        severity=severity,
-        strength=0.35 + 0.45 * score,
+        severity="warning" if warn else "info",
+        strength=0.35 + 0.65 * score,
         evidence={
             "jitter_late": r4(jit),
             "jitter_threshold": JITTER_HIGH,
+            "wiggle_share_of_improvement": r4(osc),
             "rise_log": r4(rise),
             "rise_threshold": RISE_HIGH,
-            "net_change_log": r4(net),
             "train_accuracy_steady": steady_acc,
             "spikes_over_30pct": len(big_spikes),
             "sign_change_rate": r4(tr.sign_change_rate),
@@ -223,6 +276,87 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
 
 
 @rule(
+    code="CD312",
+    name="loss-ends-above-start",
+    category="hyperparameters",
+    severity="warning",
+    measures=(
+        "the last three epochs (median) of the training loss against its first epoch; of "
+        "the validation loss against its first epoch while training barely improved"
+    ),
+    threshold=(
+        f"training ending more than {pct(NET_UP)} above its first epoch (and above twice its "
+        f"jitter); or validation ending {pct(VAL_NET_UP)} above its first epoch while "
+        f"training fell less than {math.exp(TRAIN_BARELY):g}x: training makes a loss lower, "
+        "so a run that ends worse than it began was made worse by its own updates"
+    ),
+)
+def loss_ends_above_start(inp: RuleInput) -> Iterator[Outcome]:
+    """The loss ends above where it started: the updates made the model worse.
+
+    What it detects:
+        A training loss whose last epochs sit above its first epoch, or a validation loss
+        that rose from the first epoch on while the training loss hardly moved.
+
+    Why it matters:
+        Every update is meant to lower the training loss. When the run ends worse than it
+        began, the steps overshoot and undo what was learned: the learning rate is too high
+        for the problem (or the output layer and the loss do not fit, so the loss cannot
+        fall at all).
+
+    Evidence:
+        The net change of the training (or validation) loss in log units, its jitter, and
+        how much training improved.
+
+    Suggested fixes:
+        Lower the learning rate 10x; clip gradients; check that the loss fits the output
+        layer.
+
+    Known limitations:
+        A first epoch that is already unusually good (a warm start) makes any later noise
+        look like a rise.
+    """
+    p = primary(inp.m)
+    if p is None or p.train is None or not p.train.is_log:
+        return
+    tr, va = p.train, p.val
+    if tr.nonfinite_any or tr.n_finite < 5 or not finite(tr.net):
+        return
+    f = inp.m.facts
+    fx = (fixes.lower_learning_rate(f), fixes.clip_gradients(f))
+    noise = tr.jitter if finite(tr.jitter) else 0.0
+    if tr.net > max(NET_UP, 2.0 * noise):
+        yield Hit(
+            message=f"{tr.key} ends {pct(tr.net)} above where it started: updates made it worse",
+            severity="warning",
+            strength=0.5 + 0.5 * ramp(tr.net, NET_UP, math.log(3.0)),
+            evidence={"net_change_log": r4(tr.net), "threshold_log": NET_UP, "jitter": r4(noise)},
+            series=(tr.key,),
+            fixes=fx,
+        )
+        return
+    if va is None or not va.is_log or va.nonfinite_any or not finite(va.net):
+        return
+    barely = finite(tr.improvement) and tr.improvement < TRAIN_BARELY
+    if barely and va.net > VAL_NET_UP:
+        yield Hit(
+            message=(
+                f"{va.key} ends {pct(va.net)} above where it started while {tr.key} fell only "
+                f"{pct(-tr.improvement)}: the model got worse on unseen data from the start"
+            ),
+            severity="warning",
+            strength=0.4 + 0.4 * ramp(va.net, VAL_NET_UP, math.log(3.0)),
+            evidence={
+                "val_net_change_log": r4(va.net),
+                "threshold_log": r4(VAL_NET_UP),
+                "train_improvement_log": r4(tr.improvement),
+            },
+            series=(va.key, tr.key),
+            fixes=fx,
+        )
+
+
+@rule(
     code="CD303",
     name="learning-rate-high",
     category="hyperparameters",
@@ -230,17 +364,19 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
     measures="the recorded learning rate against the optimizer's typical range",
     threshold=(
         f"more than {LR_HIGH_FACTOR:g}x the top of the typical range (Adam/RMSprop 3e-3, "
-        "SGD 0.1; when the optimizer was not recorded, 0.1): Keras defaults sit inside "
-        "these ranges and recurrent nets rarely train well far above them"
+        "SGD with momentum 0.1, plain SGD 0.3; when the optimizer was not recorded, 0.1) "
+        f"with trouble in the curves, or {LR_EXTREME_FACTOR:g}x without: Keras defaults sit "
+        "inside these ranges and networks rarely train well far above them; any rate above "
+        "the range is noted"
     ),
     uses_context=True,
 )
 def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
-    """The recorded learning rate is far above what the optimizer usually tolerates.
+    """The recorded learning rate is above what the optimizer usually tolerates.
 
     What it detects:
-        A recorded (initial) learning rate several times above the top of the typical
-        range for its optimizer.
+        A recorded (initial) learning rate above the top of the typical range for its
+        optimizer; a warning when far above it.
 
     Why it matters:
         Too-large steps overshoot, so the loss bounces instead of settling; recurrent nets
@@ -253,42 +389,48 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
         Lower the learning rate into the typical range; ReduceLROnPlateau; clipnorm.
 
     Known limitations:
-        Needs the recorded context (CurveRecorder, or a ``learning_rate`` column). With a
-        warm-up or decaying schedule the initial value may be deliberately high.
+        Needs the recorded context (CurveRecorder, a ``learning_rate`` column, or a given
+        fact). With a warm-up or decaying schedule the initial value may be deliberately
+        high.
     """
     f = inp.m.facts
     if f.learning_rate is None or f.learning_rate <= 0:
         return
-    lo, hi = _lr_range(f.optimizer)
+    lo, hi = f.lr_range
     ratio = f.learning_rate / hi
-    trouble = curve_trouble(inp.m)
-    if ratio >= LR_HIGH_FACTOR:
-        yield Hit(
-            message=(
-                f"learning_rate is {fixes.fmt_num(f.learning_rate)} with "
-                f"{f.optimizer or 'an unrecorded optimizer'}, {ratio:.0f}x the top of its "
-                f"typical range ({fixes.fmt_num(lo)}-{fixes.fmt_num(hi)})"
-                + (f"; {trouble[0]}" if trouble else "")
-            ),
-            severity="warning" if trouble else "info",
-            strength=0.8 if trouble else 0.3,
-            evidence={
-                "learning_rate": f.learning_rate,
-                "optimizer": f.optimizer,
-                "typical_max": hi,
-                "ratio": r4(ratio),
-                "curve_trouble": "; ".join(trouble) or None,
-            },
-            fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f)),
-            basis="context",
-        )
-    elif lo <= f.learning_rate <= hi:
+    if lo <= f.learning_rate <= hi:
         yield Against(
             "hyperparameters",
             0.75,
             f"learning_rate {fixes.fmt_num(f.learning_rate)} is within the usual range for "
             f"{f.optimizer or 'an unrecorded optimizer'}",
         )
+        return
+    if ratio <= 1.0:
+        return
+    trouble = curve_trouble(inp.m)
+    far = ratio >= LR_HIGH_FACTOR
+    warn = (far and bool(trouble)) or ratio >= LR_EXTREME_FACTOR
+    yield Hit(
+        message=(
+            f"learning_rate is {fixes.fmt_num(f.learning_rate)} with "
+            f"{f.optimizer or 'an unrecorded optimizer'}, {ratio:.0f}x the top of its "
+            f"typical range ({fixes.fmt_num(lo)}-{fixes.fmt_num(hi)})"
+            + (f"; {trouble[0]}" if trouble else "")
+        ),
+        severity="warning" if warn else "info",
+        strength=ramp(math.log10(ratio), 0.0, math.log10(LR_EXTREME_FACTOR)),
+        evidence={
+            "learning_rate": f.learning_rate,
+            "optimizer": f.optimizer,
+            "typical_max": hi,
+            "ratio": r4(ratio),
+            "threshold_ratio": LR_HIGH_FACTOR,
+            "curve_trouble": "; ".join(trouble) or None,
+        },
+        fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f)),
+        basis="context",
+    )
 
 
 @rule(
@@ -297,79 +439,101 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
     category="hyperparameters",
     severity="warning",
     measures=(
-        "total improvement of the training loss (log units) and whether it is still falling "
-        "at the same pace at the end"
+        "the shape of the training loss's decline: its slope over the last third against "
+        "the first third (log units), and its total improvement"
     ),
     threshold=(
-        "improved by less than 4x (log 1.39) over the run, half of it after the first third, "
-        "while the last 30 % of the training and validation loss still falls at 60 % or more "
-        "of the run's average pace: a well-set run makes most of its progress early and has "
-        "most of it behind it by the end"
+        f"a straight line on a log axis (late slope {STRAIGHT_BEND:.0%} or more of the early "
+        f"one, having fallen at least {pct(STRAIGHT_MIN_DROP)}), or a decline of less than "
+        f"{math.exp(SLOW_IMPROVEMENT):g}x still falling at the run's average pace at the end, "
+        "with validation also still falling: a well-set run makes most of its progress early "
+        "and bends towards a floor"
     ),
 )
 def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
-    """The loss falls steadily but slowly and has not levelled off: the steps are too small.
+    """The loss falls steadily but slowly and never bends towards a floor: the steps are too small.
 
     What it detects:
-        A training loss that improved little over the whole run yet is still falling at
-        nearly the same pace at the end: it has not converged.
+        A training loss that falls as a straight line on a log axis (no fast start, no
+        levelling off), or that improved little over the whole run yet is still falling at
+        the same pace at the end.
 
     Why it matters:
-        A learning rate far too low (or a batch so large that an epoch is one or two steps)
-        makes progress linear and slow; the run ends long before the model is trained.
+        A learning rate far too low (plain SGD at a low rate, a schedule that starts tiny,
+        or a batch so large that an epoch is one or two steps) makes progress linear and
+        slow; the run ends long before the model is trained.
 
     Evidence:
-        Total improvement (log of start over best), the slope over the whole run and over its
-        last 30 % (log units per run length), the recorded learning rate and steps per epoch.
+        Early and late slopes (log units per run length) and their ratio, the total
+        improvement, the recorded learning rate and steps per epoch.
 
     Suggested fixes:
-        Raise the learning rate; use smaller batches; train longer.
+        Raise the learning rate (or add momentum to SGD); use smaller batches; train longer.
 
     Known limitations:
-        A model that cannot fit the data at all (or saturating unscaled inputs) can also
-        improve slowly; the unscaled-data rules look at the data scale.
+        A model that cannot fit the data (saturating activations or inputs) also improves
+        slowly; the weights of the other categories weigh that.
     """
     p = primary(inp.m)
     if p is None or p.train is None or not p.train.is_log:
         return
     tr = p.train
-    if tr.n_finite < 8 or tr.nonfinite_index is not None:
+    if tr.n_finite < 6 or tr.nonfinite_any:
         return
     if not (finite(tr.slope_all) and finite(tr.slope_tail) and finite(tr.improvement)):
         return
-    if not (_still_falling(tr) and tr.improvement < SLOW_IMPROVEMENT):
+    bend = tr.bend
+    straight = (
+        finite(bend)
+        and bend >= STRAIGHT_BEND
+        and tr.improvement >= STRAIGHT_MIN_DROP
+        and finite(tr.slope_late)
+        and tr.slope_late < STILL_FALLING
+    )
+    slow = _still_falling(tr) and tr.improvement < SLOW_IMPROVEMENT
+    if not (straight or slow):
         return
     va = p.val
-    if va is not None and va.is_log and va.n_finite >= 8 and not _still_falling(va):
-        return  # validation levelled off: not slow steps but a floor (see CD403)
+    levelled = va is not None and va.is_log and va.n_finite >= 6 and not _still_falling(va)
+    # validation levelled off: a floor, not small steps, unless it falls straight too
+    if levelled and not (finite(va.bend) and va.bend >= STRAIGHT_BEND):
+        return
     f = inp.m.facts
-    lo, hi = _lr_range(f.optimizer)
-    low_lr = f.learning_rate is not None and f.learning_rate < lo / 3
-    few_steps = f.steps_per_epoch is not None and f.steps_per_epoch <= 2
+    lo, hi = f.lr_range
+    low_lr = f.learning_rate is not None and f.learning_rate < lo / LR_LOW_FACTOR
+    few_steps = f.steps_per_epoch is not None and f.steps_per_epoch <= FEW_STEPS
     # recorded settings that give normal step sizes contradict "the steps are too small"
     normal_steps = (
         f.learning_rate is not None
         and lo <= f.learning_rate <= hi
         and f.steps_per_epoch is not None
-        and f.steps_per_epoch > 2
+        and f.steps_per_epoch > FEW_STEPS
     )
-    strength = 0.45 + 0.25 * ramp(tr.improvement, SLOW_IMPROVEMENT, 0.1)
+    strength = max(
+        ramp(bend, STRAIGHT_BEND, 1.0) if straight else 0.0,
+        0.5 + 0.5 * ramp(tr.improvement, SLOW_IMPROVEMENT, 0.1) if slow else 0.0,
+    )
     fx = [fixes.raise_learning_rate(f)]
+    if f.optimizer and f.optimizer.lower() == "sgd" and (f.momentum or 0.0) < 0.5:
+        fx.insert(0, fixes.sgd_momentum(f))
     if few_steps:
         fx.insert(0, fixes.smaller_batch(f))
     fx.append(fixes.more_epochs(f))
+    shape = (
+        "falls as a straight line on a log axis and never bends towards a floor"
+        if straight
+        else f"fell only {pct(-tr.improvement)} and is still falling at the same pace"
+    )
     yield Hit(
-        message=(
-            f"{tr.key} fell only {pct(-tr.improvement)} over {tr.n} epochs and is still falling "
-            "at the same pace: the steps are too small to converge"
-        ),
+        message=f"{tr.key} {shape} over {tr.n} epochs: the steps are too small to converge",
         severity="info" if normal_steps else "warning",
-        strength=min(0.9, strength + (0.2 if (low_lr or few_steps) else 0.0)),
+        strength=max(0.3, strength) + (0.0 if not (low_lr or few_steps) else 0.2),
         evidence={
             "improvement_log": r4(tr.improvement),
-            "threshold_log": r4(SLOW_IMPROVEMENT),
-            "slope_per_run": r4(tr.slope_all),
-            "slope_late_per_run": r4(tr.slope_tail),
+            "slope_early_per_run": r4(tr.slope_early),
+            "slope_late_per_run": r4(tr.slope_late),
+            "bend": r4(bend),
+            "bend_threshold": STRAIGHT_BEND,
             "learning_rate": f.learning_rate,
             "steps_per_epoch": f.steps_per_epoch,
         },
@@ -388,8 +552,8 @@ def _still_falling(s: SeriesMeasures) -> bool:
     return (
         finite(s.slope_tail)
         and finite(s.slope_all)
-        and s.slope_tail < -0.05
-        and s.slope_tail <= 0.6 * s.slope_all
+        and s.slope_tail < STILL_FALLING
+        and s.slope_tail <= STRAIGHT_BEND * s.slope_all
         and (not finite(s.half_share) or s.half_share > 1 / 3)
     )
 
@@ -399,10 +563,11 @@ def _still_falling(s: SeriesMeasures) -> bool:
     name="learning-rate-low",
     category="hyperparameters",
     severity="warning",
-    measures="the recorded learning rate against the optimizer's typical range",
+    measures="the recorded learning rate (and SGD momentum) against the optimizer's typical range",
     threshold=(
-        f"more than {LR_LOW_FACTOR:g}x below the bottom of the typical range (Adam 1e-4); a "
-        "warning when the loss also fell less than 4x"
+        f"more than {LR_LOW_FACTOR:g}x below the bottom of the typical range (Adam 1e-4, SGD "
+        "with momentum 1e-3, plain SGD 1e-2, Adadelta 0.1); a warning when the loss also "
+        "barely moved or fell as a straight line"
     ),
     uses_context=True,
 )
@@ -410,17 +575,18 @@ def learning_rate_low(inp: RuleInput) -> Iterator[Outcome]:
     """The recorded learning rate is far below the optimizer's typical range.
 
     What it detects:
-        A recorded learning rate an order of magnitude below the typical range.
+        A recorded learning rate several times below the typical range of its optimizer
+        (plain SGD without momentum needs rates about ten times higher than with it).
 
     Why it matters:
         Tiny steps make training slow; combined with slow convergence (CD304) this is the
         likely cause.
 
     Evidence:
-        The learning rate, the optimizer and its typical range.
+        The learning rate, the optimizer, its momentum and typical range.
 
     Suggested fixes:
-        Raise the learning rate into the typical range.
+        Raise the learning rate into the typical range (or add momentum to SGD).
 
     Known limitations:
         Fine-tuning deliberately uses small learning rates.
@@ -428,28 +594,34 @@ def learning_rate_low(inp: RuleInput) -> Iterator[Outcome]:
     f = inp.m.facts
     if f.learning_rate is None or f.learning_rate <= 0:
         return
-    lo, hi = _lr_range(f.optimizer)
-    if f.learning_rate >= lo / LR_LOW_FACTOR:
+    lo, hi = f.lr_range
+    if f.learning_rate >= lo:
         return
-    p = primary(inp.m)
-    slow = (
-        p is not None
-        and p.train is not None
-        and p.train.is_log
-        and finite(p.train.improvement)
-        and p.train.improvement < SLOW_IMPROVEMENT
-    )
+    ratio = lo / f.learning_rate
+    kinds = {k for k, _ in curve_troubles(inp.m)}
+    slow = bool(kinds & {"little_improvement", "straight"})
+    warn = ratio >= LR_LOW_FACTOR and slow
+    fx = [fixes.raise_learning_rate(f)]
+    if f.optimizer and f.optimizer.lower() == "sgd" and (f.momentum or 0.0) < 0.5:
+        fx.insert(0, fixes.sgd_momentum(f))
     yield Hit(
         message=(
             f"learning_rate is {fixes.fmt_num(f.learning_rate)} with "
-            f"{f.optimizer or 'an unrecorded optimizer'}, far below its typical range "
+            f"{f.optimizer or 'an unrecorded optimizer'}, {ratio:.0f}x below its typical range "
             f"({fixes.fmt_num(lo)}-{fixes.fmt_num(hi)})"
             + ("; the loss barely moved" if slow else "")
         ),
-        severity="warning" if slow else "info",
-        strength=0.75 if slow else 0.3,
-        evidence={"learning_rate": f.learning_rate, "typical_min": lo, "slow": slow},
-        fixes=(fixes.raise_learning_rate(f),),
+        severity="warning" if warn else "info",
+        strength=ramp(math.log10(ratio), 0.0, 2.0),
+        evidence={
+            "learning_rate": f.learning_rate,
+            "typical_min": lo,
+            "ratio": r4(ratio),
+            "threshold_ratio": LR_LOW_FACTOR,
+            "momentum": f.momentum,
+            "slow": slow,
+        },
+        fixes=tuple(fx),
         basis="context",
     )
 
@@ -461,9 +633,11 @@ def learning_rate_low(inp: RuleInput) -> Iterator[Outcome]:
     severity="warning",
     measures="the recorded batch size, and the spread of per-batch losses within epochs",
     threshold=(
-        "a recorded batch_size of 4 or less, a warning when the curves are troubled or the "
-        "batch losses spread more than 1.0 in log units (2.7x) within epochs: gradient noise "
-        "grows as 1/sqrt(batch size), and at 4 samples it is half the signal"
+        f"a recorded batch_size of {SMALL_BATCH} or less, a warning when the curves are "
+        f"troubled or the batch losses spread more than {BATCH_SPREAD_HIGH:g} in log units "
+        "(2.7x) within epochs: gradient noise grows as 1/sqrt(batch size), and at 4 samples "
+        f"it is half the signal; batches of {NOISY_BATCH} or less are noted as a cause of "
+        "wiggle"
     ),
     uses_context=True,
 )
@@ -472,7 +646,7 @@ def small_batch_noise(inp: RuleInput) -> Iterator[Outcome]:
 
     What it detects:
         A tiny recorded batch size together with unsteady curves, or per-batch losses that
-        scatter widely within each epoch.
+        scatter widely within each epoch; small batches (16 or less) are noted.
 
     Why it matters:
         Gradient noise grows as the batch shrinks; with a handful of samples per step the
@@ -492,19 +666,20 @@ def small_batch_noise(inp: RuleInput) -> Iterator[Outcome]:
     """
     f = inp.m.facts
     m = inp.m
-    if f.batch_size is None or f.batch_size > SMALL_BATCH:
+    if f.batch_size is None or f.batch_size > NOISY_BATCH:
         return
     trouble = curve_trouble(m)
     spread = m.batch.spread if m.batch is not None else float("nan")
-    noisy_batches = finite(spread) and spread > 1.0
-    hurt = bool(trouble) or noisy_batches
+    noisy_batches = finite(spread) and spread > BATCH_SPREAD_HIGH
+    tiny = f.batch_size <= SMALL_BATCH
+    hurt = tiny and (bool(trouble) or noisy_batches)
     yield Hit(
         message=(
             f"batch_size is {f.batch_size}: each step follows {f.batch_size} sample(s), so the "
             "weights jitter from step to step" + (f"; {trouble[0]}" if trouble else "")
         ),
         severity="warning" if hurt else "info",
-        strength=0.75 if hurt else 0.3,
+        strength=ramp(math.log2(NOISY_BATCH / max(f.batch_size, 1)), 0.0, 3.0),
         evidence={
             "batch_size": f.batch_size,
             "threshold": SMALL_BATCH,
@@ -524,9 +699,10 @@ def small_batch_noise(inp: RuleInput) -> Iterator[Outcome]:
     severity="warning",
     measures="steps per epoch (or batch size against training samples) with slow progress",
     threshold=(
-        "at most 2 steps per epoch while the loss fell less than 4x or is still falling at "
-        "an undiminished pace: full-batch training takes one step per epoch, too few to "
-        "converge in a normal number of epochs"
+        f"at most {FEW_STEPS} steps per epoch while the loss fell less than "
+        f"{math.exp(SLOW_IMPROVEMENT):g}x or is still falling at an undiminished pace: "
+        "full-batch training takes one step per epoch, too few to converge in a normal "
+        "number of epochs"
     ),
     uses_context=True,
 )
@@ -550,6 +726,8 @@ def large_batch_few_steps(inp: RuleInput) -> Iterator[Outcome]:
     Known limitations:
         Needs the recorded context.
     """
+    from curvedoc.rules.unscaled_data import FEW_SAMPLES
+
     f = inp.m.facts
     p = primary(inp.m)
     if p is None or p.train is None or not p.train.is_log:
@@ -557,9 +735,9 @@ def large_batch_few_steps(inp: RuleInput) -> Iterator[Outcome]:
     steps = f.steps_per_epoch
     if steps is None and f.batch_size and f.train_samples:
         steps = math.ceil(f.train_samples / f.batch_size)
-    if steps is None or steps > 2:
+    if steps is None or steps > FEW_STEPS:
         return
-    if f.train_samples is not None and f.train_samples < 100:
+    if f.train_samples is not None and f.train_samples < FEW_SAMPLES:
         return  # few steps because there is little data: CD103's case, not the batch size
     tr = p.train
     slow = (finite(tr.improvement) and tr.improvement < SLOW_IMPROVEMENT) or _still_falling(tr)
@@ -571,7 +749,7 @@ def large_batch_few_steps(inp: RuleInput) -> Iterator[Outcome]:
             + (f": the loss fell only {pct(-tr.improvement)} in {tr.n} epochs" if slow else "")
         ),
         severity="warning" if slow else "info",
-        strength=0.75 if slow else 0.3,
+        strength=0.8 if slow else 0.4,
         evidence={
             "steps_per_epoch": steps,
             "batch_size": f.batch_size,
@@ -580,6 +758,101 @@ def large_batch_few_steps(inp: RuleInput) -> Iterator[Outcome]:
         },
         fixes=(fixes.smaller_batch(f), fixes.raise_learning_rate(f)),
         basis="context",
+    )
+
+
+@rule(
+    code="CD313",
+    name="stuck-at-chance",
+    category="hyperparameters",
+    severity="warning",
+    measures=(
+        "a classifier's validation accuracy (flat, or at 1/K for K known classes) and its "
+        "best validation loss against the chance-level loss ln K"
+    ),
+    threshold=(
+        f"validation accuracy moving less than {FLAT_ACCURACY:g} over the whole run, or "
+        f"ending within {CHANCE_MARGIN:g} of 1/K, or the best validation loss at "
+        f"{NEAR_CHANCE_LOSS:.0%} or more of ln K: a model that answers one class (or guesses) "
+        "throughout learned nothing, whatever its loss did in the first epoch"
+    ),
+)
+def stuck_at_chance(inp: RuleInput) -> Iterator[Outcome]:
+    """A classifier stuck at the chance level: it answers one class or guesses throughout.
+
+    What it detects:
+        A validation accuracy that never moves (the model predicts the same class for
+        every input) or sits at 1/K, or a validation loss that never gets below the loss of
+        a model that learned nothing (ln K for K classes).
+
+    Why it matters:
+        The model learned nothing: its loss may have fallen in the first epoch (to the
+        class frequencies), but it cannot tell the classes apart. The usual reasons are a
+        learning rate far too high (the weights are thrown into saturation) or far too low,
+        unscaled inputs that saturate the units, and an output layer that does not fit the
+        loss.
+
+    Evidence:
+        The accuracy's range over the run, its best and last values, the chance level and
+        the best validation loss.
+
+    Suggested fixes:
+        Lower (or raise) the learning rate, scale the inputs, check the output layer and the
+        loss.
+
+    Known limitations:
+        A task where one class dominates can look stuck when the model is merely poor; the
+        chance level of an unbalanced problem is below ln K.
+    """
+    m = inp.m
+    if m.task.kind != "classification":
+        return
+    acc = next(
+        (p for p in m.pairs if p.name == m.task.accuracy and p.val is not None),
+        None,
+    )
+    k = m.task.n_classes
+    parts: list[str] = []
+    strength = 0.0
+    evidence: dict[str, float | int | str | None] = {"n_classes": k}
+    if acc is not None and acc.val is not None and acc.val.n_finite >= 5:
+        va = acc.val
+        flat = finite(va.spread) and va.spread < FLAT_ACCURACY
+        at_chance = k is not None and finite(va.best) and va.best <= 1.0 / k + CHANCE_MARGIN
+        evidence.update(accuracy_range=r4(va.spread), best_accuracy=r4(va.best))
+        if flat:
+            parts.append(f"{va.key} stays at {va.last:.3g} for {va.n} epochs (one class answered)")
+            strength = 1.0
+        elif at_chance:
+            parts.append(f"{va.key} never gets above {va.best:.3g}, the 1/{k} of guessing")
+            strength = 0.9
+    p = primary(m)
+    chance = m.task.chance_loss
+    if (
+        not parts
+        and chance
+        and p is not None
+        and p.val is not None
+        and p.val.is_log
+        and p.val.n_finite >= 5
+        and finite(p.val.best)
+        and p.val.best >= NEAR_CHANCE_LOSS * chance
+    ):
+        parts.append(
+            f"{p.val.key} never gets below {p.val.best:.3g}, the chance level ln {k} = {chance:.3g}"
+        )
+        strength = 0.8
+        evidence.update(best_val_loss=r4(p.val.best), chance_loss=r4(chance))
+    if not parts:
+        return
+    f = m.facts
+    yield Hit(
+        message=parts[0] + ": the classifier learned nothing",
+        severity="warning",
+        strength=strength,
+        evidence=evidence,
+        series=tuple(s for s in (m.task.accuracy and f"val_{m.task.accuracy}",) if s),
+        fixes=(fixes.lower_learning_rate(f), fixes.scale_features(f), fixes.loss_for_task(f)),
     )
 
 
@@ -615,7 +888,7 @@ def ordinary_noise(inp: RuleInput) -> Iterator[Outcome]:
     if p is None or p.train is None or inp.m.too_short:
         return
     tr, va = p.train, p.val
-    if tr.nonfinite_index is not None:
+    if tr.nonfinite_any:
         return
     parts = [f"{tr.key} {rel(tr.jitter) if tr.is_log else f'±{tr.jitter:.3g}'}"]
     if va is not None and finite(va.jitter):
@@ -635,12 +908,92 @@ def ordinary_noise(inp: RuleInput) -> Iterator[Outcome]:
 
 
 @rule(
+    code="CD310",
+    name="benign-noise-cause",
+    category="hyperparameters",
+    severity="info",
+    measures=(
+        "the jitter of the loss curves, with the recorded batch size, learning rate, "
+        "dropout and validation size that explain it"
+    ),
+    threshold=(
+        f"jitter above {BENIGN_JITTER:g} ({rel(BENIGN_JITTER)}) of the training or validation "
+        "loss: visible wiggle that deserves a named cause even when it does no harm"
+    ),
+)
+def benign_noise_cause(inp: RuleInput) -> Iterator[Outcome]:
+    """Visible but harmless wiggle, and what causes it.
+
+    What it detects:
+        A loss that wiggles visibly around its trend, and the recorded settings that make
+        it do so: small batches, a learning rate near the top of its range, dropout, a
+        small validation set; from the curves alone, which side wiggles (training: gradient
+        noise; validation: the sample of validation data).
+
+    Why it matters:
+        Wiggle that does not stop the run converging costs little, but people still want
+        to know where it comes from and whether to act; reporting it as an info with its
+        cause answers that without raising an alarm.
+
+    Evidence:
+        Training and validation jitter, and the recorded settings.
+
+    Suggested fixes:
+        None needed; for a smoother curve, larger batches or a decaying learning rate.
+
+    Known limitations:
+        Informational only; the causes named are the recorded settings that usually produce
+        such wiggle, not a measurement of each one's share.
+    """
+    p = primary(inp.m)
+    if p is None or p.train is None or inp.m.too_short:
+        return
+    tr, va = p.train, p.val
+    if tr.nonfinite_any or not tr.is_log:
+        return
+    tj = tr.jitter if finite(tr.jitter) else 0.0
+    vj = va.jitter if va is not None and va.is_log and finite(va.jitter) else 0.0
+    if max(tj, vj) <= BENIGN_JITTER:
+        return
+    f = inp.m.facts
+    causes = []
+    if f.batch_size is not None and f.batch_size <= NOISY_BATCH:
+        causes.append(f"small batches ({f.batch_size})")
+    hi = f.lr_range[1]
+    if f.learning_rate is not None and f.learning_rate >= hi / 2:
+        causes.append(
+            f"a learning rate near the top of its range ({fixes.fmt_num(f.learning_rate)})"
+        )
+    if f.dropout:
+        causes.append(f"dropout ({f.dropout:g})")
+    if vj > 1.5 * tj and f.val_samples is not None and f.val_samples < 1000:
+        causes.append(f"a validation set of {f.val_samples:,} samples")
+    if not causes:
+        causes.append(
+            "sampling noise of the validation set"
+            if vj > 1.5 * tj
+            else "gradient noise of minibatches"
+        )
+    yield Hit(
+        message=(
+            f"the loss wiggles {rel(max(tj, vj))} around its trend; likely from "
+            + ", ".join(causes)
+        ),
+        severity="info",
+        strength=0.0,
+        evidence={"train_jitter": r4(tj), "val_jitter": r4(vj), "threshold": BENIGN_JITTER},
+        series=tuple(s.key for s in (tr, va) if s is not None),
+        fixes=(fixes.larger_batch(f), fixes.warmup_or_schedule(f)),
+    )
+
+
+@rule(
     code="CD309",
     name="still-improving",
     category="hyperparameters",
     severity="info",
     measures="slope of the validation loss over the last 30 % of the run",
-    threshold="still falling by more than 10 % per run length at the end",
+    threshold=f"still falling by more than {-STILL_IMPROVING:.0%} per run length at the end",
 )
 def still_improving(inp: RuleInput) -> Iterator[Outcome]:
     """Validation was still improving when training stopped: more epochs may help.
@@ -664,13 +1017,13 @@ def still_improving(inp: RuleInput) -> Iterator[Outcome]:
     if p is None or inp.m.too_short:
         return
     s = p.val if p.val is not None and p.val.n_finite >= 6 else p.train
-    if s is None or not s.is_log or not finite(s.slope_tail) or s.nonfinite_index is not None:
+    if s is None or not s.is_log or not finite(s.slope_tail) or s.nonfinite_any:
         return
-    if s.slope_tail < -0.1 and (not finite(s.rise) or s.rise < 0.02):
+    if s.slope_tail < STILL_IMPROVING and (not finite(s.rise) or s.rise < 0.02):
         yield Hit(
             message=f"{s.key} was still falling at the end ({pct(s.slope_tail)} per run length)",
             severity="info",
-            strength=0.0,
+            strength=ramp(-s.slope_tail, -STILL_IMPROVING, 1.0),
             evidence={"slope_late_per_run": r4(s.slope_tail)},
             series=(s.key,),
             fixes=(fixes.more_epochs(inp.m.facts),),

@@ -20,6 +20,14 @@ SQUARED_LOSS_LARGE = 50.0
 """A squared-error loss starting above this implies targets on a scale of ~7 or more."""
 FEW_SAMPLES = 100
 """Training sequences below this are too few for a recurrent net to learn a stable pattern."""
+FEW_SAMPLES_NOTE = 300
+"""...and below this the sample count is noted (an info) as evidence of insufficient data."""
+NO_LEARNING = 0.1
+"""A training loss that moved less than this (log units, 10 %) learned nothing."""
+NOT_FALLING = -0.05
+"""...and is not falling at the end (late slope above this, log units per run length)."""
+NO_LEARNING_EPOCHS = 8
+"""Runs shorter than this cannot show a loss that never moved."""
 
 
 def _squared_loss(inp: RuleInput) -> tuple[bool, str]:
@@ -113,8 +121,9 @@ def unscaled_inputs(inp: RuleInput) -> Iterator[Outcome]:
     measures="recorded target statistics, or the magnitude of a squared-error loss",
     threshold=(
         f"targets with an RMS above {TARGET_RMS:g}, or a squared-error loss starting above "
-        f"{SQUARED_LOSS_LARGE:g} (targets on a scale of about 7 or more): with scaled "
-        "targets an MSE starts near the target variance, about 1"
+        f"{SQUARED_LOSS_LARGE:g} (targets on a scale of about "
+        f"{math.sqrt(SQUARED_LOSS_LARGE):.0f} or more): with scaled targets an MSE starts "
+        "near the target variance, about 1; never for a classifier"
     ),
 )
 def unscaled_targets(inp: RuleInput) -> Iterator[Outcome]:
@@ -140,10 +149,14 @@ def unscaled_targets(inp: RuleInput) -> Iterator[Outcome]:
 
     Known limitations:
         Without a recorded loss name, the loss is taken for a squared error only when an
-        MSE metric is logged or its size leaves no other reading (above 1,000).
+        MSE metric is logged or its size leaves no other reading (above 1,000). Never
+        applied to a classifier (an accuracy-type metric or a cross-entropy loss), whose
+        loss can only be huge because training diverged.
     """
     f = inp.m.facts
     p = primary(inp.m)
+    if inp.m.task.kind == "classification":
+        return  # a classifier's loss is no squared error, whatever size it reaches
     squared, why = _squared_loss(inp)
     regression = f.loss_kind in (None, "squared", "absolute", "robust")
     if f.target_rms is not None and regression:
@@ -200,7 +213,8 @@ def unscaled_targets(inp: RuleInput) -> Iterator[Outcome]:
     measures="recorded training sample count, with the curves' overfitting or noise",
     threshold=(
         f"fewer than {FEW_SAMPLES} training samples: with fewer sequences than a small "
-        "recurrent net has units per gate, chance patterns are as likely as real ones"
+        "recurrent net has units per gate, chance patterns are as likely as real ones; "
+        f"under {FEW_SAMPLES_NOTE} is noted as an info"
     ),
     uses_context=True,
 )
@@ -227,6 +241,15 @@ def too_little_data(inp: RuleInput) -> Iterator[Outcome]:
     n = f.train_samples
     if n is None:
         return
+    if n < FEW_SAMPLES_NOTE and n >= FEW_SAMPLES:
+        yield Hit(
+            message=f"{n:,} training samples: little data for a neural network",
+            severity="info",
+            strength=ramp(FEW_SAMPLES_NOTE - n, 0, FEW_SAMPLES_NOTE - FEW_SAMPLES) * 0.5,
+            evidence={"train_samples": n, "threshold": FEW_SAMPLES},
+            fixes=(fixes.more_data(f),),
+            basis="context",
+        )
     if n < FEW_SAMPLES:
         trouble = curve_trouble(inp.m)
         yield Hit(
@@ -235,9 +258,7 @@ def too_little_data(inp: RuleInput) -> Iterator[Outcome]:
                 "pattern" + (f"; {trouble[0]}" if trouble else "")
             ),
             severity="warning",
-            strength=0.55
-            + 0.15 * ramp(FEW_SAMPLES - n, 0, FEW_SAMPLES * 0.6)
-            + (0.15 if trouble else 0.0),
+            strength=0.5 + 0.5 * ramp(FEW_SAMPLES - n, 0, FEW_SAMPLES * 0.6),
             evidence={
                 "train_samples": n,
                 "threshold": FEW_SAMPLES,
@@ -257,9 +278,10 @@ def too_little_data(inp: RuleInput) -> Iterator[Outcome]:
     severity="warning",
     measures="total improvement and late slope of the training loss (log units)",
     threshold=(
-        "the training loss fell less than 10 % (log 0.1) over at least 10 epochs and is not "
-        "falling at the end (late slope above -0.05 per run): the model predicts a constant; "
-        "saturated gates from unscaled inputs are the usual reason"
+        f"the training loss fell less than {pct(NO_LEARNING)} (log {NO_LEARNING:g}) over at "
+        f"least {NO_LEARNING_EPOCHS} epochs and is not falling at the end (late slope above "
+        f"{NOT_FALLING:g} per run): the model predicts a constant; saturated units from "
+        "unscaled inputs are the usual reason"
     ),
 )
 def no_learning(inp: RuleInput) -> Iterator[Outcome]:
@@ -284,55 +306,36 @@ def no_learning(inp: RuleInput) -> Iterator[Outcome]:
 
     Known limitations:
         From the curve alone, a learning rate far too low and outliers that dominate a
-        squared-error loss flatten it too; the rule says so with weaker findings in those
-        categories, and recorded context (input statistics, learning rate, per-batch
+        squared-error loss flatten it too; the fitted weights spread this finding over
+        those categories, and recorded context (input statistics, learning rate, per-batch
         losses) tells them apart.
     """
     p = primary(inp.m)
     if p is None or p.train is None or not p.train.is_log:
         return
     tr = p.train
-    if tr.n_finite < 10 or tr.nonfinite_index is not None:
+    if tr.n_finite < NO_LEARNING_EPOCHS or tr.nonfinite_any:
         return
     if not (finite(tr.improvement) and finite(tr.slope_tail)):
         return
-    if tr.improvement < 0.1 and tr.slope_tail > -0.05 and (not finite(tr.rise) or tr.rise < 0.1):
+    if (
+        tr.improvement < NO_LEARNING
+        and tr.slope_tail > NOT_FALLING
+        and (not finite(tr.rise) or tr.rise < NO_LEARNING)
+    ):
         f = inp.m.facts
-        evidence = {
-            "improvement_log": r4(tr.improvement),
-            "threshold_log": 0.1,
-            "slope_late_per_run": r4(tr.slope_tail),
-        }
         yield Hit(
             message=(
                 f"{tr.key} moved only {pct(-tr.improvement)} in {tr.n} epochs and is flat: the "
-                "model learned nothing (saturated inputs are the usual reason)"
+                "model learned nothing"
             ),
             severity="warning",
-            strength=0.45,
-            evidence=evidence,
+            strength=0.5 + 0.5 * ramp(tr.improvement, NO_LEARNING, 0.0),
+            evidence={
+                "improvement_log": r4(tr.improvement),
+                "threshold_log": NO_LEARNING,
+                "slope_late_per_run": r4(tr.slope_tail),
+            },
             series=(tr.key,),
-            fixes=(fixes.scale_features(f), fixes.scale_targets(f)),
-        )
-        # the curve alone cannot rule out the two other usual reasons: say so, weaker
-        yield Hit(
-            message=f"{tr.key} did not move: a learning rate far too low also does this",
-            severity="warning",
-            strength=0.35,
-            evidence=evidence,
-            series=(tr.key,),
-            fixes=(fixes.raise_learning_rate(f),),
-            category="hyperparameters",
-        )
-        yield Hit(
-            message=(
-                f"{tr.key} did not move: outliers that dominate a squared-error loss also "
-                "pin the model to the mean"
-            ),
-            severity="warning",
-            strength=0.3,
-            evidence=evidence,
-            series=(tr.key,),
-            fixes=(fixes.clean_outliers(f), fixes.huber_loss(f)),
-            category="data_noise",
+            fixes=(fixes.scale_features(f), fixes.raise_learning_rate(f), fixes.clean_outliers(f)),
         )

@@ -1,0 +1,339 @@
+"""Fit curvedoc's evidence weights on the calibration corpus and write curvedoc/weights.json.
+
+Rules are detectors; how much each finding counts for each cause is fitted here, as
+SpamAssassin fits one score per hand-written rule on labelled mail (``masses/``). The model
+is a multinomial logistic regression with L2 regularisation and balanced class weights:
+
+    P(category | findings) = softmax_c( b_c + sum_f w[f][c] * strength_f
+                                             + sum_a w[a:against][c] )
+
+trained on the calibration split of ``fixtures/corpus2`` (never on held-out runs), on every
+faulty run the rules judge sick, twice: from the curves alone (a plain ``history.history``:
+no context, no batch losses) on curve-visible faults, and with the recorded context on
+context-visible faults. The regularisation strength is chosen by leave-one-dataset-out
+cross-validation; a temperature fitted on the out-of-fold predictions calibrates the
+confidences. The out-of-fold numbers are the honest estimate for datasets the weights never
+saw; the script prints them for the prior table (every finding +3 for its rule's declared
+category) and the fitted one, and the same for the held-out split when it exists.
+
+Usage::
+
+    python benchmarks/fit_weights.py                 # fit, print the numbers, write the table
+    python benchmarks/fit_weights.py --dry-run       # fit and print, write nothing
+    python benchmarks/fit_weights.py --prior         # write the prior table (no fitting)
+
+Needs scikit-learn (the ``dev`` extra); curvedoc itself never imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import math
+import sys
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from accuracy import (  # noqa: E402
+    CORPUS2,
+    diagnose_modes,
+    is_context_visible,
+    is_curve_visible,
+    read_manifest,
+)
+
+from curvedoc.report import CATEGORIES  # noqa: E402
+from curvedoc.rules.registry import all_rules  # noqa: E402
+from curvedoc.weights import AGAINST_SUFFIX, WEIGHTS_PATH, WeightTable  # noqa: E402
+
+PRIOR_WEIGHT = 3.0
+"""Prior table: a finding at full strength multiplies its own category's odds by e^3 = 20."""
+PRIOR_AGAINST = -1.5
+"""Prior table: evidence against divides its category's odds by e^1.5 = 4.5."""
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+"""Inverse L2 strengths tried by cross-validation."""
+
+
+def prior_table() -> WeightTable:
+    """Every rule's findings count +3 for its declared category; evidence against -1.5."""
+    weights: dict[str, dict[str, float]] = {}
+    for r in all_rules():
+        weights[r.code] = {c: (PRIOR_WEIGHT if c == r.category else 0.0) for c in CATEGORIES}
+    against_cats = {
+        "CD101": "unscaled_data",
+        "CD103": "unscaled_data",
+        "CD203": "architecture",
+        "CD303": "hyperparameters",
+    }
+    for code, cat in against_cats.items():
+        weights[code + AGAINST_SUFFIX] = {
+            c: (PRIOR_AGAINST if c == cat else 0.0) for c in CATEGORIES
+        }
+    return WeightTable(
+        intercept=dict.fromkeys(CATEGORIES, 0.0),
+        weights=weights,
+        meta={
+            "generated_by": "benchmarks/fit_weights.py --prior",
+            "kind": "prior: each finding +3 for its rule's declared category, evidence "
+            "against -1.5; not fitted",
+        },
+    )
+
+
+def collect(rows: list[dict[str, str]], corpus: Path, jobs: int) -> list[dict[str, Any]]:
+    """Diagnose every run in both modes; one example per (run, mode) that the rules call sick.
+
+    An example is kept when the run's fault is visible in that mode (curve-visible for the
+    bare mode, context-visible with context) and the rules judged it sick, which is when the
+    weights are used.
+    """
+    paths = [str(corpus / "runs" / f"{r['run_id']}.json.gz") for r in rows]
+    with ProcessPoolExecutor(max_workers=jobs) as ex:
+        results = list(ex.map(diagnose_modes, paths, chunksize=8))
+    out = []
+    for row, res in zip(rows, results, strict=True):
+        for mode, visible in (("bare", is_curve_visible), ("context", is_context_visible)):
+            r = res[mode]
+            if row["label"] == "healthy" or not visible(row) or not r["sick"]:
+                continue
+            out.append(
+                {
+                    "run_id": row["run_id"],
+                    "dataset": row["dataset"],
+                    "mode": mode,
+                    "label": row["label"],
+                    "features": r["features"],
+                }
+            )
+    return out
+
+
+def design(examples: list[dict[str, Any]], names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The feature matrix (examples x names) and the class index of each example."""
+    index = {n: i for i, n in enumerate(names)}
+    x = np.zeros((len(examples), len(names)))
+    for k, e in enumerate(examples):
+        for name, v in e["features"].items():
+            if name in index:
+                x[k, index[name]] = v
+    y = np.array([CATEGORIES.index(e["label"]) for e in examples])
+    return x, y
+
+
+def fit(x: np.ndarray, y: np.ndarray, c: float) -> Any:
+    """Multinomial logistic regression, L2, balanced class weights."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+    model.fit(x, y)
+    return model
+
+
+def full_proba(model: Any, x: np.ndarray) -> np.ndarray:
+    """Probabilities over all four categories (a class missing from training gets 0)."""
+    p = np.zeros((x.shape[0], len(CATEGORIES)))
+    p[:, model.classes_] = model.predict_proba(x)
+    return p
+
+
+def out_of_fold(examples: list[dict[str, Any]], names: list[str], c: float) -> np.ndarray:
+    """Leave-one-dataset-out probabilities: each dataset predicted by a model fitted without it."""
+    x, y = design(examples, names)
+    groups = np.array([e["dataset"] for e in examples])
+    p = np.zeros((len(examples), len(CATEGORIES)))
+    for g in sorted(set(groups)):
+        test = groups == g
+        model = fit(x[~test], y[~test], c)
+        p[test] = full_proba(model, x[test])
+    return p
+
+
+def temperature(p: np.ndarray, y: np.ndarray) -> float:
+    """The temperature T minimising the log loss of softmax(log p / T)."""
+    logp = np.log(np.clip(p, 1e-12, 1.0))
+
+    def nll(t: float) -> float:
+        z = logp / t
+        z -= z.max(axis=1, keepdims=True)
+        q = np.exp(z)
+        q /= q.sum(axis=1, keepdims=True)
+        return float(-np.mean(np.log(np.clip(q[np.arange(len(y)), y], 1e-12, 1.0))))
+
+    grid = np.exp(np.linspace(math.log(0.3), math.log(5.0), 200))
+    return float(grid[int(np.argmin([nll(t) for t in grid]))])
+
+
+def scores(p: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Top-1, top-2, log loss and expected calibration error (10 bins of the top confidence)."""
+    order = np.argsort(-p, axis=1)
+    top1 = float(np.mean(order[:, 0] == y))
+    top2 = float(np.mean((order[:, 0] == y) | (order[:, 1] == y)))
+    conf = p.max(axis=1)
+    hit = order[:, 0] == y
+    ece = 0.0
+    bins = np.linspace(0, 1, 11)
+    for lo, hi in itertools.pairwise(bins):
+        sel = (conf > lo) & (conf <= hi)
+        if sel.any():
+            ece += sel.mean() * abs(conf[sel].mean() - hit[sel].mean())
+    nll = float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1.0))))
+    return {"top1": top1, "top2": top2, "ece": float(ece), "log_loss": nll, "n": len(y)}
+
+
+def table_proba(table: WeightTable, examples: list[dict[str, Any]]) -> np.ndarray:
+    """Probabilities of a weight table for each example."""
+    out = np.zeros((len(examples), len(CATEGORIES)))
+    for k, e in enumerate(examples):
+        pr = table.probabilities(e["features"])
+        out[k] = [pr[c] for c in CATEGORIES]
+    return out
+
+
+def table_from(model: Any, names: list[str], t: float, meta: dict[str, Any]) -> WeightTable:
+    """A WeightTable from a fitted model, its coefficients divided by the temperature."""
+    coef = np.zeros((len(CATEGORIES), len(names)))
+    icpt = np.zeros(len(CATEGORIES))
+    coef[model.classes_] = model.coef_
+    icpt[model.classes_] = model.intercept_
+    missing = [i for i in range(len(CATEGORIES)) if i not in set(model.classes_)]
+    for i in missing:
+        icpt[i] = -20.0  # a category never seen in calibration is never predicted
+    weights = {
+        n: {c: float(coef[i, j] / t) for i, c in enumerate(CATEGORIES)} for j, n in enumerate(names)
+    }
+    return WeightTable(
+        intercept={c: float(icpt[i] / t) for i, c in enumerate(CATEGORIES)},
+        weights=weights,
+        meta=meta,
+    )
+
+
+def report_block(title: str, by_mode: dict[str, dict[str, float]]) -> None:
+    """Print one set of numbers per mode."""
+    print(f"\n{title}")
+    for mode, s in by_mode.items():
+        print(
+            f"  {mode:8s} top-1 {s['top1']:.1%}  top-2 {s['top2']:.1%}  ECE {s['ece']:.3f}  "
+            f"log loss {s['log_loss']:.3f}  (n={s['n']})"
+        )
+
+
+def by_mode(examples: list[dict[str, Any]], p: np.ndarray) -> dict[str, dict[str, float]]:
+    """Scores of probabilities ``p`` per mode."""
+    y = np.array([CATEGORIES.index(e["label"]) for e in examples])
+    out = {}
+    for mode in ("bare", "context"):
+        sel = np.array([e["mode"] == mode for e in examples])
+        if sel.any():
+            out[mode] = scores(p[sel], y[sel])
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fit and write the table (see the module docstring)."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=CORPUS2)
+    ap.add_argument("--out", type=Path, default=WEIGHTS_PATH)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--prior", action="store_true", help="write the prior table and exit")
+    args = ap.parse_args(argv)
+    if args.prior:
+        args.out.write_text(json.dumps(prior_table().to_dict(), indent=1) + "\n")
+        print(f"wrote the prior table to {args.out}")
+        return 0
+
+    rows = read_manifest(args.corpus)
+    calib = [r for r in rows if r.get("split") == "calibration" and r.get("label")]
+    held = [r for r in rows if r.get("split") == "heldout" and r.get("label")]
+    print(f"{len(calib)} calibration runs, {len(held)} held-out runs (labelled)")
+    examples = collect(calib, args.corpus, args.jobs)
+    names = sorted({n for e in examples for n in e["features"]})
+    counts = Counter((e["mode"], e["label"]) for e in examples)
+    print(f"{len(examples)} sick, visible, faulty examples; {len(names)} features")
+    for (mode, label), n in sorted(counts.items()):
+        print(f"  {mode:8s} {label:16s} {n}")
+    y = np.array([CATEGORIES.index(e["label"]) for e in examples])
+
+    prior = prior_table()
+    report_block(
+        "prior table (declared categories), calibration:",
+        by_mode(examples, table_proba(prior, examples)),
+    )
+
+    best_c, best_ll = C_GRID[0], math.inf
+    oof_by_c = {}
+    for c in C_GRID:
+        p = out_of_fold(examples, names, c)
+        oof_by_c[c] = p
+        s = scores(p, y)
+        print(f"C={c:<5g} leave-one-dataset-out top-1 {s['top1']:.1%} log loss {s['log_loss']:.3f}")
+        if s["log_loss"] < best_ll:
+            best_c, best_ll = c, s["log_loss"]
+    p = oof_by_c[best_c]
+    t = temperature(p, y)
+    logp = np.log(np.clip(p, 1e-12, 1.0)) / t
+    pt = np.exp(logp - logp.max(axis=1, keepdims=True))
+    pt /= pt.sum(axis=1, keepdims=True)
+    report_block(f"fitted, leave-one-dataset-out (C={best_c:g}, T={t:.2f}):", by_mode(examples, pt))
+
+    x, _ = design(examples, names)
+    model = fit(x, y, best_c)
+    oof = by_mode(examples, pt)
+    meta = {
+        "generated_by": "benchmarks/fit_weights.py",
+        "date": dt.date.today().isoformat(),
+        "corpus": str(args.corpus.relative_to(ROOT))
+        if args.corpus.is_relative_to(ROOT)
+        else str(args.corpus),
+        "split": "calibration",
+        "examples": len(examples),
+        "datasets": sorted({e["dataset"] for e in examples}),
+        "model": "multinomial logistic regression, L2, balanced class weights",
+        "C": best_c,
+        "temperature": round(t, 4),
+        "leave_one_dataset_out": {
+            m: {k: round(v, 4) for k, v in s.items()} for m, s in oof.items()
+        },
+    }
+    table = table_from(model, names, t, meta)
+    report_block(
+        "fitted table, on its own calibration examples:",
+        by_mode(examples, table_proba(table, examples)),
+    )
+    if held:
+        hex_ = collect(held, args.corpus, args.jobs)
+        report_block("held-out, prior table:", by_mode(hex_, table_proba(prior, hex_)))
+        report_block("held-out, fitted table:", by_mode(hex_, table_proba(table, hex_)))
+    print("\nweights (fitted / temperature), largest first:")
+    rows_w = sorted(table.weights.items(), key=lambda kv: -max(abs(v) for v in kv[1].values()))
+    for name, w in rows_w:
+        cells = "  ".join(f"{c[:5]} {w[c]:+.2f}" for c in CATEGORIES)
+        flag = "   ~0: fix or remove" if max(abs(v) for v in w.values()) < 0.2 else ""
+        print(f"  {name:14s} {cells}{flag}")
+    if not args.dry_run:
+        args.out.write_text(json.dumps(table.to_dict(), indent=1) + "\n")
+        print(f"\nwrote {args.out}")
+    per_ds: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for e, row in zip(examples, pt, strict=True):
+        per_ds[e["dataset"]][0] += int(np.argmax(row) == CATEGORIES.index(e["label"]))
+        per_ds[e["dataset"]][1] += 1
+    print(
+        "\nleave-one-dataset-out top-1 per dataset: "
+        + ", ".join(f"{k} {v[0] / v[1]:.0%}" for k, v in sorted(per_ds.items()))
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Evidence weights: how much each finding counts for each cause, read from a data file.
+
+Rules are *detectors*: each finding carries a strength in 0..1 (how clearly its pattern is
+present). How much a finding counts for each of the four cause categories is not set by
+hand: ``benchmarks/fit_weights.py`` fits it on the labelled calibration corpus (a
+multinomial logistic regression over the findings, as SpamAssassin fits one score per
+hand-written rule) and writes ``curvedoc/weights.json``. This module only reads that
+table; the runtime stays numpy-free here and never imports scikit-learn.
+
+For a sick run with findings ``f`` (strength ``s_f``) and pieces of evidence against
+``a``, the score of category ``c`` is::
+
+    z_c = b_c + sum_f w[f.code][c] * s_f + sum_a w[a.code + ":against"][c]
+
+and the cause probabilities are ``softmax(z)`` over the four categories. The table is
+versioned; a key the table does not know counts zero.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from curvedoc.report import CATEGORIES
+
+WEIGHTS_PATH = Path(__file__).with_name("weights.json")
+WEIGHTS_FORMAT = "curvedoc-weights"
+WEIGHTS_VERSION = 1
+AGAINST_SUFFIX = ":against"
+"""Feature name of a rule's evidence against: ``CD303:against``."""
+
+
+@dataclass(frozen=True)
+class WeightTable:
+    """The fitted table: an intercept and a weight per (feature, category).
+
+    Attributes:
+        intercept: per category.
+        weights: feature name (a rule code, or ``CODE:against``) -> category -> weight.
+        meta: how the table was made (script, corpus, regularisation, date, numbers).
+    """
+
+    intercept: Mapping[str, float]
+    weights: Mapping[str, Mapping[str, float]]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def logits(self, features: Mapping[str, float]) -> dict[str, float]:
+        """``z_c`` for every category (see the module docstring)."""
+        z = {c: float(self.intercept.get(c, 0.0)) for c in CATEGORIES}
+        for name, value in features.items():
+            row = self.weights.get(name)
+            if row is None or not value:
+                continue
+            for c in CATEGORIES:
+                z[c] += float(row.get(c, 0.0)) * float(value)
+        return z
+
+    def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
+        """Softmax of :meth:`logits` over the four categories (sums to 1)."""
+        z = self.logits(features)
+        top = max(z.values())
+        e = {c: math.exp(v - top) for c, v in z.items()}
+        total = sum(e.values())
+        return {c: v / total for c, v in e.items()}
+
+    def contribution(self, name: str, value: float, category: str) -> float:
+        """How much one feature adds to one category's score."""
+        row = self.weights.get(name)
+        return float(row.get(category, 0.0)) * value if row else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form written to ``weights.json``."""
+        return {
+            "format": WEIGHTS_FORMAT,
+            "version": WEIGHTS_VERSION,
+            "categories": list(CATEGORIES),
+            "meta": dict(self.meta),
+            "intercept": {c: round(float(self.intercept.get(c, 0.0)), 6) for c in CATEGORIES},
+            "weights": {
+                k: {c: round(float(v.get(c, 0.0)), 6) for c in CATEGORIES}
+                for k, v in sorted(self.weights.items())
+            },
+        }
+
+
+def parse_weights(data: Mapping[str, Any]) -> WeightTable:
+    """Check and read a weights object (``ValueError`` with the reason when it is not one)."""
+    if data.get("format") != WEIGHTS_FORMAT or data.get("version") != WEIGHTS_VERSION:
+        raise ValueError(f"not a {WEIGHTS_FORMAT} version {WEIGHTS_VERSION} table")
+    if list(data.get("categories", [])) != list(CATEGORIES):
+        raise ValueError("the table's categories differ from curvedoc's")
+    intercept = {c: float(data["intercept"][c]) for c in CATEGORIES}
+    weights = {
+        str(k): MappingProxyType({c: float(v.get(c, 0.0)) for c in CATEGORIES})
+        for k, v in data["weights"].items()
+    }
+    return WeightTable(
+        MappingProxyType(intercept), MappingProxyType(weights), MappingProxyType(dict(data["meta"]))
+    )
+
+
+@lru_cache(maxsize=1)
+def load_weights(path: str | None = None) -> WeightTable:
+    """The shipped weight table (cached)."""
+    p = Path(path) if path else WEIGHTS_PATH
+    return parse_weights(json.loads(p.read_text(encoding="utf-8")))

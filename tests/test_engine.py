@@ -1,0 +1,218 @@
+"""The diagnosis engine's parts with known answers: weights, features, task, cost, verdicts.
+
+The weight-table arithmetic and the small engine functions are checked on hand-made
+inputs whose answer is worked out in the comments; the behaviour on real runs is in
+``test_diagnosis.py`` and the accuracy guard in ``test_accuracy_guard.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from curvedoc.analysis import TaskInfo, infer_task, measure
+from curvedoc.context import ContextFacts, lr_range, read_context
+from curvedoc.diagnosis import (
+    AMBIGUOUS_MARGIN,
+    diagnose,
+    features_of,
+    fluctuation_summary,
+    questions_for,
+    rank_causes,
+)
+from curvedoc.history import History, SourceInfo
+from curvedoc.report import CATEGORIES, MIN_EPOCHS, Finding
+from curvedoc.rules.registry import Against, all_rules
+from curvedoc.weights import WEIGHTS_PATH, WeightTable, load_weights, parse_weights
+
+
+def _table(weights: dict[str, dict[str, float]], intercept: dict[str, float] | None = None):
+    return WeightTable(
+        intercept={c: (intercept or {}).get(c, 0.0) for c in CATEGORIES},
+        weights={k: {c: v.get(c, 0.0) for c in CATEGORIES} for k, v in weights.items()},
+    )
+
+
+def _finding(code: str, strength: float, severity: str = "warning") -> Finding:
+    return Finding(
+        code=code,
+        name="x",
+        category="hyperparameters",
+        severity=severity,  # type: ignore[arg-type]
+        message=f"message of {code}",
+        strength=strength,
+    )
+
+
+def _history(series: dict[str, list[float]], context: dict | None = None) -> History:
+    n = len(next(iter(series.values())))
+    return History(
+        epochs=np.arange(n),
+        epoch_series={k: np.asarray(v, dtype=float) for k, v in series.items()},
+        source=SourceInfo(path="mem", format="keras-json"),
+        context=context or {},
+    )
+
+
+# -- the weight table -------------------------------------------------------------------------
+
+
+def test_probabilities_are_the_softmax_of_intercept_plus_weighted_strengths() -> None:
+    t = _table({"CD201": {"architecture": 2.0, "data_noise": 1.0}}, {"hyperparameters": 0.5})
+    p = t.probabilities({"CD201": 0.5})
+    # z = (0, 1.0, 0.5, 0.5) for (unscaled, architecture, hyperparameters, data_noise)
+    z = np.array([0.0, 1.0, 0.5, 0.5])
+    expected = np.exp(z) / np.exp(z).sum()
+    assert [p[c] for c in CATEGORIES] == pytest.approx(expected.tolist())
+    assert sum(p.values()) == pytest.approx(1.0)
+
+
+def test_unknown_features_and_zero_strengths_count_nothing() -> None:
+    t = _table({"CD201": {"architecture": 2.0}})
+    base = t.probabilities({})
+    assert t.probabilities({"CD999": 1.0, "CD201": 0.0}) == base
+    assert all(v == pytest.approx(0.25) for v in base.values())
+
+
+def test_the_shipped_table_parses_and_covers_every_rule() -> None:
+    table = load_weights()
+    data = json.loads(WEIGHTS_PATH.read_text())
+    assert parse_weights(data).weights.keys() == table.weights.keys()
+    assert {r.code for r in all_rules()} <= set(table.weights), "a rule without a weight row"
+    assert table.meta.get("generated_by", "").startswith("benchmarks/fit_weights.py")
+
+
+def test_a_table_of_another_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a curvedoc-weights"):
+        parse_weights({"format": "x", "version": 1})
+
+
+def test_features_take_each_rules_strongest_finding_and_its_evidence_against() -> None:
+    f = features_of(
+        [_finding("CD302", 0.4), _finding("CD302", 0.9, "info"), _finding("CD201", 0.3)],
+        [("CD303", Against("hyperparameters", 0.75, "lr ok"))],
+    )
+    assert f == {"CD302": 0.9, "CD201": 0.3, "CD303:against": 1.0}
+
+
+# -- ranking and questions ----------------------------------------------------------------------
+
+
+def test_rank_causes_orders_by_probability_and_names_supporting_findings() -> None:
+    t = _table(
+        {
+            "CD302": {"hyperparameters": 3.0, "architecture": 1.0},
+            "CD201": {"architecture": 2.5},
+            "CD303:against": {"hyperparameters": -1.0},
+        }
+    )
+    findings = [_finding("CD302", 1.0), _finding("CD201", 1.0)]
+    against = [("CD303", Against("hyperparameters", 0.75, "the learning rate is usual"))]
+    causes, unc = rank_causes(findings, against, ContextFacts(), t)
+    # z: unscaled 0, architecture 3.5, hyperparameters 2.0 -> architecture first
+    assert [c.category for c in causes][:2] == ["architecture", "hyperparameters"]
+    assert causes[0].findings == ("CD201", "CD302")  # 2.5 before 1.0
+    assert causes[1].against == ("the learning rate is usual",)
+    assert causes[0].fixes, "a cause without findings of its own still gets fixes"
+    p = t.probabilities(features_of(findings, against))
+    assert causes[0].confidence == pytest.approx(p["architecture"])
+    assert (unc is not None) == (p["architecture"] - p["hyperparameters"] < AMBIGUOUS_MARGIN)
+
+
+def test_close_causes_ask_for_the_unknown_fact_that_splits_them() -> None:
+    t = _table(
+        {
+            "CD302": {"hyperparameters": 1.0, "architecture": 1.0},
+            "CD303": {"hyperparameters": 3.0},
+            "CD203": {"architecture": 2.0},
+        }
+    )
+    _, unc = rank_causes([_finding("CD302", 1.0)], [], ContextFacts(), t)
+    assert unc is not None and set(unc.between) == {"hyperparameters", "architecture"}
+    facts = [q.fact for q in unc.questions]
+    # CD303 (the learning rate) splits them by 3.0, CD203 (train_samples, params) by 2.0
+    assert facts[0] == "learning_rate"
+    assert len(facts) == 2
+    # a fact already known is never asked for
+    known = questions_for("hyperparameters", "architecture", ContextFacts(learning_rate=0.1), t)
+    assert "learning_rate" not in [q.fact for q in known]
+
+
+# -- task, chance level, learning-rate table ------------------------------------------------------
+
+
+def _pairs(series: dict[str, list[float]], context: dict | None = None):
+    m = measure(_history(series, context))
+    return m.pairs, m.facts
+
+
+def test_task_from_metric_names_and_recorded_loss() -> None:
+    curve = [1.0, 0.8, 0.7, 0.6, 0.55, 0.5]
+    acc = [0.5, 0.6, 0.7, 0.72, 0.75, 0.8]
+    assert infer_task(*_pairs({"loss": curve, "accuracy": acc})).kind == "classification"
+    assert infer_task(*_pairs({"loss": curve, "mae": curve})).kind == "regression"
+    assert infer_task(*_pairs({"loss": curve})).kind == "unknown"
+    ctx = {"loss": "mse", "layers": [{"class": "Dense", "units": 1, "activation": "linear"}]}
+    assert infer_task(*_pairs({"loss": curve}, ctx)).kind == "regression"
+    # a classifier trained with MSE is still a classifier: the accuracy metric says so
+    assert infer_task(*_pairs({"loss": curve, "accuracy": acc}, ctx)).kind == "classification"
+
+
+def test_chance_level_of_a_recorded_softmax_output() -> None:
+    ctx = {
+        "loss": "sparse_categorical_crossentropy",
+        "layers": [
+            {"class": "Dense", "units": 32, "activation": "relu"},
+            {"class": "Dense", "units": 10, "activation": "softmax"},
+        ],
+    }
+    task = infer_task(*_pairs({"loss": [2.3, 2.0, 1.5, 1.2, 1.0, 0.9]}, ctx))
+    assert task == TaskInfo("classification", task.reason, 10, pytest.approx(math.log(10)), None)
+
+
+def test_learning_rate_ranges_come_from_one_table() -> None:
+    assert lr_range("Adam") == (1e-4, 3e-3)
+    assert lr_range("SGD", momentum=0.9) == (1e-3, 1e-1)
+    assert lr_range("SGD", momentum=0.0) == (1e-2, 3e-1)
+    facts = read_context({"optimizer": {"class": "SGD", "config": {"momentum": 0.0}}})
+    assert facts.lr_range == (1e-2, 3e-1)
+
+
+# -- verdicts: too short, diverged at once, what the wiggle costs ----------------------------
+
+
+def test_a_run_shorter_than_five_epochs_is_too_short_not_healthy() -> None:
+    r = diagnose(_history({"loss": [1.0, 0.8, 0.7], "val_loss": [1.1, 0.9, 0.85]}))
+    assert MIN_EPOCHS == 5
+    assert r.too_short and not r.healthy and r.causes == ()
+    assert r.verdict().startswith("too short to judge")
+    d = r.to_dict()
+    assert d["healthy"] is False and d["too_short"] is True and d["causes"] == []
+
+
+def test_a_loss_that_is_nan_from_the_first_epoch_diverged() -> None:
+    nan = float("nan")
+    r = diagnose(_history({"loss": [nan] * 8, "val_loss": [nan] * 8}))
+    assert not r.healthy and not r.too_short
+    assert r.causes[0].category == "hyperparameters"
+    assert any(f.code == "CD301" and f.severity == "error" for f in r.findings)
+    # and a short run that diverged is judged, not too short
+    short = diagnose(_history({"loss": [1.0, float("inf")]}))
+    assert not short.too_short and short.causes
+
+
+def test_what_the_wiggle_costs() -> None:
+    # validation best 0.5 at epoch 4, last 0.6: the last epoch is 20 % worse
+    loss = [1.0, 0.8, 0.7, 0.6, 0.55, 0.5, 0.48, 0.46, 0.45, 0.44]
+    val = [1.0, 0.8, 0.7, 0.6, 0.5, 0.52, 0.55, 0.57, 0.58, 0.6]
+    m = measure(_history({"loss": loss, "val_loss": val}))
+    fc = m.fluctuation
+    assert fc.series == "val_loss" and fc.best == 0.5 and fc.best_epoch == 4 and fc.last == 0.6
+    assert fc.cost == pytest.approx(0.2)
+    s = fluctuation_summary(m, sick=False, too_short=False)
+    assert s.harmful and s.summary.startswith("Harmful") and "20% worse" in s.summary
+    steady = measure(_history({"loss": loss, "val_loss": loss}))
+    assert not fluctuation_summary(steady, sick=False, too_short=False).harmful
