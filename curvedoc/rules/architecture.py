@@ -516,3 +516,71 @@ def model_too_small(inp: RuleInput) -> Iterator[Outcome]:
         fixes=(fixes.wider_model(f),),
         basis="context",
     )
+
+
+@rule(
+    code="CD208",
+    name="validation-rises",
+    category="architecture",
+    severity="warning",
+    measures="how far the validation loss's trend ends above its best (log units)",
+    threshold=(
+        f"more than {pct(VAL_RISE)} above its best (log {VAL_RISE:g}) and more than twice "
+        "its own wiggle, the best lying before the last fifth of the run: whatever the "
+        "training loss did, a validation loss that climbs back for good means the model got "
+        "worse on unseen data"
+    ),
+)
+def validation_rises(inp: RuleInput) -> Iterator[Outcome]:
+    """The validation loss climbs back up after its best and stays up.
+
+    What it detects:
+        A validation loss whose trend ends well above its best value, for any reason.
+
+    Why it matters:
+        The model stopped getting better on data it does not train on and got worse. With
+        the training loss still falling this is overfitting (CD201); with a training loss
+        that regressed too it is an optimizer that lost its way; with a high floor it is
+        a model memorising noise. Either way the last epochs' weights are worse than the
+        best ones.
+
+    Evidence:
+        The rise of the validation trend from its best, its wiggle, the best epoch.
+
+    Suggested fixes:
+        EarlyStopping(restore_best_weights=True); then the fix for the cause the other
+        findings point at.
+
+    Known limitations:
+        A validation set of a handful of samples rises and falls by chance; the noisy-
+        validation rule weighs that.
+    """
+    p = primary(inp.m)
+    if p is None or p.val is None or not p.val.is_log or p.val.nonfinite_any:
+        return
+    va = p.val
+    if va.n_finite < 5 or not finite(va.rise):
+        return
+    noise = 2.0 * va.wiggle if finite(va.wiggle) else 0.0
+    m = inp.m
+    late_best = va.best_index >= 0.8 * max(va.n - 1, 1)
+    if va.rise <= max(VAL_RISE, noise) or late_best:
+        return
+    f = m.facts
+    yield Hit(
+        message=(
+            f"{va.key} ended {pct(va.rise)} above its best (epoch {m.epoch_at(va.best_index)}) "
+            "and stayed there: the model got worse on unseen data"
+        ),
+        severity="warning",
+        strength=ramp(va.rise, VAL_RISE, 1.0),
+        evidence={
+            "val_rise_log": r4(va.rise),
+            "threshold_log": VAL_RISE,
+            "val_wiggle": r4(va.wiggle),
+            "best_epoch": m.epoch_at(va.best_index),
+        },
+        series=(va.key,),
+        epochs=(m.epoch_at(va.best_index) or 0,),
+        fixes=(fixes.early_stopping(f), fixes.lower_learning_rate(f), fixes.dropout(f)),
+    )

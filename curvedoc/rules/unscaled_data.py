@@ -339,3 +339,81 @@ def no_learning(inp: RuleInput) -> Iterator[Outcome]:
             series=(tr.key,),
             fixes=(fixes.scale_features(f), fixes.raise_learning_rate(f), fixes.clean_outliers(f)),
         )
+
+
+UNKNOWN_K_CHANCE = math.log(1000.0)
+"""Without a known class count, the chance level of any classifier with up to 1,000 classes."""
+ABOVE_CHANCE = 2.0
+"""A first-epoch loss at twice the chance level: confidently wrong, far worse than guessing."""
+
+
+@rule(
+    code="CD105",
+    name="loss-above-chance",
+    category="unscaled_data",
+    severity="warning",
+    measures=(
+        "a classifier's first-epoch training loss against the chance level ln K (ln 1000 when "
+        "K is unknown)"
+    ),
+    threshold=(
+        f"{ABOVE_CHANCE:g}x the chance level or more: a classifier that merely guessed would "
+        "score ln K; a loss far above it means confidently wrong answers from huge logits, "
+        "the mark of raw inputs in the hundreds or thousands (or of a learning rate that "
+        "blew the weights up in the first steps)"
+    ),
+)
+def loss_above_chance(inp: RuleInput) -> Iterator[Outcome]:
+    """A classifier whose loss starts far above what guessing would score: its logits are huge.
+
+    What it detects:
+        A classifier (an accuracy-type metric, or a recorded cross-entropy) whose first
+        epoch's training loss is at least twice the chance-level loss ln K.
+
+    Why it matters:
+        Guessing uniformly over K classes costs ln K. A loss far above that means the model
+        is confidently wrong: its logits are enormous, which raw, unscaled inputs produce
+        (every weight multiplies values in the hundreds), and which saturates every unit so
+        that training crawls or jumps.
+
+    Evidence:
+        The first training loss, the chance level and whether K is known.
+
+    Suggested fixes:
+        Scale the inputs (divide images by 255, standardise features); then check the
+        learning rate.
+
+    Known limitations:
+        A learning rate far too high can blow the logits up within the first epoch too;
+        the weights of the hyperparameter findings weigh that. A loss that is not a
+        cross-entropy (a hinge, a custom loss) has another scale.
+    """
+    m = inp.m
+    if m.task.kind != "classification":
+        return
+    p = primary(m)
+    if p is None or p.train is None or not p.train.is_log or not finite(p.train.first):
+        return
+    if m.facts.loss_kind not in (None, "crossentropy"):
+        return  # a squared error on a classifier has another scale (CD205's case)
+    chance = m.task.chance_loss or UNKNOWN_K_CHANCE
+    ratio = p.train.first / chance
+    if ratio < ABOVE_CHANCE:
+        return
+    yield Hit(
+        message=(
+            f"{p.train.key} starts at {p.train.first:.3g}, {ratio:.1f}x the chance level "
+            f"{chance:.3g}: the classifier is confidently wrong (huge logits)"
+        ),
+        severity="warning",
+        strength=ramp(math.log(ratio), math.log(ABOVE_CHANCE), math.log(20.0)) * 0.5 + 0.5,
+        evidence={
+            "first_loss": r4(p.train.first),
+            "chance_loss": r4(chance),
+            "ratio": r4(ratio),
+            "threshold_ratio": ABOVE_CHANCE,
+            "n_classes": m.task.n_classes,
+        },
+        series=(p.train.key,),
+        fixes=(fixes.scale_features(m.facts), fixes.lower_learning_rate(m.facts)),
+    )
