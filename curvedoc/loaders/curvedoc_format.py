@@ -21,7 +21,11 @@ from curvedoc.loaders.series import (
 )
 
 FORMAT_NAME = "curvedoc-history"
+"""The ``"format"`` tag of a curvedoc history file: the one definition, used by the writer
+(:class:`curvedoc.keras.CurveRecorder`) and by the loader that recognises the file."""
+
 FORMAT_VERSION = 1
+"""The version the recorder writes and the newest this loader reads in full."""
 
 
 def history_from_dict(data: dict[str, Any], path: str) -> History:

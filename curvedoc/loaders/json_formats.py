@@ -36,9 +36,9 @@ def history_from_json(data: Any, path: str, columns: ColumnOptions | None = None
     if columns is not None and columns.active():
         return _from_columns(data, path, columns)
     if isinstance(data, dict):
-        if data.get("format") == "curvedoc-history":
-            from curvedoc.loaders.curvedoc_format import history_from_dict
+        from curvedoc.loaders.curvedoc_format import FORMAT_NAME, history_from_dict
 
+        if data.get("format") == FORMAT_NAME:
             return history_from_dict(data, path)
         inner = data.get("history")
         if isinstance(inner, dict):
