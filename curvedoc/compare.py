@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curvedoc.render.markdown import fmt_jitter, fmt_number
+from curvedoc.formatting import fmt_jitter, fmt_number
 from curvedoc.report import Report
 
 TOLERANCE = 0.25

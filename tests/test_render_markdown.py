@@ -108,3 +108,13 @@ def test_real_fixture_markdown(tmp_path, cli) -> None:
     res = cli("analyze", path, "-o", out)
     assert res.code == 0
     assert out.read_text(encoding="utf-8") == md
+
+
+def test_number_formatting_doctests() -> None:
+    """The shared number formatters (curvedoc.formatting) keep their documented answers."""
+    import doctest
+
+    import curvedoc.formatting
+
+    result = doctest.testmod(curvedoc.formatting)
+    assert result.failed == 0 and result.attempted > 0

@@ -2,21 +2,34 @@
 
 GitHub-flavoured Markdown. Every name and message from the data goes through
 :func:`md_escape`, so a metric called ``<script>`` or ``**loss**`` prints as itself and
-cannot break a table. The number formatters here (:func:`fmt_number`,
-:func:`fmt_jitter`, :func:`fmt_evidence`) are shared by the other text renderers so a
-number reads the same in every format.
+cannot break a table. Numbers are formatted by :mod:`curvedoc.formatting` (re-exported
+here as :func:`fmt_number` and :func:`fmt_jitter`, with :func:`fmt_evidence`), shared by
+the other text renderers and by the comparison's sentences, so a number reads the same
+everywhere.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from curvedoc.formatting import fmt_jitter, fmt_number
 from curvedoc.report import Report
 
 if TYPE_CHECKING:  # pragma: no cover
     from curvedoc.compare import Comparison
+
+__all__ = [
+    "fmt_evidence",
+    "fmt_jitter",
+    "fmt_number",
+    "md_code",
+    "md_escape",
+    "render_comparison_markdown",
+    "render_markdown",
+    "run_summary",
+    "series_rows",
+]
 
 _MD_SPECIAL = ("\\", "`", "*", "_", "[", "]", "<", ">", "|", "#", "~", "$")
 
@@ -61,48 +74,6 @@ def _code_block(code: str, indent: str = "") -> list[str]:
         *(indent + ln for ln in code.splitlines()),
         f"{indent}{fence}",
     ]
-
-
-def fmt_number(v: Any) -> str:
-    """Format a number for people: 4 significant digits, scientific when very large or small.
-
-    ``None`` and NaN print as an en dash; booleans as yes/no.
-
-    >>> fmt_number(0.123456), fmt_number(1051470.0), fmt_number(None), fmt_number(3)
-    ('0.1235', '1.05e+06', '–', '3')
-    """
-    if v is None:
-        return "–"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, int):
-        return f"{v:,}" if abs(v) >= 10_000 else str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "–"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        a = abs(v)
-        if a != 0 and (a >= 1e5 or a < 1e-3):
-            return f"{v:.3g}"
-        return f"{v:.4g}"
-    if isinstance(v, (list, tuple)):
-        return ", ".join(fmt_number(x) for x in v)
-    return str(v)
-
-
-def fmt_jitter(v: Any, log_scale: bool) -> str:
-    """Format the jitter as people read it: ±% around the trend on a log scale, else ± units.
-
-    >>> fmt_jitter(0.0488, True), fmt_jitter(0.0003, True), fmt_jitter(0.012, False)
-    ('±5.0%', '±0.03%', '±0.012')
-    """
-    if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
-        return "–"
-    if not log_scale:
-        return f"±{v:.3g}"
-    pct = math.expm1(v) * 100
-    return f"±{pct:.2f}%" if abs(pct) < 1 else f"±{pct:.1f}%"
 
 
 def fmt_evidence(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
