@@ -10,6 +10,7 @@ everywhere.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from curvedoc.formatting import fmt_jitter, fmt_number
 from curvedoc.report import Report
 
 if TYPE_CHECKING:  # pragma: no cover
+    from curvedoc.batch import RunSummary, RunTable
     from curvedoc.compare import Comparison
 
 __all__ = [
@@ -27,6 +29,8 @@ __all__ = [
     "md_escape",
     "render_comparison_markdown",
     "render_markdown",
+    "render_runs_markdown",
+    "run_cells",
     "run_summary",
     "series_rows",
 ]
@@ -252,3 +256,81 @@ def render_comparison_markdown(comparison: Comparison) -> str:
         lines.append("")
         lines.append("</details>")
     return "\n".join(lines).rstrip() + "\n"
+
+
+# -- many runs (``curvedoc analyze runs/``) ---------------------------------------------
+
+SHORT_CATEGORY = {
+    "unscaled_data": "unscaled data",
+    "architecture": "architecture",
+    "hyperparameters": "hyperparameters",
+    "data_noise": "data noise",
+}
+"""Cause categories in a word or two, for the narrow verdict column."""
+
+
+def _wiggle(j: float | None, basis: str | None) -> str:
+    if basis == "diverged":
+        return "NaN/inf"
+    if j is None or not math.isfinite(j):
+        return "–"
+    if basis == "log":
+        return f"±{j * 100:.1f}%"
+    if basis == "nsr":
+        return f"{j:.2f} nsr"
+    return f"±{j:.3f}"
+
+
+def run_cells(s: RunSummary) -> dict[str, str]:
+    """One analysed run's cells in the summary table, as plain text (shared by every format).
+
+    Keys: ``rank``, ``run``, ``stability``, ``wiggle``, ``verdict``, ``confidence``,
+    ``epochs``.
+    """
+    if s.healthy:
+        verdict = "healthy"
+    else:
+        cat = SHORT_CATEGORY.get(s.top_category or "", s.top_category or "?")
+        codes = ", ".join(s.top_findings[:3])
+        verdict = f"{cat} ({codes})" if codes else cat
+    if s.stability is None:
+        stability = "too short" if s.too_short else "–"
+    else:
+        stability = f"{s.stability:.2f}"
+    return {
+        "rank": str(s.rank),
+        "run": s.name,
+        "stability": stability,
+        "wiggle": _wiggle(s.jitter, s.jitter_basis),
+        "verdict": verdict,
+        "confidence": "" if s.top_confidence is None else f"{s.top_confidence:.0%}",
+        "epochs": str(s.epochs),
+    }
+
+
+def render_runs_markdown(table: RunTable) -> str:
+    """Render the many-runs summary as a Markdown table (names escaped)."""
+    from curvedoc.batch import STABILITY_NOTE
+
+    ok, bad = table.analysed, table.failed
+    base = table.base
+    lines = [f"# curvedoc: {len(table.runs)} runs" + (f" under {md_escape(base)}" if base else "")]
+    lines.append("")
+    if ok:
+        lines.append("| # | run | stability | wiggle | verdict | confidence | epochs |")
+        lines.append("|--:|---|--:|--:|---|--:|--:|")
+        for s in ok:
+            c = run_cells(s)
+            lines.append(
+                f"| {c['rank']} | {md_escape(c['run'])} | {c['stability']} | "
+                f"{md_escape(c['wiggle'])} | {md_escape(c['verdict'])} | "
+                f"{md_escape(c['confidence'])} | {c['epochs']} |"
+            )
+        lines.append("")
+    if bad:
+        lines.append(f"## Failed to load ({len(bad)})")
+        lines.append("")
+        lines.extend(f"- {md_escape(s.error)}" for s in bad)
+        lines.append("")
+    lines.append(f"_{md_escape(STABILITY_NOTE)}_")
+    return "\n".join(lines) + "\n"
