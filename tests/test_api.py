@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIXTURES, healthy_history_dict
+from conftest import fixture, healthy_history_dict
 from report_factory import synthetic_history
 
 import curvedoc
@@ -52,9 +52,7 @@ def test_ipython_uses_repr_html() -> None:
 
 
 def test_diagnose_and_text_forms_import_no_plotting_or_ml_framework() -> None:
-    path = FIXTURES / "healthy_lstm_sine.json"
-    if not path.exists():
-        pytest.skip("fixture not generated")
+    path = fixture("healthy_lstm_sine.json")
     code = (
         "import sys, curvedoc\n"
         f"r = curvedoc.diagnose(curvedoc.load({str(path)!r}))\n"

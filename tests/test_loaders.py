@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, FIXTURES, fixture_files
+from conftest import DATA, FIXTURES, fixture, fixture_files
 
 import curvedoc
 from curvedoc.history import History, MetricPair
@@ -28,16 +28,37 @@ from curvedoc.loaders import load_text
 
 Writer = Callable[[str, "str | bytes | object"], Path]
 
-PAIRS = sorted(
-    p.name[: -len(".json")]
-    for p in fixture_files("*.json")
-    if p.parent == FIXTURES
-    and not p.name.endswith(".curvedoc.json")
-    and (FIXTURES / (p.name[: -len(".json")] + ".csv")).exists()
-    and (FIXTURES / (p.name[: -len(".json")] + ".curvedoc.json")).exists()
-)
+TWO_FORMS = {"resumed_append"}
+"""Runs of two ``fit`` calls appended to one CSVLogger: a CSV and a recorder file, no JSON."""
 
-needs_fixtures = pytest.mark.skipif(not PAIRS, reason="fixtures/ not generated yet")
+RUNS = sorted(
+    {p.name.split(".")[0] for p in fixture_files("*.csv") if p.parent == FIXTURES}
+    | {p.name.split(".")[0] for p in fixture_files("*.json") if p.parent == FIXTURES}
+)
+"""Every real run at the top of fixtures/, whichever of its files are still there."""
+
+PAIRS = [name for name in RUNS if name not in TWO_FORMS]
+"""The runs saved in all three forms (Keras JSON, CSVLogger, curvedoc's file)."""
+
+
+def _three_forms(name: str) -> None:
+    for ext in (".json", ".csv", ".curvedoc.json"):
+        fixture(name + ext)
+
+
+def test_every_real_run_fixture_comes_in_all_its_forms() -> None:
+    """A deleted JSON, CSV or recorder file fails here instead of shrinking the tests below."""
+    assert len(PAIRS) >= 10
+    for name in PAIRS:
+        _three_forms(name)
+    for name in TWO_FORMS:
+        for ext in (".csv", ".curvedoc.json"):
+            fixture(name + ext)
+
+
+def test_a_missing_committed_fixture_fails_the_test_instead_of_skipping_it() -> None:
+    with pytest.raises(pytest.fail.Exception, match=r"fixtures/no_such_run\.json is missing"):
+        fixture("no_such_run.json")
 
 
 def _series_equal(a: History, b: History, keys: list[str]) -> None:
@@ -53,7 +74,6 @@ def _keras_json(name: str) -> dict[str, list[float | None]]:
 # -- real runs: Keras JSON, CSVLogger and curvedoc's own file agree ------------------------------
 
 
-@needs_fixtures
 @pytest.mark.parametrize("name", PAIRS)
 def test_the_three_forms_of_one_run_load_to_the_same_series(name: str) -> None:
     raw = _keras_json(name)
@@ -76,7 +96,6 @@ def test_the_three_forms_of_one_run_load_to_the_same_series(name: str) -> None:
     np.testing.assert_array_equal(js.epoch_series["loss"], np.array(raw["loss"], dtype=float))
 
 
-@needs_fixtures
 @pytest.mark.parametrize("name", PAIRS)
 def test_curvedoc_files_carry_batches_context_and_learning_rate(name: str) -> None:
     h = curvedoc.load(FIXTURES / f"{name}.curvedoc.json")
@@ -94,11 +113,9 @@ def test_curvedoc_files_carry_batches_context_and_learning_rate(name: str) -> No
     assert "learning_rate" not in [p.name for p in h.pairs()]
 
 
-@needs_fixtures
 def test_validation_every_k_epochs_lines_up_in_every_form() -> None:
     name = "val_every3_lstm"
-    if name not in PAIRS:
-        pytest.skip(f"{name} fixture missing")
+    _three_forms(name)
     raw = _keras_json(name)
     assert len(raw["val_loss"]) * 3 == len(raw["loss"])  # validation_freq=3
     forms = [
@@ -111,11 +128,8 @@ def test_validation_every_k_epochs_lines_up_in_every_form() -> None:
     assert any("every 3 epochs" in note for note in forms[0].source.notes)
 
 
-@needs_fixtures
 def test_csvlogger_append_resumed_run_keeps_the_later_epochs() -> None:
-    path = FIXTURES / "resumed_append.csv"
-    if not path.exists():
-        pytest.skip("resumed_append.csv fixture missing")
+    path = fixture("resumed_append.csv")
     rows = list(csv.DictReader(path.open()))
     epochs = [int(r["epoch"]) for r in rows]
     assert len(epochs) > len(set(epochs))  # the file really repeats epochs
@@ -126,18 +140,14 @@ def test_csvlogger_append_resumed_run_keeps_the_later_epochs() -> None:
     repeated = len(epochs) - len(set(epochs))
     assert any(f"{repeated} repeated epoch rows" in n for n in h.source.notes)
     # the recorder's file for the same two fits holds each epoch once, with the same values
-    rec = FIXTURES / "resumed_append.curvedoc.json"
-    if rec.exists():
-        r = curvedoc.load(rec)
-        assert r.epochs.tolist() == h.epochs.tolist()
-        np.testing.assert_array_equal(r.epoch_series["loss"], h.epoch_series["loss"])
+    r = curvedoc.load(fixture("resumed_append.curvedoc.json"))
+    assert r.epochs.tolist() == h.epochs.tolist()
+    np.testing.assert_array_equal(r.epoch_series["loss"], h.epoch_series["loss"])
 
 
-@needs_fixtures
 def test_classification_fixture_pairs_accuracy_and_loss() -> None:
     name = "healthy_gru_classify"
-    if name not in PAIRS:
-        pytest.skip(f"{name} fixture missing")
+    _three_forms(name)
     h = curvedoc.load(FIXTURES / f"{name}.csv")
     assert MetricPair("accuracy", "accuracy", "val_accuracy", "higher") in h.pairs()
     assert MetricPair("loss", "loss", "val_loss", "lower") in h.pairs()
@@ -145,11 +155,9 @@ def test_classification_fixture_pairs_accuracy_and_loss() -> None:
     assert primary is not None and primary.name == "loss"
 
 
-@needs_fixtures
 def test_keras2_names_are_understood_as_accuracy_and_kept(write: Writer) -> None:
     name = "healthy_gru_classify"
-    if name not in PAIRS:
-        pytest.skip(f"{name} fixture missing")
+    _three_forms(name)
     text = (FIXTURES / f"{name}.csv").read_text()
     header, body = text.split("\n", 1)
     keras2 = header.replace("val_accuracy", "val_acc").replace("accuracy", "acc")
@@ -160,7 +168,6 @@ def test_keras2_names_are_understood_as_accuracy_and_kept(write: Writer) -> None
     np.testing.assert_array_equal(h.epoch_series["val_acc"], ref.epoch_series["val_accuracy"])
 
 
-@needs_fixtures
 def test_wrapped_history_with_epoch_and_params(write: Writer) -> None:
     name = PAIRS[0]
     raw = _keras_json(name)
@@ -177,7 +184,6 @@ def test_wrapped_history_with_epoch_and_params(write: Writer) -> None:
     _series_equal(h, curvedoc.load(FIXTURES / f"{name}.json"), list(raw))
 
 
-@needs_fixtures
 def test_csv_without_an_epoch_column_uses_row_order(write: Writer) -> None:
     name = PAIRS[0]
     rows = list(csv.reader((FIXTURES / f"{name}.csv").open()))
@@ -189,7 +195,6 @@ def test_csv_without_an_epoch_column_uses_row_order(write: Writer) -> None:
     _series_equal(h, curvedoc.load(FIXTURES / f"{name}.csv"), rows[0][1:])
 
 
-@needs_fixtures
 @pytest.mark.parametrize(
     ("stored_as", "transform"),
     [
@@ -216,7 +221,6 @@ def test_json_is_recognised_by_content(
     _series_equal(h, curvedoc.load(FIXTURES / f"{name}.json"), list(_keras_json(name)))
 
 
-@needs_fixtures
 @pytest.mark.parametrize(
     ("stored_as", "transform"),
     [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import FIXTURES
+from conftest import fixture
 from report_factory import make_report
 
 import curvedoc
@@ -97,9 +97,7 @@ def test_md_escape_neutralises_markdown() -> None:
 
 
 def test_real_fixture_markdown(tmp_path, cli) -> None:
-    path = FIXTURES / "overfit_lstm_big.json"
-    if not path.exists():
-        pytest.skip("fixture not generated")
+    path = fixture("overfit_lstm_big.json")
     report = curvedoc.diagnose(curvedoc.load(path))
     md = render_markdown(report)
     for f in report.findings:
