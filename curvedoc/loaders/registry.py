@@ -10,8 +10,10 @@ The order, and why:
    location alone, before anything touches the file system.
 2. ``columns``: column options given by the caller override any recognition by content.
 3. ``tensorboard``, then ``folder``: a directory is a TensorBoard run, or holds one run.
-4. ``curvedoc``, then ``keras-json``: curvedoc's own file is JSON with a tag; every other
-   JSON object or list is a Keras-style history (or a one-line error saying why not).
+4. ``json-lines``, ``curvedoc``, then ``keras-json``: a JSON object per line is told
+   apart from its head alone, before the others parse the text as one JSON document;
+   curvedoc's own file is JSON with a tag; every other JSON object or list is a
+   Keras-style history (or a one-line error saying why not).
 5. ``lightning``, then ``csv-logger``: Lightning's sparse ``metrics.csv`` is a table with a
    recognisable layout; every other text is a table (or a one-line error).
 
@@ -33,6 +35,7 @@ from curvedoc.loaders import (
     csv_logger,
     curvedoc_format,
     directories,
+    json_lines,
     keras_json,
     lightning,
     tensorboard,
@@ -45,6 +48,7 @@ SOURCES: tuple[Source, ...] = (
     columns.SOURCE,
     tensorboard.SOURCE,
     directories.SOURCE,
+    json_lines.SOURCE,
     curvedoc_format.SOURCE,
     keras_json.SOURCE,
     lightning.SOURCE,
