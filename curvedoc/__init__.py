@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+from curvedoc import presenters as _presenters
+
 __all__ = ["History", "LoadError", "Report", "__version__", "diagnose", "load"]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +33,23 @@ _LAZY = {
     "Report": ("curvedoc.report", "Report"),
     "LoadError": ("curvedoc.errors", "LoadError"),
 }
+
+
+def _report_markdown(report: Report) -> str:
+    from curvedoc.render.markdown import render_markdown
+
+    return render_markdown(report)
+
+
+def _report_html(report: Report) -> str:
+    from curvedoc.render.html import render_html_fragment
+
+    return render_html_fragment(report)
+
+
+# the package root wires the data to its renderers (see curvedoc/presenters.py)
+_presenters.register_presenter(_presenters.REPORT_MARKDOWN, _report_markdown)
+_presenters.register_presenter(_presenters.REPORT_HTML, _report_html)
 
 
 def __getattr__(name: str) -> Any:

@@ -25,28 +25,27 @@ neither applies (a lower-is-better series that is not positive) the noise-to-sig
 (residual spread / total improvement, also scale-free) stands in for J. Runs too short to
 judge (fewer than 5 epochs) get no score and are listed after the ranked ones.
 
-Exit status: 2 when any run could not be loaded (the others are still analysed and shown,
-and each failure gets its one-line error); otherwise 1 when ``--fail-on`` is given and a
-run has a finding of that severity; otherwise 0.
+This module finds, analyses and ranks the runs and holds the result (:class:`RunTable`);
+the command (:mod:`curvedoc.commands.analyze`) renders it with :func:`curvedoc.render.render`
+and sets the exit status: 2 when any run could not be loaded (the others are still
+analysed and shown, and each failure gets its one-line error); otherwise 1 when
+``--fail-on`` is given and a run has a finding of that severity; otherwise 0.
 """
 
 from __future__ import annotations
 
-import argparse
 import glob
-import io
 import math
 import os
-import sys
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curvedoc.fileio import write_text_atomic
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+if TYPE_CHECKING:  # pragma: no cover
+    from curvedoc.report import Report
 
 JITTER_SCALE = 0.05
 """Late jitter at which the stability score is 0.5 (about 5% wiggle around the trend)."""
@@ -59,12 +58,6 @@ costs about 30-40 ms, so 16 runs took 61 ms serially and 95 ms in 2 processes, 3
 about the same both ways, and 1,000 runs 2.1 s serially and 1.3 s in 2 processes."""
 
 REPORT_SUFFIX = {"text": "txt", "json": "json", "markdown": "md", "html": "html"}
-SHORT_CATEGORY = {
-    "unscaled_data": "unscaled data",
-    "architecture": "architecture",
-    "hyperparameters": "hyperparameters",
-    "data_noise": "data noise",
-}
 SORT_KEYS = ("stability", "name", "confidence")
 
 _GLOB_CHARS = frozenset("*?[")
@@ -224,35 +217,25 @@ def stability_of(report: Any, primary: str | None) -> tuple[float | None, float 
     return 1.0 / (1.0 + j / JITTER_SCALE), j, basis
 
 
-def _render(report: Any, fmt: str, include_curves: bool) -> str:
-    if fmt == "json":
-        from curvedoc.render.json import render_json
-
-        return render_json(report, include_curves=include_curves)
-    if fmt == "markdown":
-        from curvedoc.render.markdown import render_markdown
-
-        return render_markdown(report)
-    if fmt == "html":
-        from curvedoc.render.html import render_html
-
-        return render_html(report)
-    from curvedoc.render.terminal import render_text
-
-    return render_text(report, width=100)
+ReportRenderer = Callable[["Report"], str]
+"""Turns a run's report into the text of its report file (picklable: it crosses processes)."""
 
 
 @dataclass(frozen=True)
 class Job:
-    """One run for a worker: where it is, how to load it, where its report goes."""
+    """One run for a worker: where it is, how to load it, where and how its report goes.
+
+    ``render`` comes from the command (``functools.partial`` of
+    :func:`curvedoc.render.render` with the chosen format), so this module does not import
+    the renderers.
+    """
 
     index: int
     path: str
     name: str
     options: tuple[tuple[str, str | None], ...] = ()
     report_path: str | None = None
-    report_format: str = "json"
-    include_curves: bool = False
+    render: ReportRenderer | None = None
 
 
 def analyse_one(job: Job) -> RunSummary:
@@ -291,9 +274,9 @@ def analyse_one(job: Job) -> RunSummary:
         summary.top_confidence = float(top.confidence)
         summary.top_findings = list(top.findings)
     summary.stability, summary.jitter, summary.jitter_basis = stability_of(report, summary.primary)
-    if job.report_path is not None:
+    if job.report_path is not None and job.render is not None:
         try:
-            text = _render(report, job.report_format, job.include_curves)
+            text = job.render(report)
             write_text_atomic(job.report_path, text)
             summary.report_path = job.report_path
         except Exception as exc:  # the summary still shows the run
@@ -404,40 +387,8 @@ def report_file_names(names: list[str], fmt: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------
-# The summary
+# The summary (rendered by curvedoc.render, like every other output)
 # ------------------------------------------------------------------------------------------
-
-
-def _pct(j: float | None, basis: str | None) -> str:
-    if basis == "diverged":
-        return "NaN/inf"
-    if j is None or not math.isfinite(j):
-        return "–"
-    if basis == "log":
-        return f"±{j * 100:.1f}%"
-    if basis == "nsr":
-        return f"{j:.2f} nsr"
-    return f"±{j:.3f}"
-
-
-def _verdict_cell(s: RunSummary) -> str:
-    if s.too_short:
-        return "too short"
-    if s.healthy:
-        return "healthy"
-    cat = SHORT_CATEGORY.get(s.top_category or "", s.top_category or "?")
-    codes = ", ".join(s.top_findings[:3])
-    return f"{cat} ({codes})" if codes else cat
-
-
-def _conf(s: RunSummary) -> str:
-    return "" if s.top_confidence is None else f"{s.top_confidence:.0%}"
-
-
-def _stab(s: RunSummary) -> str:
-    if s.stability is None:
-        return "too short" if s.too_short else "–"
-    return f"{s.stability:.2f}"
 
 
 STABILITY_NOTE = (
@@ -445,251 +396,49 @@ STABILITY_NOTE = (
     "second half) of the wobblier of the leading train/val curves: 1 is smooth, 0.5 "
     "wiggles about ±5%, 0 went NaN/inf"
 )
+"""How to read the score; every form of the summary table ends with it."""
 
 
-def render_summary_text(
-    summaries: list[RunSummary], *, base: str, width: int | None, color: bool, seconds: float
-) -> str:
-    """Render the summary table for a terminal (rich), failures and the score explained."""
-    from rich.table import Table
-    from rich.text import Text
+@dataclass(frozen=True)
+class RunTable:
+    """The finished many-runs summary: every run, ranked, ready to render.
 
-    from curvedoc.render.terminal import make_console
+    Attributes:
+        runs: analysed runs in rank order, then the ones that failed (see :func:`rank`).
+        base: the common folder the run names are relative to.
+        sort: the order used (``stability``, ``name`` or ``confidence``).
+        seconds: how long the analysis took (shown in the text form only).
+    """
 
-    ok = [s for s in summaries if s.error is None]
-    bad = [s for s in summaries if s.error is not None]
-    buf = io.StringIO()
-    console = make_console(buf, width=width or (None if color else 100), color=color)
-    head = f"curvedoc: {len(summaries)} run{'s' if len(summaries) != 1 else ''}"
-    if base and base != ".":
-        head += f" under {base}"
-    head += f" ({len(ok)} analysed, {len(bad)} failed, {seconds:.1f}s)"
-    console.print(Text(head, style="bold"))
-    if ok:
-        table = Table(show_edge=False, pad_edge=False, header_style="bold")
-        table.add_column("#", justify="right", no_wrap=True)
-        table.add_column("run", overflow="fold", ratio=3)
-        table.add_column("stability", justify="right", no_wrap=True)
-        table.add_column("wiggle", justify="right", no_wrap=True)
-        table.add_column("verdict", overflow="fold", ratio=2)
-        table.add_column("conf.", justify="right", no_wrap=True)
-        table.add_column("epochs", justify="right", no_wrap=True)
-        for s in ok:
-            style = "green" if s.healthy else ("red" if s.worst_severity == "error" else "yellow")
-            table.add_row(
-                str(s.rank),
-                s.name,
-                _stab(s),
-                _pct(s.jitter, s.jitter_basis),
-                Text(_verdict_cell(s), style=style),
-                _conf(s),
-                str(s.epochs),
-            )
-        console.print(table)
-    if bad:
-        console.print(Text(f"failed to load ({len(bad)}):", style="bold red"))
-        for s in bad:
-            console.print(Text(f"  {s.error}"), overflow="fold")
-    console.print(Text(STABILITY_NOTE, style="dim"), overflow="fold")
-    text = buf.getvalue()
-    if not color:
-        text = "\n".join(line.rstrip() for line in text.split("\n"))
-    return text
+    runs: tuple[RunSummary, ...]
+    base: str
+    sort: str
+    seconds: float = 0.0
 
+    @property
+    def analysed(self) -> tuple[RunSummary, ...]:
+        """The runs that were loaded and diagnosed, in rank order."""
+        return tuple(s for s in self.runs if s.error is None)
 
-def render_summary_markdown(summaries: list[RunSummary], *, base: str) -> str:
-    """Render the summary as a Markdown table (names escaped)."""
-    from curvedoc.render.markdown import md_escape
+    @property
+    def failed(self) -> tuple[RunSummary, ...]:
+        """The runs that could not be loaded (each with its one-line ``error``)."""
+        return tuple(s for s in self.runs if s.error is not None)
 
-    ok = [s for s in summaries if s.error is None]
-    bad = [s for s in summaries if s.error is not None]
-    lines = [f"# curvedoc: {len(summaries)} runs" + (f" under {md_escape(base)}" if base else "")]
-    lines.append("")
-    if ok:
-        lines.append("| # | run | stability | wiggle | verdict | confidence | epochs |")
-        lines.append("|--:|---|--:|--:|---|--:|--:|")
-        for s in ok:
-            lines.append(
-                f"| {s.rank} | {md_escape(s.name)} | {_stab(s)} | "
-                f"{md_escape(_pct(s.jitter, s.jitter_basis))} | {md_escape(_verdict_cell(s))} | "
-                f"{md_escape(_conf(s))} | {s.epochs} |"
-            )
-        lines.append("")
-    if bad:
-        lines.append(f"## Failed to load ({len(bad)})")
-        lines.append("")
-        lines.extend(f"- {md_escape(s.error)}" for s in bad)
-        lines.append("")
-    lines.append(f"_{md_escape(STABILITY_NOTE)}_")
-    return "\n".join(lines) + "\n"
-
-
-def render_summary_html(summaries: list[RunSummary], *, base: str) -> str:
-    """Render the summary as a small standalone HTML page (everything escaped)."""
-    import html
-
-    def esc(v: object) -> str:
-        return html.escape(str(v), quote=True)
-
-    ok = [s for s in summaries if s.error is None]
-    bad = [s for s in summaries if s.error is not None]
-    rows = "".join(
-        f"<tr><td>{s.rank}</td><td>{esc(s.name)}</td><td>{esc(_stab(s))}</td>"
-        f"<td>{esc(_pct(s.jitter, s.jitter_basis))}</td><td>{esc(_verdict_cell(s))}</td>"
-        f"<td>{esc(_conf(s))}</td><td>{s.epochs}</td></tr>"
-        for s in ok
-    )
-    failed = "".join(f"<li>{esc(s.error)}</li>" for s in bad)
-    title = f"curvedoc: {len(summaries)} runs" + (f" under {base}" if base else "")
-    return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}'
-        "</title></head><body>"
-        f"<h1>{esc(title)}</h1>"
-        "<table><thead><tr><th>#</th><th>run</th><th>stability</th><th>wiggle</th>"
-        "<th>verdict</th><th>confidence</th><th>epochs</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-        + (f"<h2>Failed to load ({len(bad)})</h2><ul>{failed}</ul>" if bad else "")
-        + f"<p><small>{esc(STABILITY_NOTE)}</small></p></body></html>\n"
-    )
-
-
-def summary_json(summaries: list[RunSummary], *, base: str, sort: str) -> dict[str, Any]:
-    """One JSON object: ``kind``, ``schema_version``, ``runs`` (ranked), ``totals``."""
-    ok = [s for s in summaries if s.error is None]
-    return {
-        "schema_version": 1,
-        "kind": "curvedoc-batch",
-        "base": base,
-        "sort": sort,
-        "stability": {"scale": JITTER_SCALE, "formula": "1 / (1 + J / scale)"},
-        "totals": {
-            "runs": len(summaries),
-            "analysed": len(ok),
-            "failed": len(summaries) - len(ok),
-            "healthy": sum(1 for s in ok if s.healthy),
-        },
-        "runs": [s.to_dict() for s in summaries],
-    }
-
-
-# ------------------------------------------------------------------------------------------
-# The command
-# ------------------------------------------------------------------------------------------
-
-
-def _err(msg: str) -> int:
-    print(f"curvedoc: error: {msg}", file=sys.stderr)
-    return EXIT_ERROR
-
-
-def cmd_analyze_many(args: argparse.Namespace) -> int:
-    """``curvedoc analyze`` over several runs: analyse all, print one ranked summary."""
-    import json
-
-    from curvedoc.render import resolve_format
-
-    output = getattr(args, "output", None)
-    fmt, problem = resolve_format(getattr(args, "format", None), output)
-    if problem is not None:
-        return _err(problem)
-    sort = getattr(args, "sort", None) or "stability"
-    report_dir = getattr(args, "report_dir", None)
-    started = time.perf_counter()
-
-    targets = collect_targets(args.paths)
-    if len(targets) == 1 and targets[0].problem is not None:
-        # one argument that names nothing (an unmatched glob): a plain one-line error
-        return _err(f"{targets[0].path}: {targets[0].problem}")
-    base, names = display_names([t.path for t in targets])
-    report_names = report_file_names(names, fmt) if report_dir else [None] * len(names)
-    if report_dir:
-        try:
-            os.makedirs(report_dir, exist_ok=True)
-        except OSError as exc:
-            return _err(f"{report_dir}: cannot create the report folder ({exc.strerror or exc})")
-    options = tuple(
-        (k, v)
-        for k, v in (
-            ("train_col", getattr(args, "train_col", None)),
-            ("val_col", getattr(args, "val_col", None)),
-            ("x_col", getattr(args, "x_col", None)),
-            ("name", getattr(args, "metric_name", None)),
-        )
-        if v is not None
-    )
-    jobs: list[Job] = []
-    summaries: dict[int, RunSummary] = {}
-    for i, (t, name, rname) in enumerate(zip(targets, names, report_names, strict=True)):
-        if t.problem is not None:
-            summaries[i] = RunSummary(path=t.path, name=name, error=f"{t.path}: {t.problem}")
-            continue
-        jobs.append(
-            Job(
-                index=i,
-                path=t.path,
-                name=name,
-                options=options,
-                report_path=os.path.join(report_dir, rname) if report_dir and rname else None,
-                report_format=fmt,
-                include_curves=bool(getattr(args, "include_curves", False)),
-            )
-        )
-    workers = plan_workers(len(jobs), getattr(args, "jobs", None))
-    from curvedoc.progress import Progress
-
-    with Progress("analysing runs", total=len(jobs)) as bar:
-        for job, summary in zip(jobs, run_jobs(jobs, workers, bar), strict=True):
-            summaries[job.index] = summary
-    ordered = rank([summaries[i] for i in range(len(targets))], sort)
-    seconds = time.perf_counter() - started
-
-    if fmt == "json":
-        text = json.dumps(summary_json(ordered, base=base, sort=sort), indent=2, allow_nan=False)
-    elif fmt == "markdown":
-        text = render_summary_markdown(ordered, base=base)
-    elif fmt == "html":
-        text = render_summary_html(ordered, base=base)
-    else:
-        color = (
-            not output
-            and not getattr(args, "no_color", False)
-            and not os.environ.get("NO_COLOR")
-            and sys.stdout.isatty()
-        )
-        text = render_summary_text(
-            ordered, base=base, width=getattr(args, "width", None), color=color, seconds=seconds
-        )
-    if output:
-        try:
-            write_text_atomic(output, text if text.endswith("\n") else text + "\n")
-        except OSError as exc:
-            return _err(f"{output}: cannot write the summary ({exc.strerror or exc})")
-        print(
-            f"curvedoc: wrote the {fmt} summary of {len(ordered)} runs to {output}", file=sys.stderr
-        )
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        sys.stdout.flush()
-    failed = [s for s in ordered if s.error is not None]
-    if report_dir:
-        written = sum(1 for s in ordered if s.report_path)
-        print(f"curvedoc: wrote {written} reports to {report_dir}", file=sys.stderr)
-    if failed:
-        if fmt == "text" and not output:  # the summary on stdout lists them already
-            print(
-                f"curvedoc: error: {len(failed)} of {len(ordered)} runs could not be loaded "
-                "(listed above)",
-                file=sys.stderr,
-            )
-        else:
-            for s in failed:
-                print(f"curvedoc: error: {s.error}", file=sys.stderr)
-        return EXIT_ERROR
-    from curvedoc.report import SEVERITY_RANK
-
-    fail_on = getattr(args, "fail_on", None)
-    if fail_on and any(
-        SEVERITY_RANK.get(s.worst_severity or "info", 0) >= SEVERITY_RANK[fail_on] for s in ordered
-    ):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    def to_dict(self) -> dict[str, Any]:
+        """One JSON object: ``kind``, ``schema_version``, ``runs`` (ranked), ``totals``."""
+        ok = self.analysed
+        return {
+            "schema_version": 1,
+            "kind": "curvedoc-batch",
+            "base": self.base,
+            "sort": self.sort,
+            "stability": {"scale": JITTER_SCALE, "formula": "1 / (1 + J / scale)"},
+            "totals": {
+                "runs": len(self.runs),
+                "analysed": len(ok),
+                "failed": len(self.runs) - len(ok),
+                "healthy": sum(1 for s in ok if s.healthy),
+            },
+            "runs": [s.to_dict() for s in self.runs],
+        }

@@ -21,15 +21,13 @@ seed gives.
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curvedoc.render.markdown import fmt_jitter, fmt_number
+from curvedoc.formatting import fmt_jitter, fmt_number
 from curvedoc.report import Report
 
 TOLERANCE = 0.25
@@ -663,74 +661,3 @@ def unique_labels(paths: Sequence[str]) -> list[str]:
                 name = name[: -len(suffix)]
         stems.append(name)
     return [f"{i}:{s}" if stems.count(s) > 1 else s for i, s in enumerate(stems, 1)]
-
-
-# -- the command ------------------------------------------------------------------------
-
-
-def render_comparison(comparison: Comparison, fmt: str, args: argparse.Namespace) -> str:
-    """Render a comparison in ``text``, ``json``, ``markdown`` or ``html``."""
-    if fmt == "json":
-        import json
-
-        return json.dumps(comparison.to_dict(), indent=2, allow_nan=False)
-    if fmt == "markdown":
-        from curvedoc.render.markdown import render_comparison_markdown
-
-        return render_comparison_markdown(comparison)
-    if fmt == "html":
-        from curvedoc.render.html import render_comparison_html
-
-        return render_comparison_html(comparison)
-    from curvedoc.render.terminal import render_comparison_terminal
-
-    if getattr(args, "output", None):
-        return render_comparison_terminal(comparison, width=args.width or 100, color=False)
-    from curvedoc.cli import _console_color
-
-    return render_comparison_terminal(comparison, width=args.width, color=_console_color(args))
-
-
-def cmd_compare(args: argparse.Namespace) -> int:
-    """``curvedoc compare A B [C ...]``: load, diagnose, compare against the first run."""
-    from curvedoc.cli import EXIT_FINDINGS, EXIT_OK, _error, _write_atomic
-    from curvedoc.errors import CurvedocError
-    from curvedoc.render import resolve_format
-
-    paths: list[str] = list(args.paths)
-    if len(paths) < 2:
-        return _error("compare needs at least two runs: curvedoc compare BASELINE OTHER [...]")
-    fmt, problem = resolve_format(args.format, args.output)
-    if problem is not None:
-        return _error(problem)
-    tolerance = getattr(args, "tolerance", None)
-    tolerance = TOLERANCE if tolerance is None else tolerance
-    if not (0 <= tolerance < 10):
-        return _error(f"--tolerance must be between 0 and 10, not {tolerance}")
-    from curvedoc.diagnosis import diagnose
-    from curvedoc.loaders import load
-    from curvedoc.progress import track
-
-    reports: list[Report] = []
-    try:
-        for path in track(paths, "comparing runs"):
-            reports.append(diagnose(load(path)))
-    except CurvedocError as exc:
-        return _error(str(exc))
-    except (MemoryError, RecursionError) as exc:
-        return _error(f"{path}: too large or too deeply nested to analyse ({type(exc).__name__})")
-    comparison = compare_reports(reports, tolerance=tolerance)
-    text = render_comparison(comparison, fmt, args)
-    if args.output:
-        try:
-            _write_atomic(args.output, text)
-        except OSError as exc:
-            return _error(f"{args.output}: cannot write the comparison ({exc.strerror or exc})")
-        summary = "; ".join(f"{v.label}: {v.summary}" for v in comparison.verdicts)
-        print(f"curvedoc: wrote {fmt} comparison to {args.output}: {summary}", file=sys.stderr)
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        sys.stdout.flush()
-    if getattr(args, "fail_on", None) == "worse" and comparison.any_worse():
-        return EXIT_FINDINGS
-    return EXIT_OK

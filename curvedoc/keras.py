@@ -14,7 +14,6 @@ import json
 import math
 import os
 import threading
-import uuid
 import warnings
 import weakref
 from collections.abc import Callable, Mapping
@@ -24,6 +23,8 @@ import numpy as np
 
 from curvedoc import __version__, names
 from curvedoc.errors import MissingExtraError
+from curvedoc.fileio import write_text_atomic
+from curvedoc.loaders.curvedoc_format import FORMAT_NAME, FORMAT_VERSION
 from curvedoc.report import json_safe
 
 try:
@@ -33,8 +34,6 @@ except ImportError as _exc:  # pragma: no cover - depends on the environment
 
 __all__ = ["CurveRecorder", "FindingWarning", "RecorderWarning"]
 
-FORMAT = "curvedoc-history"
-FORMAT_VERSION = 1
 WRITER = f"curvedoc {__version__} CurveRecorder"
 
 STATS_MAX_ROWS = 100_000
@@ -549,7 +548,7 @@ class CurveRecorder(keras.callbacks.Callback):
             try:
                 with open(self.path, encoding="utf-8") as fh:
                     data = json.load(fh)
-                if isinstance(data, dict) and data.get("format") == FORMAT:
+                if isinstance(data, dict) and data.get("format") == FORMAT_NAME:
                     return data
                 problem = "it is not a curvedoc history file"
             except (OSError, ValueError) as exc:
@@ -632,7 +631,7 @@ class CurveRecorder(keras.callbacks.Callback):
     def _render(self) -> str:
         """Build the file's text from per-epoch pieces that are serialised once."""
         parts = [
-            f'"format": "{FORMAT}"',
+            f'"format": "{FORMAT_NAME}"',
             f'"format_version": {FORMAT_VERSION}',
             f'"writer": {json.dumps(WRITER)}',
             f'"status": {json.dumps(self._status)}',
@@ -1063,31 +1062,9 @@ def _is_chief(tf_config: str | None = None) -> bool:
 
 
 def _atomic_write(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` so a reader sees the old file or the new one, whole."""
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    try:  # make the rename itself durable (POSIX); harmless to skip elsewhere
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    """Write the history file atomically, creating its folder first (see :mod:`curvedoc.fileio`)."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    write_text_atomic(path, text)
 
 
 # -- helpers: input statistics ----------------------------------------------------------

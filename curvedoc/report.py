@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from curvedoc.presenters import REPORT_HTML, REPORT_MARKDOWN, present
+
 SCHEMA_VERSION = 1
 MIN_EPOCHS = 5
 """Runs shorter than this are too short to judge their fluctuation."""
@@ -374,13 +376,13 @@ class Report:
         return text
 
     def to_markdown(self) -> str:
-        """The report as Markdown (see :mod:`curvedoc.render.markdown`)."""
-        from curvedoc.render.markdown import render_markdown
+        """The report as Markdown (:func:`curvedoc.render.markdown.render_markdown`).
 
-        return render_markdown(self)
+        The renderer is looked up in :mod:`curvedoc.presenters`, so this data module does
+        not import the renderers.
+        """
+        return present(REPORT_MARKDOWN, self)
 
     def _repr_html_(self) -> str:
-        """Jupyter display: the HTML report."""
-        from curvedoc.render.html import render_html_fragment
-
-        return render_html_fragment(self)
+        """Jupyter display: the HTML report (:func:`curvedoc.render.html.render_html_fragment`)."""
+        return present(REPORT_HTML, self)

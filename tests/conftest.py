@@ -21,9 +21,32 @@ FIXTURES = ROOT / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def fixture(relative: str) -> Path:
+    """A committed fixture under ``fixtures/``; a missing one fails loudly, never skips.
+
+    The fixtures are committed (``fixtures/make_fixtures.py`` regenerates them), so a
+    missing one is a broken checkout, and a test that skipped over it would pass silently.
+    """
+    path = FIXTURES / relative
+    if not path.exists():
+        pytest.fail(
+            f"the committed fixture fixtures/{relative} is missing: restore it "
+            f"(git checkout -- fixtures/{relative}) or regenerate fixtures/",
+            pytrace=False,
+        )
+    return path
+
+
 def fixture_files(pattern: str) -> list[Path]:
-    """Real-run fixtures under ``fixtures/`` matching a glob (recursively), sorted."""
-    return sorted(p for p in FIXTURES.rglob(pattern) if p.is_file())
+    """Real-run fixtures under ``fixtures/`` matching a glob (recursively), sorted.
+
+    Fails (at collection, for a parametrisation) when nothing matches, rather than letting
+    the tests over them vanish.
+    """
+    found = sorted(p for p in FIXTURES.rglob(pattern) if p.is_file())
+    if not found:
+        pytest.fail(f"no committed fixture under fixtures/ matches {pattern!r}", pytrace=False)
+    return found
 
 
 @dataclass(frozen=True)

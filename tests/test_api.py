@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIXTURES, healthy_history_dict
+from conftest import fixture, healthy_history_dict
 from report_factory import synthetic_history
 
 import curvedoc
@@ -52,9 +52,7 @@ def test_ipython_uses_repr_html() -> None:
 
 
 def test_diagnose_and_text_forms_import_no_plotting_or_ml_framework() -> None:
-    path = FIXTURES / "healthy_lstm_sine.json"
-    if not path.exists():
-        pytest.skip("fixture not generated")
+    path = fixture("healthy_lstm_sine.json")
     code = (
         "import sys, curvedoc\n"
         f"r = curvedoc.diagnose(curvedoc.load({str(path)!r}))\n"
@@ -66,3 +64,15 @@ def test_diagnose_and_text_forms_import_no_plotting_or_ml_framework() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_report_methods_use_the_presenters_the_package_registers(monkeypatch) -> None:
+    """Report holds data only: to_markdown/_repr_html_ go through curvedoc.presenters."""
+    from curvedoc import presenters
+
+    report = curvedoc.diagnose(synthetic_history(n=20))
+    assert report.to_markdown().startswith("#")
+    monkeypatch.setitem(presenters._presenters, presenters.REPORT_MARKDOWN, lambda r: "swapped")
+    assert report.to_markdown() == "swapped"
+    with pytest.raises(LookupError, match="no presenter"):
+        presenters.present("nothing-here", report)

@@ -161,7 +161,6 @@ def test_fail_on_is_not_reached_by_a_run_without_findings(cli: Cli, write: Write
         assert result.code == 0 and result.out  # the report is still printed
 
 
-@pytest.mark.skipif(not REAL_RUNS, reason="fixtures/ not generated yet")
 def test_fail_on_follows_the_worst_finding_of_real_runs(cli: Cli) -> None:
     """On every real fixture the exit code is 1 exactly when --fail-on is reached."""
     seen: dict[str, set[int]] = {"warning": set(), "error": set()}

@@ -6,7 +6,7 @@ import json
 import math
 
 import pytest
-from conftest import FIXTURES
+from conftest import fixture
 from report_factory import synthetic_history
 
 import curvedoc
@@ -103,10 +103,8 @@ def test_steady_values_below_the_floor_are_not_changes() -> None:
 
 
 def test_recorded_target_scale_decides_units() -> None:
-    raw = FIXTURES / "unscaled_lstm_prices.curvedoc.json"
-    scaled = FIXTURES / "healthy_lstm_sine.curvedoc.json"
-    if not (raw.exists() and scaled.exists()):
-        pytest.skip("fixtures not generated")
+    raw = fixture("unscaled_lstm_prices.curvedoc.json")
+    scaled = fixture("healthy_lstm_sine.curvedoc.json")
     a = run_metrics(curvedoc.diagnose(curvedoc.load(raw)), "raw")
     b = run_metrics(curvedoc.diagnose(curvedoc.load(scaled)), "scaled")
     ok, why = comparable_units(a, b)

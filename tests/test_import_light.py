@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, healthy_history_dict
+from conftest import ROOT, fixture
 
 HEAVY = ("tensorflow", "keras", "torch", "jax", "jaxlib", "tf_keras")
 
@@ -53,13 +53,8 @@ def _run(body: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def history_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    real = FIXTURES / "healthy_gru_classify.curvedoc.json"
-    if real.exists():
-        return real
-    path = tmp_path_factory.mktemp("light") / "h.json"
-    path.write_text(json.dumps(healthy_history_dict()))
-    return path
+def history_file() -> Path:
+    return fixture("healthy_gru_classify.curvedoc.json")
 
 
 def test_bare_import_is_light() -> None:

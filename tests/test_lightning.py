@@ -19,8 +19,8 @@ import pytest
 from conftest import FIXTURES, CliResult
 
 import curvedoc
-from curvedoc.loaders.csv_formats import parse_table
 from curvedoc.loaders.lightning import looks_like_lightning
+from curvedoc.loaders.parsing import parse_table
 
 Writer = Callable[[str, object], Path]
 Cli = Callable[..., CliResult]

@@ -10,9 +10,7 @@ keys, odd epoch columns).
 from __future__ import annotations
 
 import codecs
-import csv
 import gzip
-import io
 import json
 import math
 from collections.abc import Callable
@@ -20,24 +18,44 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, FIXTURES, fixture_files
+from conftest import FIXTURES, fixture, fixture_files
 
 import curvedoc
 from curvedoc.history import History, MetricPair
-from curvedoc.loaders import load_text
 
 Writer = Callable[[str, "str | bytes | object"], Path]
 
-PAIRS = sorted(
-    p.name[: -len(".json")]
-    for p in fixture_files("*.json")
-    if p.parent == FIXTURES
-    and not p.name.endswith(".curvedoc.json")
-    and (FIXTURES / (p.name[: -len(".json")] + ".csv")).exists()
-    and (FIXTURES / (p.name[: -len(".json")] + ".curvedoc.json")).exists()
-)
+TWO_FORMS = {"resumed_append"}
+"""Runs of two ``fit`` calls appended to one CSVLogger: a CSV and a recorder file, no JSON."""
 
-needs_fixtures = pytest.mark.skipif(not PAIRS, reason="fixtures/ not generated yet")
+RUNS = sorted(
+    {p.name.split(".")[0] for p in fixture_files("*.csv") if p.parent == FIXTURES}
+    | {p.name.split(".")[0] for p in fixture_files("*.json") if p.parent == FIXTURES}
+)
+"""Every real run at the top of fixtures/, whichever of its files are still there."""
+
+PAIRS = [name for name in RUNS if name not in TWO_FORMS]
+"""The runs saved in all three forms (Keras JSON, CSVLogger, curvedoc's file)."""
+
+
+def _three_forms(name: str) -> None:
+    for ext in (".json", ".csv", ".curvedoc.json"):
+        fixture(name + ext)
+
+
+def test_every_real_run_fixture_comes_in_all_its_forms() -> None:
+    """A deleted JSON, CSV or recorder file fails here instead of shrinking the tests below."""
+    assert len(PAIRS) >= 10
+    for name in PAIRS:
+        _three_forms(name)
+    for name in TWO_FORMS:
+        for ext in (".csv", ".curvedoc.json"):
+            fixture(name + ext)
+
+
+def test_a_missing_committed_fixture_fails_the_test_instead_of_skipping_it() -> None:
+    with pytest.raises(pytest.fail.Exception, match=r"fixtures/no_such_run\.json is missing"):
+        fixture("no_such_run.json")
 
 
 def _series_equal(a: History, b: History, keys: list[str]) -> None:
@@ -53,7 +71,6 @@ def _keras_json(name: str) -> dict[str, list[float | None]]:
 # -- real runs: Keras JSON, CSVLogger and curvedoc's own file agree ------------------------------
 
 
-@needs_fixtures
 @pytest.mark.parametrize("name", PAIRS)
 def test_the_three_forms_of_one_run_load_to_the_same_series(name: str) -> None:
     raw = _keras_json(name)
@@ -76,7 +93,6 @@ def test_the_three_forms_of_one_run_load_to_the_same_series(name: str) -> None:
     np.testing.assert_array_equal(js.epoch_series["loss"], np.array(raw["loss"], dtype=float))
 
 
-@needs_fixtures
 @pytest.mark.parametrize("name", PAIRS)
 def test_curvedoc_files_carry_batches_context_and_learning_rate(name: str) -> None:
     h = curvedoc.load(FIXTURES / f"{name}.curvedoc.json")
@@ -94,11 +110,9 @@ def test_curvedoc_files_carry_batches_context_and_learning_rate(name: str) -> No
     assert "learning_rate" not in [p.name for p in h.pairs()]
 
 
-@needs_fixtures
 def test_validation_every_k_epochs_lines_up_in_every_form() -> None:
     name = "val_every3_lstm"
-    if name not in PAIRS:
-        pytest.skip(f"{name} fixture missing")
+    _three_forms(name)
     raw = _keras_json(name)
     assert len(raw["val_loss"]) * 3 == len(raw["loss"])  # validation_freq=3
     forms = [
@@ -111,33 +125,9 @@ def test_validation_every_k_epochs_lines_up_in_every_form() -> None:
     assert any("every 3 epochs" in note for note in forms[0].source.notes)
 
 
-@needs_fixtures
-def test_csvlogger_append_resumed_run_keeps_the_later_epochs() -> None:
-    path = FIXTURES / "resumed_append.csv"
-    if not path.exists():
-        pytest.skip("resumed_append.csv fixture missing")
-    rows = list(csv.DictReader(path.open()))
-    epochs = [int(r["epoch"]) for r in rows]
-    assert len(epochs) > len(set(epochs))  # the file really repeats epochs
-    last = {int(r["epoch"]): float(r["loss"]) for r in rows}  # later rows overwrite
-    h = curvedoc.load(path)
-    assert h.epochs.tolist() == sorted(last)
-    assert h.epoch_series["loss"].tolist() == [last[e] for e in sorted(last)]
-    repeated = len(epochs) - len(set(epochs))
-    assert any(f"{repeated} repeated epoch rows" in n for n in h.source.notes)
-    # the recorder's file for the same two fits holds each epoch once, with the same values
-    rec = FIXTURES / "resumed_append.curvedoc.json"
-    if rec.exists():
-        r = curvedoc.load(rec)
-        assert r.epochs.tolist() == h.epochs.tolist()
-        np.testing.assert_array_equal(r.epoch_series["loss"], h.epoch_series["loss"])
-
-
-@needs_fixtures
 def test_classification_fixture_pairs_accuracy_and_loss() -> None:
     name = "healthy_gru_classify"
-    if name not in PAIRS:
-        pytest.skip(f"{name} fixture missing")
+    _three_forms(name)
     h = curvedoc.load(FIXTURES / f"{name}.csv")
     assert MetricPair("accuracy", "accuracy", "val_accuracy", "higher") in h.pairs()
     assert MetricPair("loss", "loss", "val_loss", "lower") in h.pairs()
@@ -145,11 +135,9 @@ def test_classification_fixture_pairs_accuracy_and_loss() -> None:
     assert primary is not None and primary.name == "loss"
 
 
-@needs_fixtures
 def test_keras2_names_are_understood_as_accuracy_and_kept(write: Writer) -> None:
     name = "healthy_gru_classify"
-    if name not in PAIRS:
-        pytest.skip(f"{name} fixture missing")
+    _three_forms(name)
     text = (FIXTURES / f"{name}.csv").read_text()
     header, body = text.split("\n", 1)
     keras2 = header.replace("val_accuracy", "val_acc").replace("accuracy", "acc")
@@ -160,36 +148,6 @@ def test_keras2_names_are_understood_as_accuracy_and_kept(write: Writer) -> None
     np.testing.assert_array_equal(h.epoch_series["val_acc"], ref.epoch_series["val_accuracy"])
 
 
-@needs_fixtures
-def test_wrapped_history_with_epoch_and_params(write: Writer) -> None:
-    name = PAIRS[0]
-    raw = _keras_json(name)
-    n = len(raw["loss"])
-    wrapped = {
-        "history": raw,
-        "epoch": list(range(10, 10 + n)),  # a run resumed with initial_epoch=10
-        "params": {"verbose": 1, "epochs": 10 + n, "steps": 47},
-    }
-    h = curvedoc.load(write("wrapped.json", wrapped))
-    assert h.source.format == "keras-history"
-    assert h.epochs.tolist() == list(range(10, 10 + n))
-    assert h.context == {"epochs_planned": 10 + n, "steps_per_epoch": 47}
-    _series_equal(h, curvedoc.load(FIXTURES / f"{name}.json"), list(raw))
-
-
-@needs_fixtures
-def test_csv_without_an_epoch_column_uses_row_order(write: Writer) -> None:
-    name = PAIRS[0]
-    rows = list(csv.reader((FIXTURES / f"{name}.csv").open()))
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows([r[1:] for r in rows])
-    h = curvedoc.load(write("no_epoch.csv", buf.getvalue()))
-    assert h.source.format == "csv"
-    assert h.epochs.tolist() == list(range(len(rows) - 1))
-    _series_equal(h, curvedoc.load(FIXTURES / f"{name}.csv"), rows[0][1:])
-
-
-@needs_fixtures
 @pytest.mark.parametrize(
     ("stored_as", "transform"),
     [
@@ -216,7 +174,6 @@ def test_json_is_recognised_by_content(
     _series_equal(h, curvedoc.load(FIXTURES / f"{name}.json"), list(_keras_json(name)))
 
 
-@needs_fixtures
 @pytest.mark.parametrize(
     ("stored_as", "transform"),
     [
@@ -250,55 +207,6 @@ def test_gzipped_corpus_runs_load(path: Path) -> None:
 # -- hand-made shapes ---------------------------------------------------------------------------
 
 
-def test_curvedoc_format_written_by_hand_per_the_docs(write: Writer) -> None:
-    """The example of docs/history-format.md, filled in, loads as documented."""
-    doc = {
-        "format": "curvedoc-history",
-        "format_version": 1,
-        "writer": "a test",
-        "status": "running",
-        "epochs": [0, 1, 2],
-        "epoch_logs": {
-            "loss": [0.91, 0.52, 0.47],
-            "val_loss": [0.95, None, 0.50],
-            "learning_rate": [0.001, 0.001, 0.0005],
-            "mae": ["NaN", 0.5, "Infinity"],
-        },
-        "batch": {
-            "exact": False,
-            "steps_per_execution": 2,
-            "note": "values are means over 2 batches",
-            "epochs": [0, 1, 2],
-            "counts": [2, 0, 3],
-            "sizes": None,
-            "series": {"loss": [1.2, 1.1, 0.6, 0.5, 0.4], "mae": [1, 1, 1, 1, 1]},
-        },
-        "context": {"batch_size": 32, "optimizer": {"class": "Adam", "config": {}}},
-        "a_future_key": {"ignored": True},
-    }
-    h = curvedoc.load(write("run.curvedoc.json", doc))
-    assert h.source.format == "curvedoc"
-    assert h.epochs.tolist() == [0, 1, 2]
-    assert math.isnan(h.epoch_series["val_loss"][1])
-    assert math.isnan(h.epoch_series["mae"][0]) and h.epoch_series["mae"][2] == math.inf
-    assert h.learning_rate().tolist() == [0.001, 0.001, 0.0005]  # type: ignore[union-attr]
-    assert h.batch_series["loss"].tolist() == [1.2, 1.1, 0.6, 0.5, 0.4]
-    # the empty segment of epoch 1 is dropped: epochs 0 and 2 start at 0 and 2
-    assert h.batch_epoch_starts.tolist() == [0, 2]
-    assert h.batch_epochs.tolist() == [0, 2]
-    assert h.batch_epoch_index().tolist() == [0, 0, 2, 2, 2]
-    assert h.context["batch_size"] == 32 and h.context["batch_exact"] is False
-    assert "values are means over 2 batches" in h.source.notes
-    assert any("still going" in n for n in h.source.notes)
-
-
-def test_curvedoc_format_from_a_newer_version_is_read_with_a_note(write: Writer) -> None:
-    doc = {"format": "curvedoc-history", "format_version": 7, "epoch_logs": {"loss": [1, 0.5]}}
-    h = curvedoc.load(write("future.json", doc))
-    assert h.epoch_series["loss"].tolist() == [1.0, 0.5]
-    assert any("format version 7" in n for n in h.source.notes)
-
-
 @pytest.mark.parametrize(
     ("metric", "direction"),
     [
@@ -317,31 +225,6 @@ def test_pair_detection_and_direction(metric: str, direction: str, write: Writer
     assert h.pairs() == [MetricPair(metric, metric, f"val_{metric}", direction)]  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # pandas DataFrame.to_json() (orient="columns"), the epoch column included
-        (
-            '{"epoch": {"0": 0, "1": 1, "2": 2}, "loss": {"0": 1.0, "2": 0.25, "1": 0.5}}',
-            [1, 0.5, 0.25],
-        ),
-        # records (orient="records")
-        (
-            '[{"epoch": 0, "loss": 1.0}, {"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.25}]',
-            [1, 0.5, 0.25],
-        ),
-        # numbers saved as strings (json.dump(..., default=str) of numpy floats)
-        ('{"loss": ["1.0", "0.5", " 0.25 "]}', [1, 0.5, 0.25]),
-        ('{"loss": [1, 0.5, 0.25], "epoch": [0, 1, 2]}', [1, 0.5, 0.25]),
-    ],
-)
-def test_other_json_shapes(text: str, expected: list[float]) -> None:
-    h = load_text(text, "x.json")
-    assert h.epoch_series["loss"].tolist() == expected
-    assert h.epochs.tolist() == [0, 1, 2]
-    assert list(h.epoch_series) == ["loss"]  # the epoch axis is not a metric
-
-
 def test_missing_and_non_finite_values(write: Writer) -> None:
     text = (
         '{"loss": [1.0, null, NaN, Infinity, -Infinity, "NaN", "Infinity", "NA", "", 0.5],'
@@ -351,14 +234,6 @@ def test_missing_and_non_finite_values(write: Writer) -> None:
     assert y[0] == 1.0 and y[-1] == 0.5
     assert np.isnan(y[[1, 2, 5, 7, 8]]).all()
     assert y[3] == y[6] == math.inf and y[4] == -math.inf
-
-
-def test_csvlogger_na_and_nan_cells(write: Writer) -> None:
-    text = "epoch,loss,val_loss\n0,1.0,NA\n1,nan,0.9\n2,inf,\n3,0.5,0.8\n"
-    h = curvedoc.load(write("log.csv", text))
-    assert h.source.format == "csv-logger"
-    np.testing.assert_array_equal(h.epoch_series["loss"], [1.0, np.nan, np.inf, 0.5])
-    np.testing.assert_array_equal(h.epoch_series["val_loss"], [np.nan, 0.9, np.nan, 0.8])
 
 
 def test_negative_losses_constant_curves_and_a_single_epoch(write: Writer) -> None:
@@ -374,15 +249,6 @@ def test_duplicate_keys_keep_the_last_value_and_say_so(write: Writer) -> None:
     h = curvedoc.load(write("dup.json", '{"loss": [9, 9], "loss": [1, 0.5], "val_loss": [1, 1]}'))
     assert h.epoch_series["loss"].tolist() == [1.0, 0.5]
     assert any("'loss' appears more than once" in n for n in h.source.notes)
-
-
-def test_repeated_or_unordered_epochs_in_json(write: Writer) -> None:
-    h = curvedoc.load(write("h.json", {"epoch": [0, 1, 2, 1, 2, 3], "loss": [6, 5, 4, 3, 2, 1]}))
-    assert h.epochs.tolist() == [0, 1, 2, 3]
-    assert h.epoch_series["loss"].tolist() == [6.0, 3.0, 2.0, 1.0]
-    h = curvedoc.load(write("h.json", {"epoch": [2, 0, 1], "loss": [3, 1, 2]}))
-    assert h.epochs.tolist() == [0, 1, 2] and h.epoch_series["loss"].tolist() == [1, 2, 3]
-    assert any("sorted by epoch" in n for n in h.source.notes)
 
 
 def test_epoch_columns_that_are_not_epoch_numbers_fall_back_to_row_order(write: Writer) -> None:
@@ -411,32 +277,7 @@ def test_a_lone_surrogate_in_a_name_is_replaced(write: Writer) -> None:
     "".join(h.epoch_series).encode("utf-8")  # printable in any UTF-8 output
 
 
-def test_odd_but_harmless_csv_layouts(write: Writer) -> None:
-    text = (
-        "\n\nepoch, loss ,val_loss,\n0, 1.0 ,1.1,\n\n1,0.5,0.6,\nepoch,loss,val_loss\n2,0.4,0.5\n"
-    )
-    h = curvedoc.load(write("odd.csv", text))
-    assert list(h.epoch_series) == ["loss", "val_loss"]
-    assert h.epoch_series["loss"].tolist() == [1.0, 0.5, 0.4]
-    assert h.epochs.tolist() == [0, 1, 2]
-
-
 def test_paths_are_accepted_as_str_and_pathlike(write: Writer) -> None:
     p = write("h.json", {"loss": [1, 2]})
     assert curvedoc.load(str(p)).source.path == str(p)
     assert curvedoc.load(p).source.path == str(p)
-
-
-def test_hand_made_csvlogger_with_keras2_names_sparse_validation_and_a_resume() -> None:
-    """tests/data/keras2_every2_resumed.csv: acc/val_acc, NA on even epochs, epochs 5-7 redone."""
-    h = curvedoc.load(DATA / "keras2_every2_resumed.csv")
-    assert h.source.format == "csv-logger"
-    assert h.epochs.tolist() == list(range(10))
-    assert list(h.epoch_series) == ["acc", "loss", "val_acc", "val_loss"]
-    assert MetricPair("accuracy", "acc", "val_acc", "higher") in h.pairs()
-    # the resumed rows (shifted by 0.01) replace the first fit's epochs 5-7
-    assert h.epoch_series["acc"][5:8].tolist() == [0.71, 0.75, 0.79]
-    assert h.epoch_series["acc"][:5].tolist() == [0.5, 0.54, 0.58, 0.62, 0.66]
-    val = h.epoch_series["val_acc"]
-    assert np.isnan(val[0::2]).all() and not np.isnan(val[1::2]).any()
-    assert any("3 repeated epoch rows" in n for n in h.source.notes)

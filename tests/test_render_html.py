@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import ROOT, fixture
 from report_factory import HOSTILE, make_report, synthetic_history
 
 import curvedoc
@@ -120,9 +120,7 @@ def test_dollar_and_underscore_names_survive_matplotlib() -> None:
 
 @needs_mpl
 def test_real_run_gives_one_figure_per_pair_plus_batches() -> None:
-    path = FIXTURES / "healthy_gru_classify.curvedoc.json"
-    if not path.exists():
-        pytest.skip("fixture not generated")
+    path = fixture("healthy_gru_classify.curvedoc.json")
     report = curvedoc.diagnose(curvedoc.load(path))
     pairs = report.curves["pairs"]
     figures = svgs(render_html(report, require_plots=True))
@@ -159,9 +157,7 @@ def test_without_matplotlib_the_page_says_what_to_install(monkeypatch) -> None:
 
 def test_cli_html_without_matplotlib_fails_in_one_line(cli, monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(P, "matplotlib_available", lambda: False)
-    path = FIXTURES / "lr_high_lstm.json"
-    if not path.exists():
-        pytest.skip("fixture not generated")
+    path = fixture("lr_high_lstm.json")
     out = tmp_path / "report.html"
     res = cli("analyze", path, "-o", out)
     assert res.code == 2
@@ -171,9 +167,7 @@ def test_cli_html_without_matplotlib_fails_in_one_line(cli, monkeypatch, tmp_pat
 
 @needs_mpl
 def test_cli_writes_html(cli, tmp_path) -> None:
-    path = FIXTURES / "lr_high_lstm.curvedoc.json"
-    if not path.exists():
-        pytest.skip("fixture not generated")
+    path = fixture("lr_high_lstm.curvedoc.json")
     out = tmp_path / "report.html"
     res = cli("analyze", path, "-o", out)
     assert res.code == 0, res.err

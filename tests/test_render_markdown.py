@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import FIXTURES
+from conftest import fixture
 from report_factory import make_report
 
 import curvedoc
@@ -97,9 +97,7 @@ def test_md_escape_neutralises_markdown() -> None:
 
 
 def test_real_fixture_markdown(tmp_path, cli) -> None:
-    path = FIXTURES / "overfit_lstm_big.json"
-    if not path.exists():
-        pytest.skip("fixture not generated")
+    path = fixture("overfit_lstm_big.json")
     report = curvedoc.diagnose(curvedoc.load(path))
     md = render_markdown(report)
     for f in report.findings:
@@ -108,3 +106,13 @@ def test_real_fixture_markdown(tmp_path, cli) -> None:
     res = cli("analyze", path, "-o", out)
     assert res.code == 0
     assert out.read_text(encoding="utf-8") == md
+
+
+def test_number_formatting_doctests() -> None:
+    """The shared number formatters (curvedoc.formatting) keep their documented answers."""
+    import doctest
+
+    import curvedoc.formatting
+
+    result = doctest.testmod(curvedoc.formatting)
+    assert result.failed == 0 and result.attempted > 0

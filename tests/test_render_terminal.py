@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from conftest import FIXTURES
+from conftest import fixture
 from report_factory import HOSTILE, make_report
 
 import curvedoc
@@ -85,9 +85,7 @@ def test_file_argument_receives_the_same_text() -> None:
 
 
 def test_real_fixture_verdict_matches_report() -> None:
-    path = FIXTURES / "unscaled_lstm_prices.curvedoc.json"
-    if not path.exists():
-        pytest.skip("fixture not generated")
+    path = fixture("unscaled_lstm_prices.curvedoc.json")
     report = curvedoc.diagnose(curvedoc.load(path))
     text = render_terminal(report, width=100, color=False)
     first_box = text.split("\n\n")[0]
@@ -101,9 +99,7 @@ def test_real_fixture_verdict_matches_report() -> None:
 
 
 def test_cli_no_color_piped(cli) -> None:
-    path = FIXTURES / "lr_high_lstm.json"
-    if not path.exists():
-        pytest.skip("fixture not generated")
+    path = fixture("lr_high_lstm.json")
     res = cli("analyze", path, "--no-color", "--width", "70")
     assert res.code == 0
     assert not ANSI.search(res.out)

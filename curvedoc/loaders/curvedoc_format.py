@@ -1,5 +1,7 @@
-"""curvedoc's own history file (``docs/history-format.md``), written by ``CurveRecorder``.
+"""Source ``curvedoc``: curvedoc's own history file (``docs/history-format.md``).
 
+Written by :class:`curvedoc.keras.CurveRecorder`, recognised by its ``"format"`` tag,
+which is defined here once (:data:`FORMAT_NAME`) for the writer and the reader.
 :func:`history_from_dict` also serves the recorder's live diagnosis, which builds a
 History from its in-memory record without touching the disk.
 """
@@ -19,9 +21,30 @@ from curvedoc.loaders.series import (
     require_finite_metric,
     to_series,
 )
+from curvedoc.loaders.source import Form, Probe, Source
 
 FORMAT_NAME = "curvedoc-history"
+"""The ``"format"`` tag of a curvedoc history file: the one definition, used by the writer
+(:class:`curvedoc.keras.CurveRecorder`) and by the loader that recognises the file."""
+
 FORMAT_VERSION = 1
+"""The version the recorder writes and the newest this loader reads in full."""
+
+
+def sniff(probe: Probe) -> bool:
+    """A JSON object whose ``"format"`` is :data:`FORMAT_NAME`."""
+    if probe.is_dir or probe.syntax != "json" or not probe.head.startswith("{"):
+        return False
+    data = probe.json
+    return isinstance(data, dict) and data.get("format") == FORMAT_NAME
+
+
+def load(probe: Probe) -> History:
+    """Read the probe's parsed JSON (see :func:`history_from_dict`)."""
+    data = probe.json
+    if not isinstance(data, dict):
+        raise LoadError(probe.location, "is not a curvedoc history file (not a JSON object)")
+    return history_from_dict(data, probe.location)
 
 
 def history_from_dict(data: dict[str, Any], path: str) -> History:
@@ -126,3 +149,19 @@ def _batch_part(
             str(note) if isinstance(note, str) and note else "per-batch values are approximate"
         )
     return (series if total else {}), starts, b_epochs, notes
+
+
+SOURCE = Source(
+    name="curvedoc",
+    kind="file",
+    sniff=sniff,
+    load=load,
+    forms=(
+        Form(
+            "curvedoc's own file (`CurveRecorder`)",
+            f'`{{"format": "{FORMAT_NAME}", ...}}` ([history-format.md](history-format.md))',
+            "epoch and batch series, context",
+            "curvedoc",
+        ),
+    ),
+)

@@ -1,12 +1,13 @@
-"""Directories: one TensorBoard run, or a folder that holds exactly one run.
+"""Source ``folder``: a directory that holds exactly one run somewhere below it.
 
 ``curvedoc.load(dir)`` reads a directory as one run:
 
 * a TensorBoard run (event files in it, or in its ``train/`` / ``validation/``
-  subdirectories) is read by :mod:`curvedoc.loaders.tensorboard`;
+  subdirectories) is read by the ``tensorboard`` source, asked before this one;
 * a folder holding exactly one run below it (one TensorBoard run, such as Keras'
   ``logs/fit/20240101-120000/``, or one history file, such as Lightning's
-  ``version_0/metrics.csv``) reads that run;
+  ``version_0/metrics.csv``) reads that run, through the registry
+  (:meth:`~curvedoc.loaders.source.Probe.load_nested`), with the same options;
 * an empty folder, one with nothing readable, or one with several runs is a LoadError (the
   command line sends folders of several runs to :mod:`curvedoc.batch`).
 
@@ -21,7 +22,8 @@ from pathlib import Path
 
 from curvedoc.errors import LoadError
 from curvedoc.history import History
-from curvedoc.loaders import ColumnOptions
+from curvedoc.loaders.source import Form, Probe, Source
+from curvedoc.loaders.tensorboard import is_tensorboard_run
 
 HISTORY_SUFFIXES = (".json", ".csv", ".tsv", ".json.gz", ".csv.gz", ".tsv.gz")
 """File names a folder scan treats as history files (content decides the format later)."""
@@ -50,8 +52,6 @@ def discover_runs(path: Path, *, max_depth: int = MAX_DEPTH) -> list[Path]:
     entries and bulky non-log folders (``.git``, ``checkpoints``, ...) are skipped. The
     result is sorted by path.
     """
-    from curvedoc.loaders.tensorboard import is_tensorboard_run
-
     runs: list[Path] = []
 
     def walk(folder: Path, depth: int) -> None:
@@ -81,19 +81,20 @@ def discover_runs(path: Path, *, max_depth: int = MAX_DEPTH) -> list[Path]:
     return sorted(runs)
 
 
-def load_directory(path: Path, columns: ColumnOptions | None = None) -> History:
-    """Read a directory as one run (see the module docstring)."""
+def sniff(probe: Probe) -> bool:
+    """Any directory (TensorBoard runs were taken by the ``tensorboard`` source before)."""
+    return probe.is_dir
+
+
+def load(probe: Probe) -> History:
+    """Read the one run below the directory (see the module docstring)."""
+    path = probe.path
     try:
         empty = not any(True for _ in path.iterdir())
     except OSError as exc:
         raise LoadError(str(path), f"cannot be listed ({exc.strerror or exc})") from None
     if empty:
         raise LoadError(str(path), "is an empty directory")
-    from curvedoc.loaders.tensorboard import is_tensorboard_run, load_tensorboard
-
-    if is_tensorboard_run(path):
-        _refuse_columns(path, columns)
-        return load_tensorboard(path)
     runs = discover_runs(path)
     if not runs:
         raise LoadError(
@@ -104,30 +105,21 @@ def load_directory(path: Path, columns: ColumnOptions | None = None) -> History:
             str(path),
             f"holds {len(runs)} runs: analyse them all with `curvedoc analyze {path}` or name one",
         )
-    run = runs[0]
-    if run.is_dir():
-        _refuse_columns(run, columns)
-        return load_tensorboard(run)
-    from curvedoc.loaders import load
-
-    options = (
-        {}
-        if columns is None
-        else {
-            "train_col": columns.train_col,
-            "val_col": columns.val_col,
-            "x_col": columns.x_col,
-            "name": columns.name,
-        }
-    )
-    return load(run, **options)
+    return probe.load_nested(str(runs[0]))
 
 
-def _refuse_columns(path: Path, columns: ColumnOptions | None) -> None:
-    """Column options pick CSV columns or JSON keys; TensorBoard tags are mapped by name."""
-    if columns is not None and columns.active():
-        raise LoadError(
-            str(path),
-            "is a TensorBoard log: --train-col, --val-col and --x-col apply to CSV and JSON "
-            "files (TensorBoard tags are mapped by their names)",
-        )
+SOURCE = Source(
+    name="folder",
+    kind="directory",
+    sniff=sniff,
+    load=load,
+    forms=(
+        Form(
+            "a folder holding one run (Lightning's `version_0/`, Keras' `logs/fit/<time>/`)",
+            "a directory, not itself a TensorBoard run, with one history file or "
+            "TensorBoard run a few levels below",
+            "that run, read by its own source",
+            None,
+        ),
+    ),
+)

@@ -1,4 +1,4 @@
-"""PyTorch Lightning ``CSVLogger`` files (``metrics.csv``): sparse rows, step and epoch columns.
+"""Source ``lightning``: PyTorch Lightning ``CSVLogger`` files (``metrics.csv``), sparse rows.
 
 Lightning writes one row per ``log_metrics`` call: an ``epoch`` and a ``step`` column, then
 every metric ever logged in sorted order, with empty cells for the metrics not logged in
@@ -30,6 +30,7 @@ import numpy as np
 
 from curvedoc.errors import LoadError
 from curvedoc.history import History
+from curvedoc.loaders.source import Form, Probe, Source
 
 FORMAT = "lightning-csv"
 SUFFIX_LEVELS = (("_step", "step"), ("_epoch", "epoch"))
@@ -40,6 +41,20 @@ def _column(header: list[str], name: str) -> str | None:
         if h.strip().lower() == name:
             return h
     return None
+
+
+def sniff(probe: Probe) -> bool:
+    """A CSV table with ``epoch`` and ``step`` columns that Lightning wrote (see below)."""
+    if probe.is_dir or probe.syntax != "csv":
+        return False
+    header, table = probe.table
+    return looks_like_lightning(header, table)
+
+
+def load(probe: Probe) -> History:
+    """Read the probe's parsed table (see :func:`history_from_lightning`)."""
+    header, table = probe.table
+    return history_from_lightning(header, table, probe.location)
 
 
 def looks_like_lightning(header: list[str], table: dict[str, np.ndarray]) -> bool:
@@ -139,3 +154,19 @@ def _last_per_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, n
     rev = steps[::-1]
     uniq, first_in_rev = np.unique(rev, return_index=True)
     return uniq, values[steps.size - 1 - first_in_rev]
+
+
+SOURCE = Source(
+    name="lightning",
+    kind="file",
+    sniff=sniff,
+    load=load,
+    forms=(
+        Form(
+            "PyTorch Lightning `metrics.csv`",
+            "`epoch` and `step` columns, and `*_step`/`*_epoch` columns or sparse rows",
+            "`x_epoch` and validation columns per epoch, `x_step` per batch (below)",
+            FORMAT,
+        ),
+    ),
+)

@@ -1,4 +1,4 @@
-"""TensorBoard log directories: Keras' ``TensorBoard`` callback, PyTorch and tensorboardX.
+"""Source ``tensorboard``: log directories of Keras' ``TensorBoard``, PyTorch, tensorboardX.
 
 Event files are read with the ``tensorboard`` package's protocol buffers
 (``tensorboard.compat.proto.event_pb2``) and ``tensorboard.util.tensor_util``, never with
@@ -67,8 +67,10 @@ import numpy as np
 
 from curvedoc.errors import LoadError, MissingExtraError
 from curvedoc.history import History, SourceInfo
+from curvedoc.loaders.source import Form, Probe, Source
 
 __all__ = [
+    "SOURCE",
     "TaggedSeries",
     "find_runs",
     "has_event_files",
@@ -529,6 +531,22 @@ def _batch_counts(
     return k if bool(np.all(k > 0)) else None
 
 
+def sniff(probe: Probe) -> bool:
+    """A directory that is one TensorBoard run (:func:`is_tensorboard_run`)."""
+    return probe.is_dir and is_tensorboard_run(probe.path)
+
+
+def load(probe: Probe) -> History:
+    """Read the run; column options are refused (TensorBoard tags are mapped by name)."""
+    if probe.options.active():
+        raise LoadError(
+            str(probe.path),
+            "is a TensorBoard log: --train-col, --val-col and --x-col apply to CSV and JSON "
+            "files (TensorBoard tags are mapped by their names)",
+        )
+    return load_tensorboard(probe.path)
+
+
 def load_tensorboard(path: Path) -> History:
     """Read one TensorBoard run directory as a History (see the module docstring)."""
     streams, notes = _read_run(path)
@@ -856,3 +874,25 @@ def _epoch_means_from_steps(
         out[rows[rows >= 0]] = means[rows >= 0]
         series[s.key] = out
         notes.append(f"{s.key} per epoch is the mean of its logged steps ({s.source})")
+
+
+SOURCE = Source(
+    name="tensorboard",
+    kind="directory",
+    sniff=sniff,
+    load=load,
+    forms=(
+        Form(
+            "Keras `TensorBoard` callback log directory",
+            "event files in its `train/` / `validation/`, with `epoch_*` tags",
+            "epoch and batch series (below)",
+            "tensorboard-keras",
+        ),
+        Form(
+            "PyTorch `SummaryWriter`, tensorboardX, Lightning `TensorBoardLogger`",
+            "event files in the directory",
+            "series named from their tags (below)",
+            "tensorboard",
+        ),
+    ),
+)

@@ -23,10 +23,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from curvedoc import __version__
-from curvedoc.render.markdown import fmt_evidence, fmt_number, run_summary, series_rows
+from curvedoc.render.markdown import (
+    fmt_evidence,
+    fmt_number,
+    run_cells,
+    run_summary,
+    series_rows,
+)
 from curvedoc.report import Cause, Finding, Report
 
 if TYPE_CHECKING:  # pragma: no cover
+    from curvedoc.batch import RunTable
     from curvedoc.compare import Comparison
     from curvedoc.render.plots import Plot
 
@@ -425,3 +432,31 @@ def render_comparison_html(comparison: Comparison) -> str:
 
 def _outcome_class(outcome: str) -> str:
     return {"better": "better", "worse": "worse", "same": "same"}.get(outcome, "na")
+
+
+# -- many runs (``curvedoc analyze runs/``) ---------------------------------------------
+
+
+def render_runs_html(table: RunTable) -> str:
+    """Render the many-runs summary as a small standalone HTML page (everything escaped)."""
+    from curvedoc.batch import STABILITY_NOTE
+
+    ok, bad = table.analysed, table.failed
+    rows = "".join(
+        f"<tr><td>{c['rank']}</td><td>{esc(c['run'])}</td><td>{esc(c['stability'])}</td>"
+        f"<td>{esc(c['wiggle'])}</td><td>{esc(c['verdict'])}</td>"
+        f"<td>{esc(c['confidence'])}</td><td>{c['epochs']}</td></tr>"
+        for c in map(run_cells, ok)
+    )
+    failed = "".join(f"<li>{esc(s.error)}</li>" for s in bad)
+    title = f"curvedoc: {len(table.runs)} runs" + (f" under {table.base}" if table.base else "")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}'
+        "</title></head><body>"
+        f"<h1>{esc(title)}</h1>"
+        "<table><thead><tr><th>#</th><th>run</th><th>stability</th><th>wiggle</th>"
+        "<th>verdict</th><th>confidence</th><th>epochs</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        + (f"<h2>Failed to load ({len(bad)})</h2><ul>{failed}</ul>" if bad else "")
+        + f"<p><small>{esc(STABILITY_NOTE)}</small></p></body></html>\n"
+    )

@@ -2,9 +2,10 @@
 
 GitHub-flavoured Markdown. Every name and message from the data goes through
 :func:`md_escape`, so a metric called ``<script>`` or ``**loss**`` prints as itself and
-cannot break a table. The number formatters here (:func:`fmt_number`,
-:func:`fmt_jitter`, :func:`fmt_evidence`) are shared by the other text renderers so a
-number reads the same in every format.
+cannot break a table. Numbers are formatted by :mod:`curvedoc.formatting` (re-exported
+here as :func:`fmt_number` and :func:`fmt_jitter`, with :func:`fmt_evidence`), shared by
+the other text renderers and by the comparison's sentences, so a number reads the same
+everywhere.
 """
 
 from __future__ import annotations
@@ -13,10 +14,26 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from curvedoc.formatting import fmt_jitter, fmt_number
 from curvedoc.report import Report
 
 if TYPE_CHECKING:  # pragma: no cover
+    from curvedoc.batch import RunSummary, RunTable
     from curvedoc.compare import Comparison
+
+__all__ = [
+    "fmt_evidence",
+    "fmt_jitter",
+    "fmt_number",
+    "md_code",
+    "md_escape",
+    "render_comparison_markdown",
+    "render_markdown",
+    "render_runs_markdown",
+    "run_cells",
+    "run_summary",
+    "series_rows",
+]
 
 _MD_SPECIAL = ("\\", "`", "*", "_", "[", "]", "<", ">", "|", "#", "~", "$")
 
@@ -61,48 +78,6 @@ def _code_block(code: str, indent: str = "") -> list[str]:
         *(indent + ln for ln in code.splitlines()),
         f"{indent}{fence}",
     ]
-
-
-def fmt_number(v: Any) -> str:
-    """Format a number for people: 4 significant digits, scientific when very large or small.
-
-    ``None`` and NaN print as an en dash; booleans as yes/no.
-
-    >>> fmt_number(0.123456), fmt_number(1051470.0), fmt_number(None), fmt_number(3)
-    ('0.1235', '1.05e+06', '–', '3')
-    """
-    if v is None:
-        return "–"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, int):
-        return f"{v:,}" if abs(v) >= 10_000 else str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "–"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        a = abs(v)
-        if a != 0 and (a >= 1e5 or a < 1e-3):
-            return f"{v:.3g}"
-        return f"{v:.4g}"
-    if isinstance(v, (list, tuple)):
-        return ", ".join(fmt_number(x) for x in v)
-    return str(v)
-
-
-def fmt_jitter(v: Any, log_scale: bool) -> str:
-    """Format the jitter as people read it: ±% around the trend on a log scale, else ± units.
-
-    >>> fmt_jitter(0.0488, True), fmt_jitter(0.0003, True), fmt_jitter(0.012, False)
-    ('±5.0%', '±0.03%', '±0.012')
-    """
-    if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
-        return "–"
-    if not log_scale:
-        return f"±{v:.3g}"
-    pct = math.expm1(v) * 100
-    return f"±{pct:.2f}%" if abs(pct) < 1 else f"±{pct:.1f}%"
 
 
 def fmt_evidence(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -288,3 +263,83 @@ def render_comparison_markdown(comparison: Comparison) -> str:
         lines.append("")
         lines.append("</details>")
     return "\n".join(lines).rstrip() + "\n"
+
+
+# -- many runs (``curvedoc analyze runs/``) ---------------------------------------------
+
+SHORT_CATEGORY = {
+    "unscaled_data": "unscaled data",
+    "architecture": "architecture",
+    "hyperparameters": "hyperparameters",
+    "data_noise": "data noise",
+}
+"""Cause categories in a word or two, for the narrow verdict column."""
+
+
+def _wiggle(j: float | None, basis: str | None) -> str:
+    if basis == "diverged":
+        return "NaN/inf"
+    if j is None or not math.isfinite(j):
+        return "–"
+    if basis == "log":
+        return f"±{j * 100:.1f}%"
+    if basis == "nsr":
+        return f"{j:.2f} nsr"
+    return f"±{j:.3f}"
+
+
+def run_cells(s: RunSummary) -> dict[str, str]:
+    """One analysed run's cells in the summary table, as plain text (shared by every format).
+
+    Keys: ``rank``, ``run``, ``stability``, ``wiggle``, ``verdict``, ``confidence``,
+    ``epochs``.
+    """
+    if s.too_short:
+        verdict = "too short"
+    elif s.healthy:
+        verdict = "healthy"
+    else:
+        cat = SHORT_CATEGORY.get(s.top_category or "", s.top_category or "?")
+        codes = ", ".join(s.top_findings[:3])
+        verdict = f"{cat} ({codes})" if codes else cat
+    if s.stability is None:
+        stability = "too short" if s.too_short else "–"
+    else:
+        stability = f"{s.stability:.2f}"
+    return {
+        "rank": str(s.rank),
+        "run": s.name,
+        "stability": stability,
+        "wiggle": _wiggle(s.jitter, s.jitter_basis),
+        "verdict": verdict,
+        "confidence": "" if s.top_confidence is None else f"{s.top_confidence:.0%}",
+        "epochs": str(s.epochs),
+    }
+
+
+def render_runs_markdown(table: RunTable) -> str:
+    """Render the many-runs summary as a Markdown table (names escaped)."""
+    from curvedoc.batch import STABILITY_NOTE
+
+    ok, bad = table.analysed, table.failed
+    base = table.base
+    lines = [f"# curvedoc: {len(table.runs)} runs" + (f" under {md_escape(base)}" if base else "")]
+    lines.append("")
+    if ok:
+        lines.append("| # | run | stability | wiggle | verdict | confidence | epochs |")
+        lines.append("|--:|---|--:|--:|---|--:|--:|")
+        for s in ok:
+            c = run_cells(s)
+            lines.append(
+                f"| {c['rank']} | {md_escape(c['run'])} | {c['stability']} | "
+                f"{md_escape(c['wiggle'])} | {md_escape(c['verdict'])} | "
+                f"{md_escape(c['confidence'])} | {c['epochs']} |"
+            )
+        lines.append("")
+    if bad:
+        lines.append(f"## Failed to load ({len(bad)})")
+        lines.append("")
+        lines.extend(f"- {md_escape(s.error)}" for s in bad)
+        lines.append("")
+    lines.append(f"_{md_escape(STABILITY_NOTE)}_")
+    return "\n".join(lines) + "\n"

@@ -22,10 +22,11 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from curvedoc.render.markdown import fmt_evidence, run_summary, series_rows
+from curvedoc.render.markdown import fmt_evidence, run_cells, run_summary, series_rows
 from curvedoc.report import Cause, Finding, Report
 
 if TYPE_CHECKING:  # pragma: no cover
+    from curvedoc.batch import RunTable
     from curvedoc.compare import Comparison
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -320,3 +321,54 @@ def render_comparison_terminal(
     return print_renderable(
         lambda w: build_comparison(comparison, width=w), width=width, color=color
     )
+
+
+# -- many runs (``curvedoc analyze runs/``) ---------------------------------------------
+
+
+def render_runs_terminal(table: RunTable, *, width: int | None = None, color: bool = True) -> str:
+    """Render the many-runs summary for a terminal: the ranked table, failures, the score.
+
+    Without colour (a pipe or a file) the width defaults to 100 columns rather than the
+    terminal's, so a saved summary does not depend on the window it was made in.
+    """
+    from curvedoc.batch import STABILITY_NOTE
+
+    ok, bad = table.analysed, table.failed
+    buf = io.StringIO()
+    console = make_console(buf, width=width or (None if color else 100), color=color)
+    n = len(table.runs)
+    head = f"curvedoc: {n} run{'s' if n != 1 else ''}"
+    if table.base and table.base != ".":
+        head += f" under {table.base}"
+    head += f" ({len(ok)} analysed, {len(bad)} failed, {table.seconds:.1f}s)"
+    console.print(Text(head, style="bold"))
+    if ok:
+        grid = Table(show_edge=False, pad_edge=False, header_style="bold")
+        grid.add_column("#", justify="right", no_wrap=True)
+        grid.add_column("run", overflow="fold", ratio=3)
+        grid.add_column("stability", justify="right", no_wrap=True)
+        grid.add_column("wiggle", justify="right", no_wrap=True)
+        grid.add_column("verdict", overflow="fold", ratio=2)
+        grid.add_column("conf.", justify="right", no_wrap=True)
+        grid.add_column("epochs", justify="right", no_wrap=True)
+        for s in ok:
+            c = run_cells(s)
+            style = "green" if s.healthy else ("red" if s.worst_severity == "error" else "yellow")
+            grid.add_row(
+                c["rank"],
+                c["run"],
+                c["stability"],
+                c["wiggle"],
+                Text(c["verdict"], style=style),
+                c["confidence"],
+                c["epochs"],
+            )
+        console.print(grid)
+    if bad:
+        console.print(Text(f"failed to load ({len(bad)}):", style="bold red"))
+        for s in bad:
+            console.print(Text(f"  {s.error}"), overflow="fold")
+    console.print(Text(STABILITY_NOTE, style="dim"), overflow="fold")
+    text = buf.getvalue()
+    return text if color else _strip_trailing(text)

@@ -1,4 +1,4 @@
-"""JSON histories: Keras ``history.history`` dumps, wrapped histories, records, curvedoc's file.
+"""Source ``keras-json``: Keras ``history.history`` dumps, wrapped histories, records.
 
 Shapes understood (by content):
 
@@ -6,8 +6,11 @@ Shapes understood (by content):
 * ``{"history": {...}, "epoch": [...], "params": {...}}`` — what people save from a
   ``History`` object (``epoch`` and ``params`` optional);
 * ``[{"epoch": 0, "loss": ...}, ...]`` — per-epoch records (``df.to_json(orient="records")``);
-* ``{"loss": {"0": ..., "1": ...}}`` — pandas' default ``to_json``;
-* ``{"format": "curvedoc-history", ...}`` — curvedoc's own file (``docs/history-format.md``).
+* ``{"loss": {"0": ..., "1": ...}}`` — pandas' default ``to_json``.
+
+It is the registry's JSON fallback: curvedoc's own file (``curvedoc_format``) and named
+columns (``columns``) are asked first, and every other JSON object or list comes here,
+where a shape that is no history gets its one-line error.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ import numpy as np
 
 from curvedoc.errors import LoadError
 from curvedoc.history import History, SourceInfo
-from curvedoc.loaders import ColumnOptions
 from curvedoc.loaders.series import (
     align_series,
     epoch_numbers,
@@ -26,24 +28,29 @@ from curvedoc.loaders.series import (
     require_finite_metric,
     to_series,
 )
+from curvedoc.loaders.source import Form, Probe, Source
 
 EPOCH_KEYS = ("epoch", "epochs", "step", "steps")
 """Keys that hold the x axis rather than a metric."""
 
 
-def history_from_json(data: Any, path: str, columns: ColumnOptions | None = None) -> History:
-    """Build a History from parsed JSON, choosing the shape by content."""
-    if columns is not None and columns.active():
-        return _from_columns(data, path, columns)
-    if isinstance(data, dict):
-        if data.get("format") == "curvedoc-history":
-            from curvedoc.loaders.curvedoc_format import history_from_dict
+def sniff(probe: Probe) -> bool:
+    """Any JSON object or list (the sources asked before this one took theirs)."""
+    return not probe.is_dir and probe.syntax == "json"
 
-            return history_from_dict(data, path)
+
+def load(probe: Probe) -> History:
+    """Read the probe's parsed JSON (see :func:`history_from_json`)."""
+    return history_from_json(probe.json, probe.location)
+
+
+def history_from_json(data: Any, path: str) -> History:
+    """Build a History from parsed JSON, choosing the shape by content."""
+    if isinstance(data, dict):
         inner = data.get("history")
         if isinstance(inner, dict):
             return _from_wrapped(data, inner, path)
-        return _from_series_object(data, path, "keras-json")
+        return history_from_series_object(data, path, "keras-json")
     if isinstance(data, list):
         if data and all(isinstance(row, dict) for row in data):
             return _from_records(data, path)
@@ -57,13 +64,23 @@ def history_from_json(data: Any, path: str, columns: ColumnOptions | None = None
     raise LoadError(path, "JSON holds a single value, not a training history")
 
 
-def _from_series_object(
+def history_from_series_object(
     obj: dict[str, Any],
     path: str,
     fmt: str,
     epochs: Any = None,
     context: dict[str, Any] | None = None,
 ) -> History:
+    """Build a History from a JSON object of metric series (``{"loss": [...], ...}``).
+
+    Args:
+        obj: metric name -> list of values (or a pandas-style index -> value object); an
+            ``epoch``/``step`` list among them is the x axis.
+        path: the input, for messages.
+        fmt: the ``source.format`` to report.
+        epochs: an x axis given beside the series (a wrapped history's ``epoch``).
+        context: training facts to keep (a wrapped history's ``params``).
+    """
     if not obj:
         raise LoadError(path, "JSON object is empty: no metric series")
     raw: dict[str, np.ndarray] = {}
@@ -134,7 +151,7 @@ def _from_wrapped(data: dict[str, Any], inner: dict[str, Any], path: str) -> His
             if value is not None:
                 context[target] = value
     epoch = data.get("epoch")
-    return _from_series_object(inner, path, "keras-history", epochs=epoch, context=context)
+    return history_from_series_object(inner, path, "keras-history", epochs=epoch, context=context)
 
 
 def _from_records(rows: list[dict[str, Any]], path: str) -> History:
@@ -146,35 +163,34 @@ def _from_records(rows: list[dict[str, Any]], path: str) -> History:
                 seen.add(k)
                 keys.append(k)
     obj = {k: [row.get(k) for row in rows] for k in keys}
-    return _from_series_object(obj, path, "json-records")
+    return history_from_series_object(obj, path, "json-records")
 
 
-def _from_columns(data: Any, path: str, columns: ColumnOptions) -> History:
-    """Pick the named keys out of any JSON object or list of records."""
-    if isinstance(data, dict) and isinstance(data.get("history"), dict):
-        data = data["history"]
-    if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
-        keys = {k for row in data for k in row}
-        data = {k: [row.get(k) for row in data] for k in keys}
-    if not isinstance(data, dict):
-        raise LoadError(path, "column options need a JSON object or a list of records")
-    name = columns.name or "loss"
-    obj: dict[str, Any] = {}
-    for role, col, key in (
-        ("--train-col", columns.train_col, name),
-        ("--val-col", columns.val_col, f"val_{name}"),
-    ):
-        if col is None:
-            continue
-        if col not in data:
-            raise LoadError(path, f"{role} {col!r} is not a key of the JSON object")
-        obj[key] = data[col]
-    if not obj:
-        raise LoadError(path, "column options name no series (give --train-col or --val-col)")
-    epochs = None
-    if columns.x_col is not None:
-        if columns.x_col not in data:
-            raise LoadError(path, f"--x-col {columns.x_col!r} is not a key of the JSON object")
-        epochs = data[columns.x_col]
-    hist = _from_series_object(obj, path, "json-columns", epochs=epochs)
-    return hist
+SOURCE = Source(
+    name="keras-json",
+    kind="file",
+    sniff=sniff,
+    load=load,
+    forms=(
+        Form(
+            "`json.dump(history.history, f)`",
+            "a JSON object of lists",
+            "epoch series; a shorter `val_*` list is placed on every k-th epoch "
+            "(`validation_freq=k`)",
+            "keras-json",
+        ),
+        Form(
+            "a saved `History` object",
+            '`{"history": {...}, "epoch": [...], "params": {...}}`',
+            "the same, with `params` (`epochs`, `steps`) as context",
+            "keras-history",
+        ),
+        Form("pandas `to_json()`", '`{"loss": {"0": ...}}`', "epoch series", "keras-json"),
+        Form(
+            'per-epoch records (`to_json(orient="records")`)',
+            '`[{"epoch": 0, "loss": ...}, ...]`',
+            "epoch series",
+            "json-records",
+        ),
+    ),
+)

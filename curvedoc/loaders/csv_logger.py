@@ -1,0 +1,97 @@
+"""Source ``csv-logger``: Keras ``CSVLogger`` files and any other numeric table.
+
+CSVLogger writes an ``epoch`` column then the metric columns in sorted order, ``NA``
+where a value is missing; with ``append=True`` a resumed run repeats epochs, and the
+later row is the one that counts. Tables without an ``epoch`` column use the row order
+(or a ``step`` column). Every cell must be a number or a missing-value spelling; anything
+else is refused with the line and column named (:func:`curvedoc.loaders.parsing.parse_table`).
+
+It is the registry's fallback for text that is not JSON: named columns (``columns``) and
+Lightning's ``metrics.csv`` (``lightning``) are asked first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from curvedoc.errors import LoadError
+from curvedoc.history import History, SourceInfo
+from curvedoc.loaders.series import epoch_numbers, keep_last_per_epoch, require_finite_metric
+from curvedoc.loaders.source import Form, Probe, Source
+
+X_COLUMNS = ("epoch", "epochs")
+STEP_COLUMNS = ("step", "global_step", "steps")
+
+
+def sniff(probe: Probe) -> bool:
+    """Any text that is not JSON (the sources asked before this one took theirs)."""
+    return not probe.is_dir and probe.syntax == "csv"
+
+
+def load(probe: Probe) -> History:
+    """Read the probe's parsed table (see :func:`history_from_table`)."""
+    header, table = probe.table
+    return history_from_table(header, table, probe.location, text=probe.text)
+
+
+def history_from_table(
+    header: list[str], table: dict[str, np.ndarray], path: str, text: str | None = None
+) -> History:
+    """Build a History from a parsed CSVLogger file or any numeric table.
+
+    ``text`` (the file's text, when there is one) tells a loss written out as ``nan`` (a
+    run that diverged at once) from cells that are all missing (``NA``, empty).
+    """
+    lower = {h.lower(): h for h in header}
+    x_name = next((lower[c] for c in X_COLUMNS if c in lower), None)
+    fmt = "csv-logger" if x_name is not None else "csv"
+    if x_name is None:
+        step = next((lower[c] for c in STEP_COLUMNS if c in lower), None)
+        x_name = step
+    series_names = [h for h in header if h != x_name and h in table]
+    if not series_names:
+        raise LoadError(path, "CSV has no metric columns")
+    notes: list[str] = []
+    n_rows = len(next(iter(table.values())))
+    epochs = np.arange(n_rows, dtype=np.int64)
+    keep: np.ndarray | None = None
+    if x_name is not None:
+        x = table[x_name]
+        numbers, note = epoch_numbers(x, f"column {x_name!r}", path)
+        if note:
+            notes.append(note)
+        if numbers is not None:
+            keep, note = keep_last_per_epoch(numbers)
+            if note:
+                notes.append(note)
+            epochs = numbers[keep] if keep is not None else numbers
+    series = {h: (table[h][keep] if keep is not None else table[h]) for h in series_names}
+    require_finite_metric(series, path, text)
+    return History(
+        epochs=epochs,
+        epoch_series=series,
+        source=SourceInfo(path=path, format=fmt, notes=tuple(notes)),
+    )
+
+
+SOURCE = Source(
+    name="csv-logger",
+    kind="file",
+    sniff=sniff,
+    load=load,
+    forms=(
+        Form(
+            "Keras `CSVLogger`",
+            "a CSV with an `epoch` column",
+            "epoch series; `NA` cells are missing values; a resumed `append=True` run that "
+            "repeats epochs keeps the later rows (noted)",
+            "csv-logger",
+        ),
+        Form(
+            "any other CSV",
+            "a header and numeric columns (`,`, `;` or tab)",
+            "rows in order (or by a `step` column)",
+            "csv",
+        ),
+    ),
+)

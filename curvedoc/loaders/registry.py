@@ -1,0 +1,129 @@
+"""The source registry: every input format curvedoc reads, asked in one declared order.
+
+:data:`SOURCES` lists the sources by priority; :func:`detect` asks each in turn whether it
+reads a :class:`~curvedoc.loaders.source.Probe` and takes the first that says yes, and
+:func:`load` is ``curvedoc.load``. This is the only place that decides what an input is.
+
+The order, and why:
+
+1. URI sources (none yet; an MLflow ``runs:/<id>`` would go here): they answer from the
+   location alone, before anything touches the file system.
+2. ``columns``: column options given by the caller override any recognition by content.
+3. ``tensorboard``, then ``folder``: a directory is a TensorBoard run, or holds one run.
+4. ``json-lines``, ``curvedoc``, then ``keras-json``: a JSON object per line is told
+   apart from its head alone, before the others parse the text as one JSON document;
+   curvedoc's own file is JSON with a tag; every other JSON object or list is a
+   Keras-style history (or a one-line error saying why not).
+5. ``lightning``, then ``csv-logger``: Lightning's sparse ``metrics.csv`` is a table with a
+   recognisable layout; every other text is a table (or a one-line error).
+
+Adding a source: a module in this package that defines ``SOURCE``
+(:class:`~curvedoc.loaders.source.Source`), listed here at its place, and a test file
+(``tests/test_<module>.py``); ``python -m curvedoc.loaders.docgen`` then lists it in
+``docs/inputs.md``. See ``docs/contributing.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from curvedoc.errors import LoadError
+from curvedoc.history import History
+from curvedoc.loaders import (
+    columns,
+    csv_logger,
+    curvedoc_format,
+    directories,
+    json_lines,
+    keras_json,
+    lightning,
+    tensorboard,
+)
+from curvedoc.loaders.source import ColumnOptions, Probe, Source
+
+__all__ = ["SOURCES", "detect", "get_source", "load", "load_text", "read"]
+
+SOURCES: tuple[Source, ...] = (
+    columns.SOURCE,
+    tensorboard.SOURCE,
+    directories.SOURCE,
+    json_lines.SOURCE,
+    curvedoc_format.SOURCE,
+    keras_json.SOURCE,
+    lightning.SOURCE,
+    csv_logger.SOURCE,
+)
+"""Every source, highest priority first (see the module docstring for the order)."""
+
+
+def get_source(name: str) -> Source:
+    """The registered source called ``name`` (a KeyError names the known ones)."""
+    for source in SOURCES:
+        if source.name == name:
+            return source
+    raise KeyError(f"no source {name!r} (known: {', '.join(s.name for s in SOURCES)})")
+
+
+def detect(probe: Probe) -> Source:
+    """The first source, in :data:`SOURCES` order, that reads this input.
+
+    Raises:
+        LoadError: a step of the probe failed (missing path, unreadable, empty, invalid
+            JSON, ...), or no source reads the input.
+    """
+    for source in SOURCES:
+        if source.sniff(probe):
+            return source
+    raise LoadError(probe.location, "is not a training history curvedoc can read")
+
+
+def read(probe: Probe) -> History:
+    """Detect the probe's source and load it; notes from reading go first in the History's."""
+    history = detect(probe).load(probe)
+    if probe.notes:
+        history.source = dataclasses.replace(
+            history.source, notes=(*probe.notes, *history.source.notes)
+        )
+    return history
+
+
+def _probe(location: str, columns: ColumnOptions, text: str | None = None) -> Probe:
+    options = columns.as_options()
+    return Probe(
+        location,
+        columns,
+        load_nested=lambda inner: load(inner, **options),
+        text=text,
+    )
+
+
+def load(path: str | os.PathLike[str], **options: str | None) -> History:
+    """Read a training history from a file, a directory or a URI.
+
+    Args:
+        path: a Keras ``history.history`` JSON dump, a wrapped history JSON, a CSVLogger or
+            other CSV file, a Lightning ``metrics.csv``, curvedoc's own history file
+            (any of them optionally gzip-compressed), a TensorBoard log directory, or a
+            folder holding one of them (``docs/inputs.md`` lists every source).
+        **options: column choices for unusual tables (``train_col``, ``val_col``,
+            ``x_col``, ``name``); see :class:`~curvedoc.loaders.source.ColumnOptions`.
+
+    Returns:
+        The run as a :class:`~curvedoc.history.History`.
+
+    Raises:
+        LoadError: the path is missing or is not a readable history; the message says why.
+    """
+    columns = ColumnOptions(**options)
+    name = os.fspath(path)
+    if not name:
+        raise LoadError("''", "is an empty path")
+    if "\x00" in name:
+        raise LoadError(repr(name), "is not a valid path (it contains a NUL byte)")
+    return read(_probe(name, columns))
+
+
+def load_text(text: str, path: str, columns: ColumnOptions | None = None) -> History:
+    """Read already-decoded text (JSON or CSV, by content) as if it were the file ``path``."""
+    return read(_probe(path, columns or ColumnOptions(), text=text))

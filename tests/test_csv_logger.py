@@ -1,0 +1,92 @@
+"""Source ``csv-logger``: Keras ``CSVLogger`` files and any other numeric table."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from conftest import DATA, fixture
+
+import curvedoc
+from curvedoc.history import History, MetricPair
+from curvedoc.loaders import Probe, detect
+from curvedoc.loaders.csv_logger import SOURCE
+
+Writer = Callable[[str, "str | bytes | object"], Path]
+
+
+def _series_equal(a: History, b: History, keys: list[str]) -> None:
+    for k in keys:
+        np.testing.assert_array_equal(a.epoch_series[k], b.epoch_series[k], err_msg=k)
+
+
+def test_any_text_that_is_not_json_and_not_taken_before_is_read_here(write: Writer) -> None:
+    for name, text in (("a.csv", "epoch,loss\n0,1\n"), ("b.txt", "loss;val_loss\n1;2\n")):
+        assert detect(Probe(str(write(name, text)))) is SOURCE
+    assert not SOURCE.sniff(Probe(str(write("h.json", {"loss": [1]}))))
+    lightning = fixture("lightning/sine_lstm/version_0/metrics.csv")
+    assert detect(Probe(str(lightning))).name == "lightning"  # asked before this one
+
+
+def test_csvlogger_append_resumed_run_keeps_the_later_epochs() -> None:
+    path = fixture("resumed_append.csv")
+    rows = list(csv.DictReader(path.open()))
+    epochs = [int(r["epoch"]) for r in rows]
+    assert len(epochs) > len(set(epochs))  # the file really repeats epochs
+    last = {int(r["epoch"]): float(r["loss"]) for r in rows}  # later rows overwrite
+    h = curvedoc.load(path)
+    assert h.epochs.tolist() == sorted(last)
+    assert h.epoch_series["loss"].tolist() == [last[e] for e in sorted(last)]
+    repeated = len(epochs) - len(set(epochs))
+    assert any(f"{repeated} repeated epoch rows" in n for n in h.source.notes)
+    # the recorder's file for the same two fits holds each epoch once, with the same values
+    r = curvedoc.load(fixture("resumed_append.curvedoc.json"))
+    assert r.epochs.tolist() == h.epochs.tolist()
+    np.testing.assert_array_equal(r.epoch_series["loss"], h.epoch_series["loss"])
+
+
+def test_csv_without_an_epoch_column_uses_row_order(write: Writer) -> None:
+    name = "healthy_lstm_sine"
+    rows = list(csv.reader(fixture(f"{name}.csv").open()))
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([r[1:] for r in rows])
+    h = curvedoc.load(write("no_epoch.csv", buf.getvalue()))
+    assert h.source.format == "csv"
+    assert h.epochs.tolist() == list(range(len(rows) - 1))
+    _series_equal(h, curvedoc.load(fixture(f"{name}.csv")), rows[0][1:])
+
+
+def test_csvlogger_na_and_nan_cells(write: Writer) -> None:
+    text = "epoch,loss,val_loss\n0,1.0,NA\n1,nan,0.9\n2,inf,\n3,0.5,0.8\n"
+    h = curvedoc.load(write("log.csv", text))
+    assert h.source.format == "csv-logger"
+    np.testing.assert_array_equal(h.epoch_series["loss"], [1.0, np.nan, np.inf, 0.5])
+    np.testing.assert_array_equal(h.epoch_series["val_loss"], [np.nan, 0.9, np.nan, 0.8])
+
+
+def test_odd_but_harmless_csv_layouts(write: Writer) -> None:
+    text = (
+        "\n\nepoch, loss ,val_loss,\n0, 1.0 ,1.1,\n\n1,0.5,0.6,\nepoch,loss,val_loss\n2,0.4,0.5\n"
+    )
+    h = curvedoc.load(write("odd.csv", text))
+    assert list(h.epoch_series) == ["loss", "val_loss"]
+    assert h.epoch_series["loss"].tolist() == [1.0, 0.5, 0.4]
+    assert h.epochs.tolist() == [0, 1, 2]
+
+
+def test_hand_made_csvlogger_with_keras2_names_sparse_validation_and_a_resume() -> None:
+    """tests/data/keras2_every2_resumed.csv: acc/val_acc, NA on even epochs, epochs 5-7 redone."""
+    h = curvedoc.load(DATA / "keras2_every2_resumed.csv")
+    assert h.source.format == "csv-logger"
+    assert h.epochs.tolist() == list(range(10))
+    assert list(h.epoch_series) == ["acc", "loss", "val_acc", "val_loss"]
+    assert MetricPair("accuracy", "acc", "val_acc", "higher") in h.pairs()
+    # the resumed rows (shifted by 0.01) replace the first fit's epochs 5-7
+    assert h.epoch_series["acc"][5:8].tolist() == [0.71, 0.75, 0.79]
+    assert h.epoch_series["acc"][:5].tolist() == [0.5, 0.54, 0.58, 0.62, 0.66]
+    val = h.epoch_series["val_acc"]
+    assert np.isnan(val[0::2]).all() and not np.isnan(val[1::2]).any()
+    assert any("3 repeated epoch rows" in n for n in h.source.notes)

@@ -1,0 +1,95 @@
+"""Source ``keras-json``: Keras ``history.history`` dumps, saved History objects, records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import fixture
+
+import curvedoc
+from curvedoc.errors import LoadError
+from curvedoc.history import History
+from curvedoc.loaders import Probe, detect, load_text
+from curvedoc.loaders.keras_json import SOURCE
+
+Writer = Callable[[str, "str | bytes | object"], Path]
+
+
+def _series_equal(a: History, b: History, keys: list[str]) -> None:
+    for k in keys:
+        np.testing.assert_array_equal(a.epoch_series[k], b.epoch_series[k], err_msg=k)
+
+
+def test_any_json_object_or_list_not_taken_before_is_read_here(write: Writer) -> None:
+    for content in ({"loss": [1, 0.5]}, [{"loss": 1}], {"format": "something-else", "x": [1]}):
+        assert detect(Probe(str(write("h.json", content)))) is SOURCE
+    assert not SOURCE.sniff(Probe(str(write("h.csv", "loss\n1\n"))))
+    assert not SOURCE.sniff(Probe(str(fixture("tensorboard/torch_sine"))))
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[]", "JSON is an empty list, not a training history"),
+        ("[1, 2]", "JSON is a list; expected an object of metric series"),
+        ("{}", "JSON object is empty: no metric series"),
+        ('{"epoch": [0, 1]}', "has no metric series (only an epoch axis)"),
+    ],
+)
+def test_shapes_that_are_no_history_get_one_line_errors(text: str, problem: str) -> None:
+    with pytest.raises(LoadError, match=problem.replace("(", r"\(").replace(")", r"\)")):
+        load_text(text, "x.json")
+
+
+def test_wrapped_history_with_epoch_and_params(write: Writer) -> None:
+    name = "healthy_lstm_sine"
+    raw = json.loads(fixture(f"{name}.json").read_text())
+    n = len(raw["loss"])
+    wrapped = {
+        "history": raw,
+        "epoch": list(range(10, 10 + n)),  # a run resumed with initial_epoch=10
+        "params": {"verbose": 1, "epochs": 10 + n, "steps": 47},
+    }
+    h = curvedoc.load(write("wrapped.json", wrapped))
+    assert h.source.format == "keras-history"
+    assert h.epochs.tolist() == list(range(10, 10 + n))
+    assert h.context == {"epochs_planned": 10 + n, "steps_per_epoch": 47}
+    _series_equal(h, curvedoc.load(fixture(f"{name}.json")), list(raw))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # pandas DataFrame.to_json() (orient="columns"), the epoch column included
+        (
+            '{"epoch": {"0": 0, "1": 1, "2": 2}, "loss": {"0": 1.0, "2": 0.25, "1": 0.5}}',
+            [1, 0.5, 0.25],
+        ),
+        # records (orient="records")
+        (
+            '[{"epoch": 0, "loss": 1.0}, {"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.25}]',
+            [1, 0.5, 0.25],
+        ),
+        # numbers saved as strings (json.dump(..., default=str) of numpy floats)
+        ('{"loss": ["1.0", "0.5", " 0.25 "]}', [1, 0.5, 0.25]),
+        ('{"loss": [1, 0.5, 0.25], "epoch": [0, 1, 2]}', [1, 0.5, 0.25]),
+    ],
+)
+def test_other_json_shapes(text: str, expected: list[float]) -> None:
+    h = load_text(text, "x.json")
+    assert h.epoch_series["loss"].tolist() == expected
+    assert h.epochs.tolist() == [0, 1, 2]
+    assert list(h.epoch_series) == ["loss"]  # the epoch axis is not a metric
+
+
+def test_repeated_or_unordered_epochs_in_json(write: Writer) -> None:
+    h = curvedoc.load(write("h.json", {"epoch": [0, 1, 2, 1, 2, 3], "loss": [6, 5, 4, 3, 2, 1]}))
+    assert h.epochs.tolist() == [0, 1, 2, 3]
+    assert h.epoch_series["loss"].tolist() == [6.0, 3.0, 2.0, 1.0]
+    h = curvedoc.load(write("h.json", {"epoch": [2, 0, 1], "loss": [3, 1, 2]}))
+    assert h.epochs.tolist() == [0, 1, 2] and h.epoch_series["loss"].tolist() == [1, 2, 3]
+    assert any("sorted by epoch" in n for n in h.source.notes)
