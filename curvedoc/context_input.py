@@ -188,6 +188,8 @@ def normalize_optimizer(value: Any) -> str:
     key = value.strip().lower()
     key = key.rsplit(">", 1)[-1]  # "Custom>Adam" as tf.keras 2.11+ wrote it
     key = key.rsplit(".", 1)[-1]  # "keras.optimizers.Adam"
+    # an optimizer's default config name: "rm_sprop", "adam_1" (MLflow logs it as the name)
+    key = re.sub(r"_\d+$", "", key).replace("_", "")
     if key in OPTIMIZERS:
         return OPTIMIZERS[key]
     known = ", ".join(sorted(OPTIMIZERS.values(), key=str.lower))
