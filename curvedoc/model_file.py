@@ -161,10 +161,8 @@ def read_model_file(path: str | os.PathLike[str]) -> ModelFacts:
         raise ModelFileError(where, "is not a Keras model (neither a .keras zip nor an HDF5 file)")
     if not isinstance(config, Mapping) or not isinstance(config.get("class_name"), str):
         raise ModelFileError(where, "holds no Keras model config")
-    facts = facts_from_config(
-        config, compile_config if isinstance(compile_config, Mapping) else None
-    )
-    context, params, notes = facts
+    compiled = compile_config if isinstance(compile_config, Mapping) else None
+    context, params, notes = facts_from_config(config, compiled)
     return ModelFacts(
         path=where,
         format=fmt,
@@ -440,12 +438,7 @@ def facts_from_config(
     """
     counter = _Counter()
     counter.model(model_config, None)
-    params = ParamCount(
-        total=None if counter.unknown else counter.total,
-        trainable=None if counter.unknown else counter.trainable,
-        layers=tuple(counter.counts),
-        notes=tuple(counter.notes),
-    )
+    params = counter.result()
     context: dict[str, Any] = {}
     notes = list(counter.notes)
     if compile_config:
@@ -474,12 +467,7 @@ def count_params(model_config: Mapping[str, Any]) -> ParamCount:
     """
     counter = _Counter()
     counter.model(model_config, None)
-    return ParamCount(
-        total=None if counter.unknown else counter.total,
-        trainable=None if counter.unknown else counter.trainable,
-        layers=tuple(counter.counts),
-        notes=tuple(counter.notes),
-    )
+    return counter.result()
 
 
 def _cls(layer: Mapping[str, Any]) -> str:
@@ -1070,6 +1058,15 @@ class _Counter:
         self.counts: list[LayerCount] = []
         self.summaries: list[dict[str, Any]] = []
         self.notes: list[str] = []
+
+    def result(self) -> ParamCount:
+        """The count so far (totals None when any layer was not counted)."""
+        return ParamCount(
+            total=None if self.unknown else self.total,
+            trainable=None if self.unknown else self.trainable,
+            layers=tuple(self.counts),
+            notes=tuple(self.notes),
+        )
 
     # a model ------------------------------------------------------------------------
 
