@@ -210,6 +210,29 @@ def print_eval(title: str, ev: dict[str, Any], *, gradations: bool = False) -> N
             print(f"  {k:40s} {hit:3d}/{n:<3d} ({miss})")
 
 
+def print_rule_rates(rows: list[dict[str, str]], results: dict[str, dict[str, Any]]) -> None:
+    """Per rule and mode: warning/error firings on healthy-labelled runs and visible faults."""
+    for mode in MODES:
+        fires: dict[str, Counter[str]] = defaultdict(Counter)
+        totals: Counter[str] = Counter()
+        for r in rows:
+            t = r["label"]
+            if t != "healthy" and not VISIBLE[mode](r):
+                continue
+            totals[t] += 1
+            for code in {f.split(":")[0] for f in results[r["run_id"]][mode]["findings"]}:
+                fires[code][t] += 1
+        print(f"\nrule firings (warning/error), {MODES[mode]}; columns: share of runs per label")
+        print("rule   " + "".join(f"{lab[:11]:>12}" for lab in LABELS))
+        print("n      " + "".join(f"{totals[lab]:>12}" for lab in LABELS))
+        for code in sorted(fires):
+            cells = "".join(
+                f"{fires[code][lab] / totals[lab]:>12.0%}" if totals[lab] else f"{'-':>12}"
+                for lab in LABELS
+            )
+            print(f"{code:6} {cells}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit 0 (it reports, it does not judge)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -218,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--weights", default=None, help="a weight table other than the shipped one")
     ap.add_argument("--gradations", action="store_true", help="print accuracy per gradation")
     ap.add_argument("--errors", action="store_true", help="list misdiagnosed calibration runs")
+    ap.add_argument(
+        "--rules",
+        action="store_true",
+        help="per rule: how often its warnings fire on healthy-labelled runs and on each "
+        "category's visible faults (calibration only)",
+    )
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", type=Path, help="write results to this JSON file")
     args = ap.parse_args(argv)
@@ -262,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
                         f"  [{mode:7}] {r['run_id']:<50} true={t:<15} {r['gradation']:<22} "
                         f"got={res['causes']} {res['findings']}"
                     )
+    if args.rules:
+        print_rule_rates([r for r in rows if r["split"] == "calibration"], results)
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "runs": results}, indent=1))
     return 0

@@ -187,29 +187,28 @@ class RunSummary:
         return out
 
 
-def stability_of(report: Any, primary: str | None) -> tuple[float | None, float | None, str | None]:
+def stability_of(report: Report) -> tuple[float | None, float | None, str | None]:
     """Return ``(stability, J, basis)`` for a report (see the module docstring).
 
-    ``basis`` says what J is: ``log`` (late jitter of a positive loss, relative),
-    ``units`` (late jitter of a higher-is-better metric), ``nsr`` (noise-to-signal).
+    Read from the report's typed stats (its primary pair). ``basis`` says what J is:
+    ``log`` (late jitter of a positive loss, relative), ``units`` (late jitter of a
+    higher-is-better metric), ``nsr`` (noise-to-signal), ``diverged``.
     """
-    if report.run.get("too_short") or primary is None:
+    pair = report.stats.primary if report.stats is not None else None
+    if report.too_short or pair is None:
         return None, None, None
-    pair = report.metrics.get("pairs", {}).get(primary)
-    if not pair:
-        return None, None, None
-    sides = [s for s in (pair.get("train"), pair.get("val")) if s]
-    if any(s.get("nonfinite_epoch") is not None for s in sides):
+    sides = [s for s in (pair.train, pair.val) if s is not None]
+    if any(s.nonfinite_epoch is not None for s in sides):
         return 0.0, math.inf, "diverged"
     values: list[tuple[float, str]] = []
     for s in sides:
-        if s.get("log_scale") or pair.get("direction") == "higher":
-            j = s.get("jitter_late")
-            basis = "log" if s.get("log_scale") else "units"
+        if s.log_scale or pair.direction == "higher":
+            j = s.jitter_late
+            basis = "log" if s.log_scale else "units"
         else:
-            j = s.get("noise_to_signal")
+            j = s.noise_to_signal
             basis = "nsr"
-        if isinstance(j, (int, float)) and math.isfinite(j):
+        if math.isfinite(j):
             values.append((float(j), basis))
     if not values:
         return None, None, None
@@ -273,7 +272,7 @@ def analyse_one(job: Job) -> RunSummary:
         summary.top_title = top.title
         summary.top_confidence = float(top.confidence)
         summary.top_findings = list(top.findings)
-    summary.stability, summary.jitter, summary.jitter_basis = stability_of(report, summary.primary)
+    summary.stability, summary.jitter, summary.jitter_basis = stability_of(report)
     if job.report_path is not None and job.render is not None:
         try:
             text = job.render(report)
@@ -392,9 +391,9 @@ def report_file_names(names: list[str], fmt: str) -> list[str]:
 
 
 STABILITY_NOTE = (
-    "stability = 1/(1 + J/0.05), J = the late jitter (spread around the trend over the "
-    "second half) of the wobblier of the leading train/val curves: 1 is smooth, 0.5 "
-    "wiggles about ±5%, 0 went NaN/inf"
+    f"stability = 1/(1 + J/{JITTER_SCALE:g}), J = the late jitter (spread around the trend "
+    "over the second half) of the wobblier of the leading train/val curves: 1 is smooth, "
+    f"0.5 wiggles about ±{JITTER_SCALE:.0%}, 0 went NaN/inf"
 )
 """How to read the score; every form of the summary table ends with it."""
 

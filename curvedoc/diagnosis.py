@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from curvedoc import metrics as M
-from curvedoc.analysis import Measurements, measure, summary_metrics
+from curvedoc.analysis import Measurements, measure, run_stats, summary_metrics
 from curvedoc.context import ContextFacts
 from curvedoc.fixes import DEFAULT_FIXES
 from curvedoc.history import History
@@ -226,6 +226,7 @@ def _diagnose(history: History, table: WeightTable) -> tuple[Report, dict[str, f
         task=m.task.to_dict(),
         fluctuation=fluctuation_summary(m, sick, too_short),
         uncertainty=uncertainty,
+        stats=run_stats(m),
     )
     return report, features_of(findings, against)
 
