@@ -443,11 +443,12 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
         "the first third (log units), and its total improvement"
     ),
     threshold=(
-        f"a straight line on a log axis (late slope {STRAIGHT_BEND:.0%} or more of the early "
-        f"one, having fallen at least {pct(STRAIGHT_MIN_DROP)}), or a decline of less than "
-        f"{math.exp(SLOW_IMPROVEMENT):g}x still falling at the run's average pace at the end, "
-        "with validation also still falling: a well-set run makes most of its progress early "
-        "and bends towards a floor"
+        f"a decline of less than {math.exp(SLOW_IMPROVEMENT):g}x over the run (at least "
+        f"{STRAIGHT_MIN_DROP:g} in log units) that is a straight line on a log axis (late "
+        f"slope {STRAIGHT_BEND:.0%} or more of the early one) or still falls at the run's "
+        "average pace at the end, with validation also still falling: a well-set run makes "
+        "most of its progress early and bends towards a floor; a model that learns a lot "
+        "in a straight line (a small training set memorised) is no slow run"
     ),
 )
 def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
@@ -486,7 +487,7 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     straight = (
         finite(bend)
         and bend >= STRAIGHT_BEND
-        and tr.improvement >= STRAIGHT_MIN_DROP
+        and STRAIGHT_MIN_DROP <= tr.improvement < SLOW_IMPROVEMENT
         and finite(tr.slope_late)
         and tr.slope_late < STILL_FALLING
     )
