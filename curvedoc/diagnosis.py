@@ -194,7 +194,10 @@ def _diagnose(history: History, table: WeightTable) -> tuple[Report, dict[str, f
                     )
                 )
     findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], -f.strength, f.code))
-    sick = any(f.severity != "info" for f in findings)
+    features = features_of(findings, against)
+    problem = table.problem_probability(features)
+    warned = any(f.severity != "info" for f in findings)
+    sick = warned or problem >= table.problem_threshold
     too_short = m.too_short and not any(f.severity == "error" for f in findings)
     if too_short:
         notes.append(
@@ -210,6 +213,8 @@ def _diagnose(history: History, table: WeightTable) -> tuple[Report, dict[str, f
         "context_recorded": bool(history.context),
         "too_short": too_short,
         "task": m.task.kind,
+        "problem_probability": round(problem, 4),
+        "problem_threshold": table.problem_threshold,
     }
     report = Report(
         source_path=history.source.path,
@@ -228,7 +233,7 @@ def _diagnose(history: History, table: WeightTable) -> tuple[Report, dict[str, f
         uncertainty=uncertainty,
         stats=run_stats(m),
     )
-    return report, features_of(findings, against)
+    return report, features
 
 
 def features_of(findings: list[Finding], against: list[tuple[str, Against]]) -> dict[str, float]:

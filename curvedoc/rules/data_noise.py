@@ -15,6 +15,8 @@ VAL_WIGGLE_MIN = 0.15
 """...and at least this large (log units, about ±16 %) to matter from the curve alone."""
 SMALL_VAL = 50
 """Validation samples below this give a loss whose sampling error alone is over ~20 %."""
+TINY_VAL = 20
+"""...and below this, with a wobbling validation curve, the validation signal is noise."""
 BATCH_SPREAD_OUTLIERS = 1.5
 """Within-epoch spread of log batch losses (4.5x) that only outlier-laden batches reach."""
 FLOOR_GAIN = math.log(2.5)
@@ -39,9 +41,10 @@ FLOOR_GAIN_ALONE = math.log(2.0)
         "trend (RMS, log units) against the training loss's"
     ),
     threshold=(
-        f"fewer than {SMALL_VAL} validation samples (the sampling error of a mean over n "
-        "per-sample losses is about their spread / sqrt(n): over 20 % below 50); from the "
-        f"curve alone, validation wiggle above {VAL_WIGGLE_MIN:g} (±16 %) and more than "
+        f"fewer than {SMALL_VAL} validation samples are noted (the sampling error of a mean "
+        "over n per-sample losses is about their spread / sqrt(n): over 20 % below 50), "
+        f"fewer than {TINY_VAL} with a validation curve wiggling over 5 % are a problem; from "
+        f"the curve alone, validation wiggle above {VAL_WIGGLE_MIN:g} (±16 %) and more than "
         f"{VAL_WIGGLE_RATIO:g}x the training wiggle: healthy runs with dropout or small "
         "batches stay under that (an info when the validation set has 500+ samples or a "
         "classifier's validation accuracy stays steady)"
@@ -87,8 +90,9 @@ def noisy_validation(inp: RuleInput) -> Iterator[Outcome]:
                 + (f": {va.key} wiggles {rel(vw)} around its trend" if noisy else "")
                 + "; its loss moves with a handful of examples"
             ),
-            severity="warning",
-            strength=0.65 + (0.2 if noisy else 0.0),
+            severity="warning" if noisy and f.val_samples < TINY_VAL else "info",
+            strength=ramp(SMALL_VAL - f.val_samples, 0, SMALL_VAL - 10) * 0.6
+            + (0.4 if noisy else 0.0),
             evidence={
                 "val_samples": f.val_samples,
                 "threshold": SMALL_VAL,
@@ -100,7 +104,6 @@ def noisy_validation(inp: RuleInput) -> Iterator[Outcome]:
             fixes=(fixes.larger_validation(f), fixes.smooth_monitoring(f)),
             basis="context",
         )
-        return
     if va.n_finite < 8 or va.nonfinite_index is not None or not va.is_log:
         return
     if finite(vw) and vw > VAL_WIGGLE_MIN and finite(ratio) and ratio > VAL_WIGGLE_RATIO:

@@ -23,12 +23,12 @@ from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
 
 DIVERGED_RISE = math.log(10.0)
 """A training-loss trend ending 10x above its best has diverged: noise never does that."""
-LR_HIGH_FACTOR = 10.0
-"""A recorded learning rate this many times the top of its optimizer's range is far too high."""
 LR_EXTREME_FACTOR = 30.0
-"""...and at this many times it is a problem even where the curves show no trouble yet."""
-LR_LOW_FACTOR = 3.0
-"""A recorded learning rate this many times below the bottom of the range is too low."""
+"""A recorded learning rate this many times the top of its optimizer's range is a problem on
+its own; above the range, the fitted problem score weighs it with the curves."""
+LR_LOW_EXTREME = 10.0
+"""A recorded learning rate this many times below the bottom of the range is a problem on its
+own; below the range, the fitted problem score weighs it with the curves."""
 SMALL_BATCH = 4
 """Batch sizes at or below this make every step follow a handful of samples."""
 NOISY_BATCH = 16
@@ -363,11 +363,11 @@ def loss_ends_above_start(inp: RuleInput) -> Iterator[Outcome]:
     severity="warning",
     measures="the recorded learning rate against the optimizer's typical range",
     threshold=(
-        f"more than {LR_HIGH_FACTOR:g}x the top of the typical range (Adam/RMSprop 3e-3, "
-        "SGD with momentum 0.1, plain SGD 0.3; when the optimizer was not recorded, 0.1) "
-        f"with trouble in the curves, or {LR_EXTREME_FACTOR:g}x without: Keras defaults sit "
-        "inside these ranges and networks rarely train well far above them; any rate above "
-        "the range is noted"
+        f"{LR_EXTREME_FACTOR:g}x the top of the typical range or more (Adam/RMSprop 3e-3, SGD "
+        "with momentum 0.1, plain SGD 0.3; when the optimizer was not recorded, 0.1): Keras "
+        "defaults sit inside these ranges and networks do not train that far above them; "
+        "any rate above the range is noted, and the fitted problem score weighs it with the "
+        "curves"
     ),
     uses_context=True,
 )
@@ -409,8 +409,6 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
     if ratio <= 1.0:
         return
     trouble = curve_trouble(inp.m)
-    far = ratio >= LR_HIGH_FACTOR
-    warn = (far and bool(trouble)) or ratio >= LR_EXTREME_FACTOR
     yield Hit(
         message=(
             f"learning_rate is {fixes.fmt_num(f.learning_rate)} with "
@@ -418,14 +416,14 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
             f"typical range ({fixes.fmt_num(lo)}-{fixes.fmt_num(hi)})"
             + (f"; {trouble[0]}" if trouble else "")
         ),
-        severity="warning" if warn else "info",
+        severity="warning" if ratio >= LR_EXTREME_FACTOR else "info",
         strength=ramp(math.log10(ratio), 0.0, math.log10(LR_EXTREME_FACTOR)),
         evidence={
             "learning_rate": f.learning_rate,
             "optimizer": f.optimizer,
             "typical_max": hi,
             "ratio": r4(ratio),
-            "threshold_ratio": LR_HIGH_FACTOR,
+            "threshold_ratio": LR_EXTREME_FACTOR,
             "curve_trouble": "; ".join(trouble) or None,
         },
         fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f)),
@@ -501,7 +499,7 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
         return
     f = inp.m.facts
     lo, hi = f.lr_range
-    low_lr = f.learning_rate is not None and f.learning_rate < lo / LR_LOW_FACTOR
+    low_lr = f.learning_rate is not None and f.learning_rate < lo
     few_steps = f.steps_per_epoch is not None and f.steps_per_epoch <= FEW_STEPS
     # recorded settings that give normal step sizes contradict "the steps are too small"
     normal_steps = (
@@ -566,9 +564,10 @@ def _still_falling(s: SeriesMeasures) -> bool:
     severity="warning",
     measures="the recorded learning rate (and SGD momentum) against the optimizer's typical range",
     threshold=(
-        f"more than {LR_LOW_FACTOR:g}x below the bottom of the typical range (Adam 1e-4, SGD "
-        "with momentum 1e-3, plain SGD 1e-2, Adadelta 0.1); a warning when the loss also "
-        "barely moved or fell as a straight line"
+        f"{LR_LOW_EXTREME:g}x below the bottom of the typical range or more (Adam 1e-4, SGD "
+        "with momentum 1e-3, plain SGD 1e-2, Adadelta 0.1): steps that small cannot train "
+        "in a normal number of epochs; any rate below the range is noted, and the fitted "
+        "problem score weighs it with the curves"
     ),
     uses_context=True,
 )
@@ -601,7 +600,7 @@ def learning_rate_low(inp: RuleInput) -> Iterator[Outcome]:
     ratio = lo / f.learning_rate
     kinds = {k for k, _ in curve_troubles(inp.m)}
     slow = bool(kinds & {"little_improvement", "straight"})
-    warn = ratio >= LR_LOW_FACTOR and slow
+    warn = ratio >= LR_LOW_EXTREME
     fx = [fixes.raise_learning_rate(f)]
     if f.optimizer and f.optimizer.lower() == "sgd" and (f.momentum or 0.0) < 0.5:
         fx.insert(0, fixes.sgd_momentum(f))
@@ -618,7 +617,7 @@ def learning_rate_low(inp: RuleInput) -> Iterator[Outcome]:
             "learning_rate": f.learning_rate,
             "typical_min": lo,
             "ratio": r4(ratio),
-            "threshold_ratio": LR_LOW_FACTOR,
+            "threshold_ratio": LR_LOW_EXTREME,
             "momentum": f.momentum,
             "slow": slow,
         },
@@ -634,11 +633,11 @@ def learning_rate_low(inp: RuleInput) -> Iterator[Outcome]:
     severity="warning",
     measures="the recorded batch size, and the spread of per-batch losses within epochs",
     threshold=(
-        f"a recorded batch_size of {SMALL_BATCH} or less, a warning when the curves are "
-        f"troubled or the batch losses spread more than {BATCH_SPREAD_HIGH:g} in log units "
-        "(2.7x) within epochs: gradient noise grows as 1/sqrt(batch size), and at 4 samples "
-        f"it is half the signal; batches of {NOISY_BATCH} or less are noted as a cause of "
-        "wiggle"
+        f"a recorded batch_size of {SMALL_BATCH} or less whose batch losses spread more than "
+        f"{BATCH_SPREAD_HIGH:g} in log units (2.7x) within epochs: gradient noise grows as "
+        "1/sqrt(batch size), and at 4 samples it is half the signal; batches of "
+        f"{NOISY_BATCH} or less are noted (a cause of wiggle), and the fitted problem score "
+        "weighs them with the curves"
     ),
     uses_context=True,
 )
@@ -673,7 +672,7 @@ def small_batch_noise(inp: RuleInput) -> Iterator[Outcome]:
     spread = m.batch.spread if m.batch is not None else float("nan")
     noisy_batches = finite(spread) and spread > BATCH_SPREAD_HIGH
     tiny = f.batch_size <= SMALL_BATCH
-    hurt = tiny and (bool(trouble) or noisy_batches)
+    hurt = tiny and noisy_batches
     yield Hit(
         message=(
             f"batch_size is {f.batch_size}: each step follows {f.batch_size} sample(s), so the "
