@@ -33,8 +33,6 @@ SMALL_BATCH = 4
 """Batch sizes at or below this make every step follow a handful of samples."""
 NOISY_BATCH = 16
 """Batch sizes at or below this add visible gradient noise (an info, naming the cause)."""
-BATCH_SPREAD_HIGH = 1.0
-"""Within-epoch spread of log batch losses (2.7x) that tiny batches reach."""
 FEW_STEPS = 2
 """Optimizer steps per epoch at or below which an epoch is one or two updates."""
 JITTER_HIGH = 0.15
@@ -630,14 +628,13 @@ def learning_rate_low(inp: RuleInput) -> Iterator[Outcome]:
     code="CD306",
     name="small-batch-noise",
     category="hyperparameters",
-    severity="warning",
+    severity="info",
     measures="the recorded batch size, and the spread of per-batch losses within epochs",
     threshold=(
-        f"a recorded batch_size of {SMALL_BATCH} or less whose batch losses spread more than "
-        f"{BATCH_SPREAD_HIGH:g} in log units (2.7x) within epochs: gradient noise grows as "
-        "1/sqrt(batch size), and at 4 samples it is half the signal; batches of "
-        f"{NOISY_BATCH} or less are noted (a cause of wiggle), and the fitted problem score "
-        "weighs them with the curves"
+        f"a recorded batch_size of {NOISY_BATCH} or less, noted with a strength that grows as "
+        f"the batch shrinks (full at 2): gradient noise grows as 1/sqrt(batch size), and at "
+        f"{SMALL_BATCH} samples it is half the signal; tiny batches often still train well, so "
+        "the fitted problem score weighs them with the curves"
     ),
     uses_context=True,
 )
@@ -670,15 +667,12 @@ def small_batch_noise(inp: RuleInput) -> Iterator[Outcome]:
         return
     trouble = curve_trouble(m)
     spread = m.batch.spread if m.batch is not None else float("nan")
-    noisy_batches = finite(spread) and spread > BATCH_SPREAD_HIGH
-    tiny = f.batch_size <= SMALL_BATCH
-    hurt = tiny and noisy_batches
     yield Hit(
         message=(
             f"batch_size is {f.batch_size}: each step follows {f.batch_size} sample(s), so the "
             "weights jitter from step to step" + (f"; {trouble[0]}" if trouble else "")
         ),
-        severity="warning" if hurt else "info",
+        severity="info",
         strength=ramp(math.log2(NOISY_BATCH / max(f.batch_size, 1)), 0.0, 3.0),
         evidence={
             "batch_size": f.batch_size,

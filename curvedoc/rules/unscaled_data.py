@@ -128,10 +128,12 @@ def unscaled_inputs(inp: RuleInput) -> Iterator[Outcome]:
     severity="warning",
     measures="recorded target statistics, or the magnitude of a squared-error loss",
     threshold=(
-        f"a squared-error loss starting above {SQUARED_LOSS_LARGE:g} (targets on a scale of "
-        f"about {math.sqrt(SQUARED_LOSS_LARGE):.0f} or more), or recorded targets with an RMS "
-        f"of {SCALE_EXTREME:g} or more; an RMS above {TARGET_RMS:g} is noted: with scaled "
-        "targets an MSE starts near the target variance, about 1; never for a classifier"
+        f"recorded targets with an RMS of {SCALE_EXTREME:g} or more; an RMS above "
+        f"{TARGET_RMS:g}, or a squared-error loss starting above {SQUARED_LOSS_LARGE:g} "
+        f"(targets on a scale of about {math.sqrt(SQUARED_LOSS_LARGE):.0f} or more), is noted "
+        "and the fitted problem score weighs it with the curves (a model can learn raw "
+        "targets well): with scaled targets an MSE starts near the target variance, about 1; "
+        "never for a classifier"
     ),
 )
 def unscaled_targets(inp: RuleInput) -> Iterator[Outcome]:
@@ -200,7 +202,7 @@ def unscaled_targets(inp: RuleInput) -> Iterator[Outcome]:
                 f"the squared-error loss starts at {fixes.fmt_num(start)} ({why}): the targets "
                 f"are on a scale of about {fixes.fmt_num(math.sqrt(start))}, not scaled"
             ),
-            severity="warning",
+            severity="info",
             strength=0.45 + 0.4 * ramp(math.log10(start), math.log10(SQUARED_LOSS_LARGE), 4.0),
             evidence={
                 "first_loss": r4(start),
