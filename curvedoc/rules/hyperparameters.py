@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+import numpy as np
+
 from curvedoc import fixes
 from curvedoc.analysis import SeriesMeasures
 from curvedoc.rules.common import (
@@ -1022,3 +1024,82 @@ def still_improving(inp: RuleInput) -> Iterator[Outcome]:
             series=(s.key,),
             fixes=(fixes.more_epochs(inp.m.facts),),
         )
+
+
+FROZEN_SPREAD = 1e-4
+"""A loss whose values vary by less than this share of their level has stopped changing."""
+FROZEN_SHARE = 0.4
+"""...over at least this share of the run (and at least 5 epochs)."""
+FROZEN_MIN_EPOCHS = 5
+
+
+@rule(
+    code="CD314",
+    name="loss-frozen",
+    category="hyperparameters",
+    severity="warning",
+    measures=(
+        "how much the training loss varies over the end of the run: the longest final stretch "
+        "whose values stay within a relative spread of 1e-4"
+    ),
+    threshold=(
+        f"the last {FROZEN_SHARE:.0%} of the run (and at least {FROZEN_MIN_EPOCHS} epochs) with "
+        f"a relative spread under {FROZEN_SPREAD:g}: minibatch training never repeats a loss "
+        "to four digits epoch after epoch unless the weights stopped moving"
+    ),
+)
+def loss_frozen(inp: RuleInput) -> Iterator[Outcome]:
+    """The training loss stopped changing altogether: the gradients are zero.
+
+    What it detects:
+        A training loss that repeats the same value, to four digits, for the last part of
+        the run.
+
+    Why it matters:
+        Stochastic training always moves the loss a little from epoch to epoch. A loss that
+        is frozen means the weights no longer change: a step too large threw the network
+        into a dead region (ReLU units that never fire again, saturated sigmoids), or the
+        inputs saturate every unit from the start. Training longer cannot help.
+
+    Evidence:
+        The frozen value, from which epoch, and the loss before it.
+
+    Suggested fixes:
+        Lower the learning rate (the usual cause is a blow-up in the first steps), clip
+        gradients, scale the inputs, use a leaky activation.
+
+    Known limitations:
+        A learning rate of exactly zero (a schedule that ended) freezes the loss too.
+    """
+    history = inp.history
+    p = primary(inp.m)
+    if p is None or p.train is None or p.train.nonfinite_any:
+        return
+    y = history.epoch_series[p.train.key]
+    y = y[np.isfinite(y)]
+    n = y.shape[0]
+    need = max(FROZEN_MIN_EPOCHS, math.ceil(FROZEN_SHARE * n))
+    if n < need or n < FROZEN_MIN_EPOCHS:
+        return
+    tail = y[-need:]
+    level = float(np.max(np.abs(tail)))
+    if level <= 0 or (float(np.max(tail)) - float(np.min(tail))) > FROZEN_SPREAD * level:
+        return
+    # how long it has been frozen
+    k = need
+    while k < n and abs(float(y[-k - 1]) - float(tail[-1])) <= FROZEN_SPREAD * level:
+        k += 1
+    start = int(history.epochs[-k]) if k <= history.epochs.shape[0] else None
+    f = inp.m.facts
+    yield Hit(
+        message=(
+            f"{p.train.key} stays at {tail[-1]:.6g} for the last {k} epochs: the weights "
+            "stopped moving (dead or saturated units)"
+        ),
+        severity="warning",
+        strength=1.0,
+        evidence={"frozen_value": float(tail[-1]), "frozen_epochs": k, "threshold": FROZEN_SPREAD},
+        series=(p.train.key,),
+        epochs=(start,) if start is not None else (),
+        fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f), fixes.scale_features(f)),
+    )
