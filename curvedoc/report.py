@@ -389,6 +389,17 @@ class Report:
         placed = {code for c in self.causes for code in c.findings}
         return tuple(f for f in self.findings if f.severity != "info" and f.code not in placed)
 
+    def fails(self, level: Severity) -> bool:
+        """Whether ``--fail-on level`` fails this run.
+
+        A finding at ``level`` or above fails it; at ``warning``, so does a cause the fitted
+        problem score found without a warning finding. A run too short to judge has no
+        cause, so it fails only through a finding (a NaN loss is an error).
+        """
+        if SEVERITY_RANK[self.worst_severity()] >= SEVERITY_RANK[level]:
+            return True
+        return level == "warning" and bool(self.causes)
+
     def worst_severity(self) -> Severity:
         """The most severe finding's severity (``info`` when there are none)."""
         worst: Severity = "info"

@@ -47,7 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fail-on",
         choices=("warning", "error"),
         default=None,
-        help="exit 1 when a finding reaches this severity",
+        help="exit 1 when a finding reaches this severity (warning: or the run has a cause); "
+        "a run too short to judge fails only through a finding",
     )
     parser.add_argument("--no-color", action="store_true", help="no colours in terminal output")
     parser.add_argument("--width", type=int, default=None, help="terminal width for the report")
@@ -156,11 +157,8 @@ def run_one(args: argparse.Namespace, fmt: str, path: str) -> int:
         return failed
     if args.output:
         note(f"wrote {fmt} report to {args.output}: {report.verdict()}")
-    if args.fail_on:
-        from curvedoc.report import SEVERITY_RANK
-
-        if SEVERITY_RANK[report.worst_severity()] >= SEVERITY_RANK[args.fail_on]:
-            return EXIT_FINDINGS
+    if args.fail_on and report.fails(args.fail_on):
+        return EXIT_FINDINGS
     return EXIT_OK
 
 
@@ -241,7 +239,9 @@ def run_many(args: argparse.Namespace, fmt: str) -> int:
 
     fail_on = getattr(args, "fail_on", None)
     if fail_on and any(
-        SEVERITY_RANK.get(s.worst_severity or "info", 0) >= SEVERITY_RANK[fail_on] for s in ordered
+        SEVERITY_RANK.get(s.worst_severity or "info", 0) >= SEVERITY_RANK[fail_on]
+        or (fail_on == "warning" and not s.healthy and not s.too_short and s.error is None)
+        for s in ordered
     ):
         return EXIT_FINDINGS
     return EXIT_OK
