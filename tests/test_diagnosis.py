@@ -28,7 +28,10 @@ RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
     "CD102": (FIX / "unscaled_lstm_prices.curvedoc.json", FIX / "healthy_lstm_sine.json"),
     "CD103": (RUNS / "co2__gru__tiny_data__s1.json.gz", FIX / "healthy_lstm_sine.curvedoc.json"),
     "CD104": (FIX / "outliers_lstm.json", FIX / "healthy_lstm_sine.json"),
-    "CD105": (RUNS / "activity__simplernn__lr_high__s1.json.gz", FIX / "healthy_gru_classify.json"),
+    "CD105": (
+        RUNS / "activity__simplernn__lr_high__s1.json.gz",
+        FIX / "healthy_gru_classify.json",
+    ),
     "CD201": (FIX / "small_val_lstm.json", FIX / "healthy_gru_classify.json"),
     "CD202": (
         RUNS / "breast_cancer__gru__oversized__s1.json.gz",
