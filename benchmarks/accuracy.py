@@ -267,9 +267,7 @@ def guard_counts(
     return out
 
 
-def write_guard(
-    path: Path, rows: list[dict[str, str]], results: dict[str, dict[str, Any]]
-) -> None:
+def write_guard(path: Path, rows: list[dict[str, str]], results: dict[str, dict[str, Any]]) -> None:
     """Write the frozen subset and its numbers (the test suite asserts them)."""
     chosen = guard_selection(rows)
     labels = {r["run_id"]: r["label"] for r in rows}

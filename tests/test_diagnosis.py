@@ -39,7 +39,10 @@ RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
     ),
     "CD203": (FIX / "overfit_lstm_big.curvedoc.json", FIX / "healthy_gru_classify.curvedoc.json"),
     "CD204": (FIX / "overfit_lstm_big.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
-    "CD205": (RUNS2 / "sine__lstm__bad_output__s1.json.gz", FIX / "healthy_lstm_sine.curvedoc.json"),
+    "CD205": (
+        RUNS2 / "sine__lstm__bad_output__s1.json.gz",
+        FIX / "healthy_lstm_sine.curvedoc.json",
+    ),
     "CD206": (
         RUNS2 / "price__mlp__act_sigmoid__s1.json.gz",
         RUNS2 / "price__mlp__healthy_ref__s1.json.gz",
