@@ -71,8 +71,10 @@ ADAM_HIGH = {
 }
 
 
-def _fill(client: Any, experiment: str) -> dict[str, str]:
-    exp = client.create_experiment(experiment)
+def _fill(client: Any, experiment: str, artifacts: Path | None = None) -> dict[str, str]:
+    """Three runs of a new experiment (artifacts under ``artifacts``, else the store's own)."""
+    location = artifacts.as_uri() if artifacts is not None else None
+    exp = client.create_experiment(experiment, artifact_location=location)
     return {
         "high": _log_run(client, exp, "lr-high", "lr_high_lstm.json", ADAM_HIGH),
         "sine": _log_run(
@@ -91,7 +93,16 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("mlflow-cli")
     uri = f"sqlite:///{root / 'mlflow.db'}"
     client = MlflowClient(uri)
-    return {"uri": uri, "client": client, "ids": _fill(client, "sweep"), "root": root}
+    ids = _fill(client, "sweep", root / "artifacts")
+    return {"uri": uri, "client": client, "ids": ids, "root": root}
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_in_the_working_directory() -> Iterator[None]:
+    """MLflow's defaults write ./mlruns or ./mlflow.db: no test may leave them behind."""
+    before = {p.name for p in Path.cwd().iterdir()}
+    yield
+    assert {"mlruns", "mlflow.db"} & ({p.name for p in Path.cwd().iterdir()} - before) == set()
 
 
 @pytest.fixture
@@ -178,7 +189,7 @@ def test_log_to_mlflow_sets_tags_and_logs_the_html_report(
     root = tmp_path_factory.mktemp("mlflow-log")
     uri = f"sqlite:///{root / 'mlflow.db'}"
     client = MlflowClient(uri)
-    ids = _fill(client, "logged")
+    ids = _fill(client, "logged", root / "artifacts")
     result = cli("analyze", f"runs:/{ids['high']}", "--tracking-uri", uri, "--log-to-mlflow")
     assert result.code == 0, result.err
     assert f"logged the verdict to runs:/{ids['high']}" in result.err
