@@ -217,6 +217,14 @@ def test_log_to_mlflow_sets_tags_and_logs_the_html_report(
     assert ids["high"] in {r.info.run_id for r in found}
 
 
+def test_several_runs_uris_are_a_table(cli: Cli, store: dict[str, Any]) -> None:
+    ids = store["ids"]
+    runs = [f"runs:/{ids['high']}", f"runs:/{ids['sine']}"]
+    doc = _json(cli("analyze", *runs, "--tracking-uri", store["uri"], "-f", "json"))
+    assert doc["base"] == "" and sorted(r["name"] for r in doc["runs"]) == sorted(runs)
+    assert doc["totals"]["analysed"] == 2
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
