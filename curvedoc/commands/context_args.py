@@ -2,8 +2,8 @@
 
 ``--context KEY=VALUE`` (repeatable), ``--context-file FILE`` and ``--model FILE`` give a
 run's training context (``docs/inputs.md``, "Context"); ``--tracking-uri`` names the MLflow
-tracking store that ``runs:/<id>`` and ``--experiment`` read. Nothing here is heavy: the
-readers are imported when the options are used.
+tracking store that ``runs:/<id>`` and ``--experiment`` read. Nothing here is heavy (the
+key list is standard-library code); the readers are imported when the options are used.
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from curvedoc.context_input import CONTEXT_KEYS
+
 if TYPE_CHECKING:  # pragma: no cover
     from curvedoc.context_input import ContextFragment
 
-CONTEXT_KEYS_HELP = (
-    "optimizer, learning_rate, batch_size, train_samples, val_samples, params, loss, "
-    "epochs_planned, steps_per_epoch, initial_epoch, task"
-)
+CONTEXT_KEYS_HELP = ", ".join(CONTEXT_KEYS)
 
 
 def add_context_arguments(parser: argparse.ArgumentParser, *, many: str) -> None:
