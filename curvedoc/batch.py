@@ -37,6 +37,7 @@ from __future__ import annotations
 import glob
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 from curvedoc.fileio import write_text_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
+    from curvedoc.context_input import ContextFragment
     from curvedoc.report import Report
 
 JITTER_SCALE = 0.05
@@ -61,6 +63,12 @@ REPORT_SUFFIX = {"text": "txt", "json": "json", "markdown": "md", "html": "html"
 SORT_KEYS = ("stability", "name", "confidence")
 
 _GLOB_CHARS = frozenset("*?[")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
+
+
+def is_uri(text: str) -> bool:
+    """Whether a PATH argument is a URI (``runs:/<id>``) rather than a file (``C:/`` is one)."""
+    return bool(_URI.match(text))
 
 
 # ------------------------------------------------------------------------------------------
@@ -134,7 +142,9 @@ def collect_targets(args: Sequence[str]) -> list[Target]:
 
     for arg in args:
         p = Path(arg)
-        if _has_glob(arg) and not p.exists():
+        if is_uri(arg):  # a run the registry reads from its location (runs:/<id>)
+            add(Target(arg))
+        elif _has_glob(arg) and not p.exists():
             matches = sorted(glob.glob(arg, recursive=True))
             if not matches:
                 add(Target(arg, "no file or directory matches this pattern"))
@@ -219,6 +229,9 @@ def stability_of(report: Report) -> tuple[float | None, float | None, str | None
 ReportRenderer = Callable[["Report"], str]
 """Turns a run's report into the text of its report file (picklable: it crosses processes)."""
 
+ReportPublisher = Callable[[str, "Report"], None]
+"""Sends a run's report somewhere (``--log-to-mlflow``), given the run's path (picklable)."""
+
 
 @dataclass(frozen=True)
 class Job:
@@ -226,7 +239,10 @@ class Job:
 
     ``render`` comes from the command (``functools.partial`` of
     :func:`curvedoc.render.render` with the chosen format), so this module does not import
-    the renderers.
+    the renderers. ``context`` holds facts given for every run (``--context``,
+    ``--context-file``, ``--model``), merged over what each run holds
+    (:func:`curvedoc.context_merge.apply_context`); ``publish`` is called with the run's
+    path and report after it is diagnosed.
     """
 
     index: int
@@ -235,6 +251,8 @@ class Job:
     options: tuple[tuple[str, str | None], ...] = ()
     report_path: str | None = None
     render: ReportRenderer | None = None
+    context: tuple[ContextFragment, ...] = ()
+    publish: ReportPublisher | None = None
 
 
 def analyse_one(job: Job) -> RunSummary:
@@ -246,6 +264,10 @@ def analyse_one(job: Job) -> RunSummary:
     summary = RunSummary(path=job.path, name=job.name)
     try:
         history = load(job.path, **dict(job.options))
+        if job.context:
+            from curvedoc.context_merge import apply_context
+
+            apply_context(history, job.context)
         report = diagnose(history)
     except CurvedocError as exc:
         summary.error = _one_line(str(exc))
@@ -280,6 +302,11 @@ def analyse_one(job: Job) -> RunSummary:
             summary.report_path = job.report_path
         except Exception as exc:  # the summary still shows the run
             summary.error = f"{job.report_path}: cannot write the report ({exc})"
+    if job.publish is not None:
+        try:
+            job.publish(job.path, report)
+        except Exception as exc:  # the summary still shows the run
+            summary.error = _one_line(str(exc)) or f"{job.path}: {type(exc).__name__}"
     return summary
 
 
@@ -352,6 +379,8 @@ def display_names(paths: list[str]) -> tuple[str, list[str]]:
     """Return a common folder and each path relative to it (for a readable table)."""
     if not paths:
         return "", []
+    if any(is_uri(p) for p in paths):  # runs:/<id> is a name of its own
+        return "", list(paths)
     absolute = [os.path.abspath(p) for p in paths]
     try:
         common = os.path.commonpath(absolute)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from curvedoc.context_input import SIDECAR_SUFFIX
 from curvedoc.errors import LoadError
 from curvedoc.history import History
 from curvedoc.loaders.source import Form, Probe, Source
@@ -31,6 +32,9 @@ HISTORY_SUFFIXES = (".json", ".csv", ".tsv", ".json.gz", ".csv.gz", ".tsv.gz")
 REPORT_MARK = ".report."
 """Per-run reports are written as ``NAME.report.EXT``; a scan never takes them for runs."""
 
+CONTEXT_SUFFIX = SIDECAR_SUFFIX
+"""A run's context file (``run.context.json`` next to ``run.csv``) is not a run."""
+
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", ".git", "checkpoints", "wandb"})
 
 MAX_DEPTH = 6
@@ -38,9 +42,9 @@ MAX_DEPTH = 6
 
 
 def is_history_file(path: Path) -> bool:
-    """Whether a file name looks like a training history (by suffix, reports excluded)."""
+    """Whether a file name looks like a training history (by suffix; not a report or context)."""
     name = path.name.lower()
-    if REPORT_MARK in name or name.startswith("."):
+    if REPORT_MARK in name or name.startswith(".") or name.endswith(CONTEXT_SUFFIX):
         return False
     return name.endswith(HISTORY_SUFFIXES)
 

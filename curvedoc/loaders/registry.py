@@ -6,8 +6,8 @@ reads a :class:`~curvedoc.loaders.source.Probe` and takes the first that says ye
 
 The order, and why:
 
-1. URI sources (none yet; an MLflow ``runs:/<id>`` would go here): they answer from the
-   location alone, before anything touches the file system.
+1. URI sources (``mlflow``: an MLflow ``runs:/<id>``): they answer from the location
+   alone, before anything touches the file system.
 2. ``columns``: column options given by the caller override any recognition by content.
 3. ``tensorboard``, then ``folder``: a directory is a TensorBoard run, or holds one run.
 4. ``json-lines``, ``curvedoc``, then ``keras-json``: a JSON object per line is told
@@ -38,13 +38,16 @@ from curvedoc.loaders import (
     json_lines,
     keras_json,
     lightning,
+    mlflow_runs,
     tensorboard,
 )
+from curvedoc.loaders.sidecar import attach_sidecar
 from curvedoc.loaders.source import ColumnOptions, Probe, Source
 
 __all__ = ["SOURCES", "detect", "get_source", "load", "load_text", "read"]
 
 SOURCES: tuple[Source, ...] = (
+    mlflow_runs.SOURCE,
     columns.SOURCE,
     tensorboard.SOURCE,
     directories.SOURCE,
@@ -98,14 +101,17 @@ def _probe(location: str, columns: ColumnOptions, text: str | None = None) -> Pr
     )
 
 
-def load(path: str | os.PathLike[str], **options: str | None) -> History:
+def load(path: str | os.PathLike[str], *, sidecar: bool = True, **options: str | None) -> History:
     """Read a training history from a file, a directory or a URI.
 
     Args:
         path: a Keras ``history.history`` JSON dump, a wrapped history JSON, a CSVLogger or
             other CSV file, a Lightning ``metrics.csv``, curvedoc's own history file
             (any of them optionally gzip-compressed), a TensorBoard log directory, or a
-            folder holding one of them (``docs/inputs.md`` lists every source).
+            folder holding one of them, or an MLflow run ``runs:/<id>``
+            (``docs/inputs.md`` lists every source).
+        sidecar: also read the context file ``<stem>.context.json`` next to a history
+            file or directory, when there is one (:mod:`curvedoc.loaders.sidecar`).
         **options: column choices for unusual tables (``train_col``, ``val_col``,
             ``x_col``, ``name``); see :class:`~curvedoc.loaders.source.ColumnOptions`.
 
@@ -114,6 +120,7 @@ def load(path: str | os.PathLike[str], **options: str | None) -> History:
 
     Raises:
         LoadError: the path is missing or is not a readable history; the message says why.
+        ContextInputError: the sidecar context file is not valid (one line naming it).
     """
     columns = ColumnOptions(**options)
     name = os.fspath(path)
@@ -121,7 +128,11 @@ def load(path: str | os.PathLike[str], **options: str | None) -> History:
         raise LoadError("''", "is an empty path")
     if "\x00" in name:
         raise LoadError(repr(name), "is not a valid path (it contains a NUL byte)")
-    return read(_probe(name, columns))
+    probe = _probe(name, columns)
+    history = read(probe)
+    if sidecar and probe.scheme is None:
+        history = attach_sidecar(history, name)
+    return history
 
 
 def load_text(text: str, path: str, columns: ColumnOptions | None = None) -> History:
