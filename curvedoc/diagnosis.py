@@ -64,6 +64,19 @@ HOW_TO_GIVE = (
     "record the run with curvedoc.keras.CurveRecorder, or give the fact: "
     "curvedoc analyze FILE --context {fact}=VALUE"
 )
+HOW_TO_GIVE_DATA = (
+    "record the run with curvedoc.keras.CurveRecorder(path, data=x_train, targets=y_train): "
+    "it writes the scale of every feature and target"
+)
+HOW_TO_GIVE_LAYERS = (
+    "give the saved model (curvedoc analyze FILE --model model.keras), a context file with "
+    "its layers (--context-file), or record with curvedoc.keras.CurveRecorder"
+)
+HOW_TO_GIVE_BY_FACT = {
+    "input_stats": HOW_TO_GIVE_DATA,
+    "target_stats": HOW_TO_GIVE_DATA,
+    "layers": HOW_TO_GIVE_LAYERS,
+}
 FACTS_TO_ASK: tuple[Ask, ...] = (
     (
         "learning_rate",
@@ -332,7 +345,8 @@ def questions_for(
             default=0.0,
         )
         if split >= QUESTION_MIN_SPLIT:
-            scored.append((split, Question(fact, question, HOW_TO_GIVE.format(fact=fact))))
+            how = HOW_TO_GIVE_BY_FACT.get(fact, HOW_TO_GIVE.format(fact=fact))
+            scored.append((split, Question(fact, question, how)))
     scored.sort(key=lambda t: -t[0])
     return [q for _, q in scored[:limit]]
 
