@@ -491,6 +491,24 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     )
     slow = _still_falling(tr) and tr.improvement < SLOW_IMPROVEMENT
     if not (straight or slow):
+        if (
+            finite(bend)
+            and bend >= STRAIGHT_BEND
+            and finite(tr.slope_late)
+            and tr.slope_late < STILL_FALLING
+        ):
+            # a straight line that has learned a lot: still at its first pace; evidence only
+            yield Hit(
+                message=(
+                    f"{tr.key} still falls at its first pace (a straight line on a log axis, "
+                    f"{pct(-tr.improvement)} so far): more epochs would help"
+                ),
+                severity="info",
+                strength=0.5 * ramp(bend, STRAIGHT_BEND, 1.0),
+                evidence={"bend": r4(bend), "improvement_log": r4(tr.improvement)},
+                series=(tr.key,),
+                fixes=(fixes.more_epochs(inp.m.facts),),
+            )
         return
     va = p.val
     levelled = va is not None and va.is_log and va.n_finite >= 6 and not _still_falling(va)

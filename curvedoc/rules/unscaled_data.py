@@ -32,6 +32,8 @@ NOT_FALLING = -0.05
 """...and is not falling at the end (late slope above this, log units per run length)."""
 NO_LEARNING_EPOCHS = 8
 """Runs shorter than this cannot show a loss that never moved."""
+LEARNED_LITTLE = math.log(2.0)
+"""A training loss that fell less than 2x is noted (an info) as learning little."""
 
 
 def _squared_loss(inp: RuleInput) -> tuple[bool, str]:
@@ -291,7 +293,8 @@ def too_little_data(inp: RuleInput) -> Iterator[Outcome]:
         f"the training loss fell less than {pct(NO_LEARNING)} (log {NO_LEARNING:g}) over at "
         f"least {NO_LEARNING_EPOCHS} epochs and is not falling at the end (late slope above "
         f"{NOT_FALLING:g} per run): the model predicts a constant; saturated units from "
-        "unscaled inputs are the usual reason"
+        f"unscaled inputs are the usual reason; less than {math.exp(LEARNED_LITTLE):g}x is "
+        "noted"
     ),
 )
 def no_learning(inp: RuleInput) -> Iterator[Outcome]:
@@ -348,6 +351,17 @@ def no_learning(inp: RuleInput) -> Iterator[Outcome]:
             },
             series=(tr.key,),
             fixes=(fixes.scale_features(f), fixes.raise_learning_rate(f), fixes.clean_outliers(f)),
+        )
+    elif tr.improvement < LEARNED_LITTLE:
+        # not "nothing", but little: evidence for the weights, no verdict by itself
+        f = inp.m.facts
+        yield Hit(
+            message=f"{tr.key} fell only {pct(-tr.improvement)} over the run",
+            severity="info",
+            strength=0.5 * ramp(tr.improvement, LEARNED_LITTLE, NO_LEARNING),
+            evidence={"improvement_log": r4(tr.improvement), "threshold_log": r4(LEARNED_LITTLE)},
+            series=(tr.key,),
+            fixes=(fixes.scale_features(f), fixes.raise_learning_rate(f)),
         )
 
 
