@@ -111,7 +111,7 @@ def test_rank_causes_orders_by_probability_and_names_supporting_findings() -> No
     )
     findings = [_finding("CD302", 1.0), _finding("CD201", 1.0)]
     against = [("CD303", Against("hyperparameters", 0.75, "the learning rate is usual"))]
-    causes, unc = rank_causes(findings, against, ContextFacts(), t)
+    causes, unc = rank_causes(findings, against, features_of(findings, against), ContextFacts(), t)
     # z: unscaled 0, architecture 3.5, hyperparameters 2.0 -> architecture first
     assert [c.category for c in causes][:2] == ["architecture", "hyperparameters"]
     assert causes[0].findings == ("CD201", "CD302")  # 2.5 before 1.0
@@ -130,7 +130,8 @@ def test_close_causes_ask_for_the_unknown_fact_that_splits_them() -> None:
             "CD203": {"architecture": 2.0},
         }
     )
-    _, unc = rank_causes([_finding("CD302", 1.0)], [], ContextFacts(), t)
+    one = [_finding("CD302", 1.0)]
+    _, unc = rank_causes(one, [], features_of(one, []), ContextFacts(), t)
     assert unc is not None and set(unc.between) == {"hyperparameters", "architecture"}
     facts = [q.fact for q in unc.questions]
     # CD303 (the learning rate) splits them by 3.0, CD203 (train_samples, params) by 2.0
