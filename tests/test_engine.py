@@ -217,3 +217,18 @@ def test_what_the_wiggle_costs() -> None:
     assert s.harmful and s.summary.startswith("Harmful") and "20% worse" in s.summary
     steady = measure(_history({"loss": loss, "val_loss": loss}))
     assert not fluctuation_summary(steady, sick=False, too_short=False).harmful
+
+
+def test_the_logs_tell_the_class_count_of_a_classifier_at_chance() -> None:
+    # a 10-class classifier whose loss fell to ln 10 = 2.3026 and whose accuracy sits at 0.10
+    loss = [3.1, 2.5, 2.32, 2.306, 2.304, 2.303, 2.303, 2.302, 2.303, 2.303]
+    acc = [0.1, 0.11, 0.1, 0.099, 0.1, 0.1, 0.101, 0.1, 0.1, 0.1]
+    m = measure(_history({"loss": loss, "val_loss": loss, "accuracy": acc, "val_accuracy": acc}))
+    assert m.task.n_classes == 10 and m.task.chance_loss == pytest.approx(math.log(10))
+    r = diagnose(_history({"loss": loss, "val_loss": loss, "accuracy": acc, "val_accuracy": acc}))
+    assert not r.healthy and any(f.code == "CD313" for f in r.findings)
+    # a classifier that learned is no such case
+    good = [2.3, 1.2, 0.8, 0.6, 0.5, 0.45, 0.4, 0.38, 0.36, 0.35]
+    good_acc = [0.3, 0.6, 0.75, 0.8, 0.84, 0.86, 0.87, 0.88, 0.88, 0.89]
+    hist = {"loss": good, "val_loss": good, "accuracy": good_acc, "val_accuracy": good_acc}
+    assert measure(_history(hist)).task.n_classes is None
