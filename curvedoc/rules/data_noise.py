@@ -351,6 +351,10 @@ TRAIN_OVER_VAL = math.log(1.5)
 TRAIN_FAR_OVER_VAL = math.log(5.0)
 """...and 5x is a problem: dropout (0.1-0.3) and an easier validation split make healthy
 runs reach 2-4x, never 5x."""
+SMOOTH_TRAIN = 0.02
+"""...or 1.5x when the training loss is smooth (jitter under ±2 %): dropout, the usual
+innocent reason for a training loss above validation, makes it jitter from epoch to epoch
+(its random masks), so a smooth training loss held above validation is the data."""
 ACC_BELOW_VAL = 0.1
 """Training accuracy ten points below validation accuracy (second half)."""
 TRAIN_KEPT = 0.1
@@ -370,7 +374,8 @@ loss only because dropout and regularisation add a small constant to it."""
     ),
     threshold=(
         f"training loss {math.exp(TRAIN_FAR_OVER_VAL):g}x the validation loss or more while "
-        f"it kept {TRAIN_KEPT:.0%} or more of its first epoch, or training accuracy "
+        f"it kept {TRAIN_KEPT:.0%} or more of its first epoch, or {math.exp(TRAIN_OVER_VAL):g}x "
+        f"with a smooth training loss (jitter under {SMOOTH_TRAIN:g}), or training accuracy "
         f"{ACC_BELOW_VAL:.0%} below validation accuracy, without recorded dropout; "
         f"{math.exp(TRAIN_OVER_VAL):g}x is noted as an info (dropout and an easier validation "
         "split reach 2-4x, dropout on few input features 10x): a "
@@ -423,14 +428,15 @@ def train_above_validation(inp: RuleInput) -> Iterator[Outcome]:
         and finite(p.train.last)
         and p.train.last / p.train.first >= TRAIN_KEPT
     )
-    loss_hit = finite(over) and over > threshold and kept
+    smooth = finite(p.train.jitter) and p.train.jitter < SMOOTH_TRAIN
+    loss_hit = finite(over) and over > threshold and (kept or smooth)
     acc_hit = finite(acc_gap) and acc_gap > ACC_BELOW_VAL
     if not (loss_hit or acc_hit):
         return
     # recorded dropout alone can hold the training loss far above validation (dropping a
     # tenth of a single input feature does): then the ratio is evidence, not a verdict
     dropout = f.dropout is not None and f.dropout > 0
-    far = ((loss_hit and over > TRAIN_FAR_OVER_VAL) or acc_hit) and not dropout
+    far = ((loss_hit and (over > TRAIN_FAR_OVER_VAL or smooth)) or acc_hit) and not dropout
     parts = []
     if loss_hit:
         parts.append(

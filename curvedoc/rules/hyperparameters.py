@@ -441,12 +441,11 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
         "the first third (log units), and its total improvement"
     ),
     threshold=(
-        f"a decline of less than {math.exp(SLOW_IMPROVEMENT):g}x over the run (at least "
-        f"{STRAIGHT_MIN_DROP:g} in log units) that is a straight line on a log axis (late "
-        f"slope {STRAIGHT_BEND:.0%} or more of the early one) or still falls at the run's "
-        "average pace at the end, with validation also still falling: a well-set run makes "
-        "most of its progress early and bends towards a floor; a model that learns a lot "
-        "in a straight line (a small training set memorised) is no slow run"
+        f"a straight line on a log axis (the late slope {STRAIGHT_BEND:.0%} or more of the "
+        f"early one, having fallen at least {STRAIGHT_MIN_DROP:g} in log units), or a decline "
+        f"of less than {math.exp(SLOW_IMPROVEMENT):g}x still falling at the run's average "
+        "pace at the end, with validation not levelled off: a well-set run makes most of "
+        "its progress early and bends towards a floor"
     ),
 )
 def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
@@ -485,30 +484,12 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     straight = (
         finite(bend)
         and bend >= STRAIGHT_BEND
-        and STRAIGHT_MIN_DROP <= tr.improvement < SLOW_IMPROVEMENT
+        and tr.improvement >= STRAIGHT_MIN_DROP
         and finite(tr.slope_late)
         and tr.slope_late < STILL_FALLING
     )
     slow = _still_falling(tr) and tr.improvement < SLOW_IMPROVEMENT
     if not (straight or slow):
-        if (
-            finite(bend)
-            and bend >= STRAIGHT_BEND
-            and finite(tr.slope_late)
-            and tr.slope_late < STILL_FALLING
-        ):
-            # a straight line that has learned a lot: still at its first pace; evidence only
-            yield Hit(
-                message=(
-                    f"{tr.key} still falls at its first pace (a straight line on a log axis, "
-                    f"{pct(-tr.improvement)} so far): more epochs would help"
-                ),
-                severity="info",
-                strength=0.5 * ramp(bend, STRAIGHT_BEND, 1.0),
-                evidence={"bend": r4(bend), "improvement_log": r4(tr.improvement)},
-                series=(tr.key,),
-                fixes=(fixes.more_epochs(inp.m.facts),),
-            )
         return
     va = p.val
     levelled = va is not None and va.is_log and va.n_finite >= 6 and not _still_falling(va)
