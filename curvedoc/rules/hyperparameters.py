@@ -975,7 +975,7 @@ def benign_noise_cause(inp: RuleInput) -> Iterator[Outcome]:
             + ", ".join(causes)
         ),
         severity="info",
-        strength=0.0,
+        strength=ramp(max(tj, vj), BENIGN_JITTER, JITTER_HIGH),
         evidence={"train_jitter": r4(tj), "val_jitter": r4(vj), "threshold": BENIGN_JITTER},
         series=tuple(s.key for s in (tr, va) if s is not None),
         fixes=(fixes.larger_batch(f), fixes.warmup_or_schedule(f)),
@@ -1102,3 +1102,81 @@ def loss_frozen(inp: RuleInput) -> Iterator[Outcome]:
         epochs=(start,) if start is not None else (),
         fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f), fixes.scale_features(f)),
     )
+
+
+LATE_START_BEND = 1.5
+"""A late slope one and a half times the early one: the curve sat still, then fell."""
+BLOWUP_DROP = math.log(100.0)
+"""A first epoch a hundred times above the second: the loss exploded inside epoch 0."""
+
+
+@rule(
+    code="CD315",
+    name="curve-shape",
+    category="hyperparameters",
+    severity="info",
+    measures=(
+        "two shapes of the training loss: a late start (its last third falls 1.5x faster "
+        "than its first third) and a first-epoch blow-up (the first epoch 100x above the "
+        "second)"
+    ),
+    threshold=(
+        f"late start: late slope at least {LATE_START_BEND:g}x the early one, having fallen "
+        f"at least {STRAIGHT_MIN_DROP:g} in log units; blow-up: the first epoch "
+        f"{math.exp(BLOWUP_DROP):.0f}x above the second. Observations only: they feed the "
+        "weights (a late start is typical of saturating activations and of tiny steps, a "
+        "blow-up of a learning rate too high or raw targets)"
+    ),
+)
+def curve_shape(inp: RuleInput) -> Iterator[Outcome]:
+    """Shapes of the training loss that say something about the cause, never a verdict.
+
+    What it detects:
+        A loss that sat nearly still at first and only later fell faster (a late start),
+        and a loss whose first epoch is a hundred times above the second (it exploded
+        inside the first epoch and recovered).
+
+    Why it matters:
+        A late start is how vanishing gradients (saturated sigmoid or tanh stacks) and
+        tiny steps look: the model needs many epochs to find its way out of a plateau. A
+        first-epoch blow-up means the first steps were far too large for the loss
+        (a learning rate too high, or targets in raw units that the output had to reach).
+
+    Evidence:
+        The early and late slopes and their ratio; the first and second epoch's losses.
+
+    Suggested fixes:
+        None by itself; the causes it points at carry theirs.
+
+    Known limitations:
+        Informational: the weights decide how much it counts.
+    """
+    p = primary(inp.m)
+    if p is None or p.train is None or not p.train.is_log or p.train.nonfinite_any:
+        return
+    tr = p.train
+    f = inp.m.facts
+    y = inp.history.epoch_series[tr.key]
+    y = y[np.isfinite(y)]
+    if y.shape[0] >= 3 and y[1] > 0 and y[0] / y[1] >= math.exp(BLOWUP_DROP):
+        yield Hit(
+            message=(
+                f"{tr.key} starts at {y[0]:.3g} and is {y[1]:.3g} one epoch later: it exploded "
+                "inside the first epoch"
+            ),
+            severity="info",
+            strength=ramp(math.log(y[0] / y[1]), BLOWUP_DROP, 2 * BLOWUP_DROP),
+            evidence={"first": float(y[0]), "second": float(y[1])},
+            series=(tr.key,),
+            fixes=(fixes.lower_learning_rate(f), fixes.scale_targets(f)),
+        )
+    bend = tr.bend
+    if finite(bend) and bend >= LATE_START_BEND and tr.improvement >= STRAIGHT_MIN_DROP:
+        yield Hit(
+            message=f"{tr.key} sat nearly still at first and fell faster later (a late start)",
+            severity="info",
+            strength=ramp(bend, LATE_START_BEND, 4.0),
+            evidence={"bend": r4(bend), "slope_early_per_run": r4(tr.slope_early)},
+            series=(tr.key,),
+            fixes=(fixes.relu_activations(f), fixes.raise_learning_rate(f)),
+        )
