@@ -6,7 +6,16 @@ import math
 from collections.abc import Iterator
 
 from curvedoc import fixes
-from curvedoc.rules.common import curve_trouble, curve_troubles, finite, pct, primary, r4, ramp
+from curvedoc.rules.common import (
+    curve_trouble,
+    curve_troubles,
+    finite,
+    pct,
+    primary,
+    r4,
+    ramp,
+    up,
+)
 from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
 
 FEW_SAMPLES = 100
@@ -531,7 +540,7 @@ def model_too_small(inp: RuleInput) -> Iterator[Outcome]:
     severity="warning",
     measures="how far the validation loss's trend ends above its best (log units)",
     threshold=(
-        f"more than {pct(VAL_RISE)} above its best (log {VAL_RISE:g}) and more than twice "
+        f"more than {up(VAL_RISE)} above its best (log {VAL_RISE:g}) and more than twice "
         "its own wiggle, the best lying before the last fifth of the run: whatever the "
         "training loss did, a validation loss that climbs back for good means the model got "
         "worse on unseen data"

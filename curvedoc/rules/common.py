@@ -31,6 +31,16 @@ def ramp(x: float, lo: float, hi: float) -> float:
     return max(0.0, min(1.0, t))
 
 
+def up(x: float) -> str:
+    """A log-space rise as a percentage, without a sign: 0.2 -> '22%'."""
+    return f"{math.expm1(x) * 100:.0f}%"
+
+
+def down(x: float) -> str:
+    """A log-space fall (an improvement) as the share it fell by: log 4 -> '75%'."""
+    return f"{-math.expm1(-x) * 100:.0f}%"
+
+
 def pct(x: float) -> str:
     """A log-space size as a percentage: 0.1 -> '+11%' (exp(0.1) - 1)."""
     return f"{math.expm1(x) * 100:+.0f}%"
@@ -102,7 +112,7 @@ def curve_troubles(m: Measurements) -> list[tuple[str, str]]:
     if finite(tr.jitter_tail) and tr.jitter_tail > TROUBLE_JITTER:
         out.append(("train_jitter", f"the training loss jitters {rel(tr.jitter_tail)}"))
     if finite(tr.improvement) and tr.is_log and tr.improvement < TROUBLE_LITTLE:
-        out.append(("little_improvement", f"the training loss fell only {pct(-tr.improvement)}"))
+        out.append(("little_improvement", f"the training loss fell only {down(tr.improvement)}"))
     if tr.is_log and finite(tr.bend) and tr.bend >= TROUBLE_STRAIGHT:
         out.append(("straight", "the training loss falls as a straight line on a log axis"))
     if va is not None and va.is_log:

@@ -13,6 +13,7 @@ from curvedoc.rules.common import (
     accuracy_steady,
     curve_trouble,
     curve_troubles,
+    down,
     epoch_list,
     finite,
     pct,
@@ -20,6 +21,7 @@ from curvedoc.rules.common import (
     r4,
     ramp,
     rel,
+    up,
 )
 from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
 
@@ -173,9 +175,9 @@ def loss_diverged(inp: RuleInput) -> Iterator[Outcome]:
     threshold=(
         f"late-run jitter above {JITTER_HIGH:g} (about {rel(JITTER_HIGH)}), or a wiggle of "
         f"over {OSC_MIN:g} that is more than {OSC_SHARE_HIGH:.0%} of everything the curve "
-        f"improved, or ending more than {pct(RISE_HIGH)} above its best (and more than three "
+        f"improved, or ending more than {up(RISE_HIGH)} above its best (and more than three "
         f"times its own jitter), or {SPIKES_MANY} upward spikes of more than "
-        f"{pct(SPIKE_JUMP)}: an epoch average over many batches moves smoothly when the step "
+        f"{up(SPIKE_JUMP)}: an epoch average over many batches moves smoothly when the step "
         "size fits (the noisiest healthy recipes, with dropout, RMSprop or batches of 8, "
         "reach about ±11 %), so steps this large mean overshooting; an info only when a "
         "classifier's training accuracy stays steady (wiggles under 2 points, ends within 3 "
@@ -285,8 +287,8 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
         "the validation loss against its first epoch while training barely improved"
     ),
     threshold=(
-        f"training ending more than {pct(NET_UP)} above its first epoch (and above twice its "
-        f"jitter); or validation ending {pct(VAL_NET_UP)} above its first epoch while "
+        f"training ending more than {up(NET_UP)} above its first epoch (and above twice its "
+        f"jitter); or validation ending {up(VAL_NET_UP)} above its first epoch while "
         f"training fell less than {math.exp(TRAIN_BARELY):g}x: training makes a loss lower, "
         "so a run that ends worse than it began was made worse by its own updates"
     ),
@@ -342,7 +344,7 @@ def loss_ends_above_start(inp: RuleInput) -> Iterator[Outcome]:
         yield Hit(
             message=(
                 f"{va.key} ends {pct(va.net)} above where it started while {tr.key} fell only "
-                f"{pct(-tr.improvement)}: the model got worse on unseen data from the start"
+                f"{down(tr.improvement)}: the model got worse on unseen data from the start"
             ),
             severity="warning",
             strength=0.4 + 0.4 * ramp(va.net, VAL_NET_UP, math.log(3.0)),
@@ -520,7 +522,7 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     shape = (
         "falls as a straight line on a log axis and never bends towards a floor"
         if straight
-        else f"fell only {pct(-tr.improvement)} and is still falling at the same pace"
+        else f"fell only {down(tr.improvement)} and is still falling at the same pace"
     )
     yield Hit(
         message=f"{tr.key} {shape} over {tr.n} epochs: the steps are too small to converge",
@@ -741,7 +743,7 @@ def large_batch_few_steps(inp: RuleInput) -> Iterator[Outcome]:
             f"{steps} optimizer step(s) per epoch (batch_size {f.batch_size}"
             + (f" for {f.train_samples:,} samples" if f.train_samples else "")
             + ")"
-            + (f": the loss fell only {pct(-tr.improvement)} in {tr.n} epochs" if slow else "")
+            + (f": the loss fell only {down(tr.improvement)} in {tr.n} epochs" if slow else "")
         ),
         severity="warning" if slow else "info",
         strength=0.8 if slow else 0.4,

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 
 from curvedoc import fixes, names
-from curvedoc.rules.common import curve_trouble, finite, pct, primary, r4, ramp
+from curvedoc.rules.common import curve_trouble, down, finite, primary, r4, ramp
 from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
 
 INPUT_RMS = 4.0
@@ -290,7 +290,7 @@ def too_little_data(inp: RuleInput) -> Iterator[Outcome]:
     severity="warning",
     measures="total improvement and late slope of the training loss (log units)",
     threshold=(
-        f"the training loss fell less than {pct(NO_LEARNING)} (log {NO_LEARNING:g}) over at "
+        f"the training loss fell less than {down(NO_LEARNING)} (log {NO_LEARNING:g}) over at "
         f"least {NO_LEARNING_EPOCHS} epochs and is not falling at the end (late slope above "
         f"{NOT_FALLING:g} per run): the model predicts a constant; saturated units from "
         f"unscaled inputs are the usual reason; less than {math.exp(LEARNED_LITTLE):g}x is "
@@ -339,7 +339,7 @@ def no_learning(inp: RuleInput) -> Iterator[Outcome]:
         f = inp.m.facts
         yield Hit(
             message=(
-                f"{tr.key} moved only {pct(-tr.improvement)} in {tr.n} epochs and is flat: the "
+                f"{tr.key} moved only {down(tr.improvement)} in {tr.n} epochs and is flat: the "
                 "model learned nothing"
             ),
             severity="warning",
@@ -356,7 +356,7 @@ def no_learning(inp: RuleInput) -> Iterator[Outcome]:
         # not "nothing", but little: evidence for the weights, no verdict by itself
         f = inp.m.facts
         yield Hit(
-            message=f"{tr.key} fell only {pct(-tr.improvement)} over the run",
+            message=f"{tr.key} fell only {down(tr.improvement)} over the run",
             severity="info",
             strength=0.5 * ramp(tr.improvement, LEARNED_LITTLE, NO_LEARNING),
             evidence={"improvement_log": r4(tr.improvement), "threshold_log": r4(LEARNED_LITTLE)},
