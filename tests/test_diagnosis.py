@@ -63,6 +63,7 @@ RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
     "CD313": (RUNS / "activity__bilstm__lr_high__s3.json.gz", FIX / "healthy_gru_classify.json"),
     "CD314": (RUNS2 / "sine__cnn1d__lr_x100__s1.json.gz", FIX / "healthy_lstm_sine.json"),
     "CD315": (RUNS2 / "sine__cnn1d__lr_x100__s1.json.gz", FIX / "healthy_lstm_sine.json"),
+    "CD316": (RUNS2 / "waveforms__gru__lr_x30__s1.json.gz", FIX / "healthy_gru_classify.json"),
     "CD401": (FIX / "small_val_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
     "CD402": (FIX / "outliers_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
     "CD403": (FIX / "label_noise_gru_classify.json", FIX / "healthy_gru_classify.json"),

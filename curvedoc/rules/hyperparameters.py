@@ -1182,3 +1182,100 @@ def curve_shape(inp: RuleInput) -> Iterator[Outcome]:
             series=(tr.key,),
             fixes=(fixes.relu_activations(f), fixes.raise_learning_rate(f)),
         )
+
+
+VAL_SWING = 0.15
+"""A validation loss wiggling by more than this (log units, about ±16 %)..."""
+VAL_SWING_SHARE = 0.3
+"""...that is more than 30 % of everything it improved, swings visibly on any plot."""
+VAL_ACC_SWING = 0.04
+"""A validation accuracy wiggling by four points (RMS around its trend) swings visibly."""
+
+
+@rule(
+    code="CD316",
+    name="unsteady-validation",
+    category="hyperparameters",
+    severity="warning",
+    measures=(
+        "the validation loss's wiggle around its trend against what it improved, and the "
+        "validation accuracy's wiggle (RMS, accuracy points)"
+    ),
+    threshold=(
+        f"a validation loss wiggling more than {rel(VAL_SWING)} and by more than "
+        f"{VAL_SWING_SHARE:.0%} of its improvement, or a validation accuracy wiggling "
+        f"{VAL_ACC_SWING * 100:.0f} points: healthy runs stay under a tenth of that share and "
+        "under two and a half points, whatever their batch size"
+    ),
+)
+def unsteady_validation(inp: RuleInput) -> Iterator[Outcome]:
+    """The validation curve swings from epoch to epoch by a large share of its progress.
+
+    What it detects:
+        A validation loss (or accuracy) that jumps up and down around its trend by much of
+        what it improved over the run, whatever the training loss does.
+
+    Why it matters:
+        The model's weights swing from epoch to epoch: each epoch's weights are a different
+        model on unseen data. Steps too large (a learning rate too high, tiny batches) are
+        the usual reason; a validation set of a handful of samples makes its loss swing
+        too. Whichever epoch training stops at is a lottery.
+
+    Evidence:
+        The validation wiggle, its share of the improvement, the validation accuracy's
+        wiggle.
+
+    Suggested fixes:
+        Lower the learning rate (or decay it), larger batches, EarlyStopping with
+        restore_best_weights=True; a larger validation set.
+
+    Known limitations:
+        The curves alone cannot tell weights that swing from a validation sample that is
+        too small; the recorded validation size and batch size tell them apart.
+    """
+    m = inp.m
+    p = primary(m)
+    if p is None or p.val is None or p.val.nonfinite_any or p.val.n_finite < 6:
+        return
+    va = p.val
+    share = va.osc_share if finite(va.osc_share) else 0.0
+    loss_swings = (
+        va.is_log and finite(va.wiggle) and va.wiggle > VAL_SWING and share > VAL_SWING_SHARE
+    )
+    acc = m.accuracy_pair()
+    acc_wiggle = (
+        acc.val.wiggle
+        if acc is not None and acc.val is not None and acc.val.n_finite >= 6
+        else float("nan")
+    )
+    acc_swings = finite(acc_wiggle) and acc_wiggle > VAL_ACC_SWING
+    if not (loss_swings or acc_swings):
+        return
+    parts = []
+    if loss_swings:
+        parts.append(f"{va.key} swings {rel(va.wiggle)}, {share:.0%} of what it improved")
+    if acc_swings and acc is not None and acc.val is not None:
+        parts.append(f"{acc.val.key} swings by {acc_wiggle * 100:.1f} points")
+    f = m.facts
+    yield Hit(
+        message=" and ".join(parts) + ": each epoch's weights are a different model",
+        severity="warning",
+        strength=max(
+            ramp(share, VAL_SWING_SHARE, 1.0) if loss_swings else 0.0,
+            ramp(acc_wiggle, VAL_ACC_SWING, 0.1) if acc_swings else 0.0,
+            0.3,
+        ),
+        evidence={
+            "val_wiggle": r4(va.wiggle),
+            "wiggle_share_of_improvement": r4(share),
+            "val_accuracy_wiggle": r4(acc_wiggle),
+            "threshold_wiggle": VAL_SWING,
+            "threshold_share": VAL_SWING_SHARE,
+            "threshold_accuracy": VAL_ACC_SWING,
+        },
+        series=tuple(
+            k for k in (va.key, acc.val.key if acc is not None and acc.val else None) if k
+        ),
+        epochs=epoch_list(m, list(va.spike_indices)),
+        fixes=(fixes.lower_learning_rate(f), fixes.larger_batch(f), fixes.early_stopping(f)),
+    )
