@@ -273,8 +273,8 @@ def rank_causes(
 ) -> tuple[list[Cause], Uncertainty | None]:
     """Rank the four categories of a sick run by the weight table's probabilities.
 
-    Each listed category carries the findings that add to its score (largest contribution
-    first), their fixes (or the category's usual first fixes when no finding of its own
+    Each listed category carries the findings that add to its score (problems before
+    observations, then largest contribution first), their fixes (or the category's usual first fixes when no finding of its own
     names one), and the evidence against it. Categories under :data:`MIN_SHOWN` are left
     out, the top one never. When the top two are within :data:`AMBIGUOUS_MARGIN`, an
     :class:`Uncertainty` names the facts that would tell them apart.
@@ -292,7 +292,8 @@ def rank_causes(
             if add > 0 and f.code not in seen:
                 seen.add(f.code)
                 support.append((add, f))
-        support.sort(key=lambda t: -t[0])
+        # problems first (a warning or an error leads the cause), then by contribution
+        support.sort(key=lambda t: (-SEVERITY_RANK[t[1].severity], -t[0]))
         fixes: list[Fix] = []
         texts: set[str] = set()
         for _, f in support:
