@@ -40,6 +40,7 @@ from curvedoc.loaders import (
     lightning,
     tensorboard,
 )
+from curvedoc.loaders.reading import Limits
 from curvedoc.loaders.source import ColumnOptions, Probe, Source
 
 __all__ = ["SOURCES", "detect", "get_source", "load", "load_text", "read"]
@@ -79,8 +80,15 @@ def detect(probe: Probe) -> Source:
 
 
 def read(probe: Probe) -> History:
-    """Detect the probe's source and load it; notes from reading go first in the History's."""
+    """Detect the probe's source and load it; notes from reading go first in the History's.
+
+    A run holding more series than ``probe.limits.max_series`` is refused here, whatever
+    its source, before anything measures them.
+    """
     history = detect(probe).load(probe)
+    count = len(history.epoch_series) + len(history.batch_series)
+    if count > probe.limits.max_series:
+        raise probe.limits.too_many_series(probe.location, f"holds {count:,} series")
     if probe.notes:
         history.source = dataclasses.replace(
             history.source, notes=(*probe.notes, *history.source.notes)
@@ -88,17 +96,29 @@ def read(probe: Probe) -> History:
     return history
 
 
-def _probe(location: str, columns: ColumnOptions, text: str | None = None) -> Probe:
+def _probe(
+    location: str, columns: ColumnOptions, text: str | None = None, limits: Limits | None = None
+) -> Probe:
     options = columns.as_options()
+    limits = limits or Limits()
     return Probe(
         location,
         columns,
-        load_nested=lambda inner: load(inner, **options),
+        load_nested=lambda inner: load(
+            inner, max_bytes=limits.max_bytes, max_series=limits.max_series, **options
+        ),
         text=text,
+        limits=limits,
     )
 
 
-def load(path: str | os.PathLike[str], **options: str | None) -> History:
+def load(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int | None = None,
+    max_series: int | None = None,
+    **options: str | None,
+) -> History:
     """Read a training history from a file, a directory or a URI.
 
     Args:
@@ -106,6 +126,10 @@ def load(path: str | os.PathLike[str], **options: str | None) -> History:
             other CSV file, a Lightning ``metrics.csv``, curvedoc's own history file
             (any of them optionally gzip-compressed), a TensorBoard log directory, or a
             folder holding one of them (``docs/inputs.md`` lists every source).
+        max_bytes: the most bytes to read (after decompression); default 2 GiB
+            (:data:`~curvedoc.loaders.reading.DEFAULT_MAX_BYTES`).
+        max_series: the most series the run may hold; default 10,000
+            (:data:`~curvedoc.loaders.reading.DEFAULT_MAX_SERIES`).
         **options: column choices for unusual tables (``train_col``, ``val_col``,
             ``x_col``, ``name``); see :class:`~curvedoc.loaders.source.ColumnOptions`.
 
@@ -121,7 +145,12 @@ def load(path: str | os.PathLike[str], **options: str | None) -> History:
         raise LoadError("''", "is an empty path")
     if "\x00" in name:
         raise LoadError(repr(name), "is not a valid path (it contains a NUL byte)")
-    return read(_probe(name, columns))
+    defaults = Limits()
+    limits = Limits(
+        max_bytes=defaults.max_bytes if max_bytes is None else int(max_bytes),
+        max_series=defaults.max_series if max_series is None else int(max_series),
+    )
+    return read(_probe(name, columns, limits=limits))
 
 
 def load_text(text: str, path: str, columns: ColumnOptions | None = None) -> History:
