@@ -4,7 +4,9 @@ One run (a history file, a TensorBoard run directory, a folder holding one run) 
 full report. Several paths, a folder of runs or a glob get the many-runs summary table
 (:mod:`curvedoc.batch` does the work, in worker processes). Exit status: 0 analysed; 1
 when ``--fail-on`` is reached; 2 for a usage or input error (and, with many runs, when
-any run could not be loaded).
+any run could not be loaded, or none was found; files that are plainly not histories are
+listed as skipped, not failed). ``--max-bytes`` and ``--max-series`` raise the limits on
+what one input may hold (``docs/inputs.md``).
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from curvedoc.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     FILE_WIDTH,
+    add_limit_arguments,
     emit,
     error,
+    input_files,
     internal_error,
+    limit_options,
     note,
     quiet_numerics,
     text_style,
@@ -78,6 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="stability",
         help="several runs: order of the summary table (default: stability)",
     )
+    add_limit_arguments(parser)
 
 
 def column_options(args: argparse.Namespace) -> dict[str, str | None]:
@@ -132,7 +138,7 @@ def run_one(args: argparse.Namespace, fmt: str, path: str) -> int:
         from curvedoc.loaders import load
 
         with quiet_numerics():
-            history = load(path, **column_options(args))
+            history = load(path, **limit_options(args), **column_options(args))
             stages.update(description="measuring and diagnosing", completed=1)
             report = diagnose(history)
             stages.update(description=f"rendering the {fmt} report", completed=2)
@@ -152,7 +158,8 @@ def run_one(args: argparse.Namespace, fmt: str, path: str) -> int:
         return internal_error(path, f"rendering the {fmt} report", exc)
     finally:
         stages.close()
-    if (failed := emit(text, args.output, what="report")) is not None:
+    inputs = input_files([path]) if args.output else None
+    if (failed := emit(text, args.output, what="report", inputs=inputs)) is not None:
         return failed
     if args.output:
         note(f"wrote {fmt} report to {args.output}: {report.verdict()}")
@@ -178,8 +185,8 @@ def run_many(args: argparse.Namespace, fmt: str) -> int:
     report_dir = getattr(args, "report_dir", None)
     started = time.perf_counter()
 
-    targets = batch.collect_targets(args.paths)
-    if len(targets) == 1 and targets[0].problem is not None:
+    targets, skipped = batch.collect(args.paths)
+    if len(targets) == 1 and targets[0].problem is not None and not skipped:
         # one argument that names nothing (an unmatched glob): a plain one-line error
         return error(f"{targets[0].path}: {targets[0].problem}")
     base, names = batch.display_names([t.path for t in targets])
@@ -190,6 +197,8 @@ def run_many(args: argparse.Namespace, fmt: str) -> int:
         except OSError as exc:
             return error(f"{report_dir}: cannot create the report folder ({exc.strerror or exc})")
     options = tuple((k, v) for k, v in column_options(args).items() if v is not None)
+    limits = limit_options(args)
+    job_limits = (limits["max_bytes"], limits["max_series"])
     # each run's own report is rendered in its worker, plain and file-width like any -o file
     report_style = TextStyle(
         width=FILE_WIDTH, color=False, include_curves=bool(getattr(args, "include_curves", False))
@@ -209,20 +218,28 @@ def run_many(args: argparse.Namespace, fmt: str) -> int:
                 options=options,
                 report_path=os.path.join(report_dir, rname) if report_dir and rname else None,
                 render=render_report,
+                limits=job_limits,
             )
         )
     workers = batch.plan_workers(len(jobs), getattr(args, "jobs", None))
     with Progress("analysing runs", total=len(jobs)) as bar:
         for job, summary in zip(jobs, batch.run_jobs(jobs, workers, bar), strict=True):
             summaries[job.index] = summary
-    ordered = batch.rank([summaries[i] for i in range(len(targets))], sort)
+    every = [summaries[i] for i in range(len(targets))]
+    skipped += [batch.SkippedFile(s.path, s.skipped) for s in every if s.skipped is not None]
+    ordered = batch.rank([s for s in every if s.skipped is None], sort)
     table = batch.RunTable(
-        runs=tuple(ordered), base=base, sort=sort, seconds=time.perf_counter() - started
+        runs=tuple(ordered),
+        base=base,
+        sort=sort,
+        seconds=time.perf_counter() - started,
+        skipped=tuple(sorted(skipped, key=lambda f: f.path)),
     )
 
     text = render(table, fmt, text_style(args))
     text = text if text.endswith("\n") else text + "\n"
-    if (failed_write := emit(text, output, what="summary")) is not None:
+    inputs = input_files([s.path for s in ordered]) if output else None
+    if (failed_write := emit(text, output, what="summary", inputs=inputs)) is not None:
         return failed_write
     if output:
         note(f"wrote the {fmt} summary of {len(ordered)} runs to {output}")
@@ -237,6 +254,12 @@ def run_many(args: argparse.Namespace, fmt: str) -> int:
             for s in failed:
                 error(s.error or "")
         return EXIT_ERROR
+    if not ordered:
+        where = ", ".join(args.paths)
+        return error(
+            f"{where}: no training history found ({len(table.skipped)} files skipped as not "
+            "histories)"
+        )
     from curvedoc.report import SEVERITY_RANK
 
     fail_on = getattr(args, "fail_on", None)

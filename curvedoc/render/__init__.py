@@ -83,6 +83,12 @@ def render(result: Report | Comparison | RunTable, fmt: str, style: TextStyle | 
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    if fmt != "json":  # JSON escapes them itself, and keeps names exactly
+        # names and paths come from the data: no control character reaches a terminal
+        # (text, or Markdown and HTML read with cat or less)
+        from curvedoc.safe_text import escape_strings
+
+        result = escape_strings(result)
     if isinstance(result, Report):
         if fmt == "json":
             from curvedoc.render.json import render_json
