@@ -104,13 +104,18 @@ def is_context_visible(row: dict[str, str]) -> bool:
 VISIBLE = {"bare": is_curve_visible, "context": is_context_visible}
 
 
+def has_symptom(row: dict[str, str]) -> bool:
+    """Whether a run's curves show any symptom of the corpus' fixed criterion (``sym_*``)."""
+    return any(_true(v) for k, v in row.items() if k.startswith("sym_"))
+
+
 def evaluate(
     rows: list[dict[str, str]], results: dict[str, dict[str, Any]], mode: str
 ) -> dict[str, Any]:
     """Accuracy numbers of one mode on a set of runs (see the module docstring)."""
     confusion: dict[str, Counter[str]] = defaultdict(Counter)
     top1 = top2 = n_fault = missed = 0
-    alarms = n_healthy = alarms_recipe = n_recipe = 0
+    alarms = n_healthy = alarms_recipe = n_recipe = alarms_clean = n_clean = 0
     per_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_grade: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     conf_hits: list[tuple[float, bool]] = []
@@ -130,6 +135,9 @@ def evaluate(
             if row["category"] == "healthy":
                 n_recipe += 1
                 alarms_recipe += alarm
+            if not has_symptom(row):
+                n_clean += 1
+                alarms_clean += alarm
             confusion[t][pred] += 1
             continue
         if not visible(row):
@@ -168,6 +176,8 @@ def evaluate(
         "false_alarm_rate": alarms / n_healthy if n_healthy else nan,
         "healthy_recipes": n_recipe,
         "false_alarm_rate_recipes": alarms_recipe / n_recipe if n_recipe else nan,
+        "healthy_without_symptom": n_clean,
+        "false_alarm_rate_without_symptom": alarms_clean / n_clean if n_clean else nan,
         "per_category_top1": {k: v[0] / v[1] for k, v in per_cat.items() if v[1]},
         "per_gradation": {f"{k[0]} | {k[1]}": v for k, v in sorted(per_grade.items())},
         "reliability": reliability,
@@ -189,8 +199,9 @@ def print_eval(title: str, ev: dict[str, Any], *, gradations: bool = False) -> N
         f"top-1 {ev['top1']:.1%}  top-2 {ev['top2']:.1%}  on {ev['faulty_visible']} visible "
         f"faults; called healthy {ev['called_healthy']:.1%}; false alarms "
         f"{ev['false_alarm_rate']:.1%} of {ev['healthy']} healthy-labelled runs "
-        f"({ev['false_alarm_rate_recipes']:.1%} of {ev['healthy_recipes']} healthy recipes); "
-        f"ECE {ev['ece']:.3f}"
+        f"({ev['false_alarm_rate_recipes']:.1%} of {ev['healthy_recipes']} healthy recipes, "
+        f"{ev['false_alarm_rate_without_symptom']:.1%} of the {ev['healthy_without_symptom']} "
+        f"whose curves show no symptom); ECE {ev['ece']:.3f}"
     )
     if ev["per_category_top1"]:
         print(
@@ -210,6 +221,93 @@ def print_eval(title: str, ev: dict[str, Any], *, gradations: bool = False) -> N
             print(f"  {k:40s} {hit:3d}/{n:<3d} ({miss})")
 
 
+GUARD_PER_STRATUM = 1
+"""Runs per (mode, label, fault kind) stratum in the frozen guard subset."""
+
+
+def guard_selection(rows: list[dict[str, str]]) -> list[tuple[str, str]]:
+    """The frozen subset: per mode, one run of every (label, fault kind) stratum.
+
+    Candidates are the calibration runs scored in that mode (visible faults, and every
+    healthy-labelled run: healthy recipes and faults too mild to hurt, so near-threshold
+    runs are in). Within a stratum the run with the smallest SHA-1 of its id is taken: a
+    fixed, arbitrary choice that no diagnosis influenced.
+    """
+    import hashlib
+
+    chosen: list[tuple[str, str]] = []
+    for mode in MODES:
+        strata: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for r in rows:
+            if r["label"] != "healthy" and not VISIBLE[mode](r):
+                continue
+            strata[(r["label"], r["fault_kind"])].append(r["run_id"])
+        for key in sorted(strata):
+            ids = sorted(strata[key], key=lambda i: hashlib.sha1(i.encode()).hexdigest())
+            chosen += [(mode, i) for i in ids[:GUARD_PER_STRATUM]]
+    return chosen
+
+
+def guard_counts(
+    chosen: list[tuple[str, str]],
+    labels: dict[str, str],
+    results: dict[str, dict[str, Any]],
+) -> dict[str, dict[str, int]]:
+    """Top-1 hits on faults and false alarms on healthy runs of a guard subset, per mode."""
+    out = {m: {"faults": 0, "top1": 0, "healthy": 0, "alarms": 0} for m in MODES}
+    for mode, run_id in chosen:
+        causes = results[run_id][mode]["causes"]
+        c = out[mode]
+        if labels[run_id] == "healthy":
+            c["healthy"] += 1
+            c["alarms"] += bool(causes)
+        else:
+            c["faults"] += 1
+            c["top1"] += bool(causes) and causes[0][0] == labels[run_id]
+    return out
+
+
+def write_guard(path: Path, rows: list[dict[str, str]], results: dict[str, dict[str, Any]]) -> None:
+    """Write the frozen subset and its numbers (the test suite asserts them)."""
+    chosen = guard_selection(rows)
+    labels = {r["run_id"]: r["label"] for r in rows}
+    counts = guard_counts(chosen, labels, results)
+    doc = {
+        "made_by": "python benchmarks/accuracy.py --split calibration --write-guard "
+        "tests/data/accuracy_guard.json",
+        "corpus": "fixtures/corpus2",
+        "selection": guard_selection.__doc__.split("\n\n")[1].replace("\n    ", " ").strip(),
+        "runs": [{"mode": m, "run_id": i, "label": labels[i]} for m, i in chosen],
+        "expected": counts,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"wrote {path}: {len(chosen)} diagnoses; {counts}")
+
+
+def print_rule_rates(rows: list[dict[str, str]], results: dict[str, dict[str, Any]]) -> None:
+    """Per rule and mode: warning/error firings on healthy-labelled runs and visible faults."""
+    for mode in MODES:
+        fires: dict[str, Counter[str]] = defaultdict(Counter)
+        totals: Counter[str] = Counter()
+        for r in rows:
+            t = r["label"]
+            if t != "healthy" and not VISIBLE[mode](r):
+                continue
+            totals[t] += 1
+            for code in {f.split(":")[0] for f in results[r["run_id"]][mode]["findings"]}:
+                fires[code][t] += 1
+        print(f"\nrule firings (warning/error), {MODES[mode]}; columns: share of runs per label")
+        print("rule   " + "".join(f"{lab[:11]:>12}" for lab in LABELS))
+        print("n      " + "".join(f"{totals[lab]:>12}" for lab in LABELS))
+        for code in sorted(fires):
+            cells = "".join(
+                f"{fires[code][lab] / totals[lab]:>12.0%}" if totals[lab] else f"{'-':>12}"
+                for lab in LABELS
+            )
+            print(f"{code:6} {cells}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit 0 (it reports, it does not judge)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -218,6 +316,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--weights", default=None, help="a weight table other than the shipped one")
     ap.add_argument("--gradations", action="store_true", help="print accuracy per gradation")
     ap.add_argument("--errors", action="store_true", help="list misdiagnosed calibration runs")
+    ap.add_argument(
+        "--rules",
+        action="store_true",
+        help="per rule: how often its warnings fire on healthy-labelled runs and on each "
+        "category's visible faults (calibration only)",
+    )
+    ap.add_argument(
+        "--write-guard",
+        type=Path,
+        metavar="JSON",
+        help="choose the frozen calibration subset the test suite guards (tests/data/"
+        "accuracy_guard.json) and record its current numbers",
+    )
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", type=Path, help="write results to this JSON file")
     args = ap.parse_args(argv)
@@ -262,6 +373,10 @@ def main(argv: list[str] | None = None) -> int:
                         f"  [{mode:7}] {r['run_id']:<50} true={t:<15} {r['gradation']:<22} "
                         f"got={res['causes']} {res['findings']}"
                     )
+    if args.write_guard:
+        write_guard(args.write_guard, [r for r in rows if r["split"] == "calibration"], results)
+    if args.rules:
+        print_rule_rates([r for r in rows if r["split"] == "calibration"], results)
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "runs": results}, indent=1))
     return 0

@@ -91,11 +91,11 @@ def prior_table() -> WeightTable:
 
 
 def collect(rows: list[dict[str, str]], corpus: Path, jobs: int) -> list[dict[str, Any]]:
-    """Diagnose every run in both modes; one example per (run, mode) that the rules call sick.
+    """Diagnose every run in both modes; one example per (run, mode) that the fit can use.
 
-    An example is kept when the run's fault is visible in that mode (curve-visible for the
-    bare mode, context-visible with context) and the rules judged it sick, which is when the
-    weights are used.
+    Kept: faulty runs whose fault is visible in that mode (curve-visible for the bare mode,
+    context-visible with context) and every healthy-labelled run. ``warned`` says whether a
+    rule reported a warning or an error (which makes the run sick whatever the weights say).
     """
     paths = [str(corpus / "runs" / f"{r['run_id']}.json.gz") for r in rows]
     with ProcessPoolExecutor(max_workers=jobs) as ex:
@@ -104,7 +104,7 @@ def collect(rows: list[dict[str, str]], corpus: Path, jobs: int) -> list[dict[st
     for row, res in zip(rows, results, strict=True):
         for mode, visible in (("bare", is_curve_visible), ("context", is_context_visible)):
             r = res[mode]
-            if row["label"] == "healthy" or not visible(row) or not r["sick"]:
+            if row["label"] != "healthy" and not visible(row):
                 continue
             out.append(
                 {
@@ -112,6 +112,7 @@ def collect(rows: list[dict[str, str]], corpus: Path, jobs: int) -> list[dict[st
                     "dataset": row["dataset"],
                     "mode": mode,
                     "label": row["label"],
+                    "warned": bool(r["findings"]),
                     "features": r["features"],
                 }
             )
@@ -126,7 +127,9 @@ def design(examples: list[dict[str, Any]], names: list[str]) -> tuple[np.ndarray
         for name, v in e["features"].items():
             if name in index:
                 x[k, index[name]] = v
-    y = np.array([CATEGORIES.index(e["label"]) for e in examples])
+    y = np.array(
+        [CATEGORIES.index(e["label"]) if e["label"] in CATEGORIES else -1 for e in examples]
+    )
     return x, y
 
 
@@ -239,6 +242,64 @@ def by_mode(examples: list[dict[str, Any]], p: np.ndarray) -> dict[str, dict[str
     return out
 
 
+FA_TARGET = 0.02
+"""The stated false-alarm target: at most 2 % of healthy calibration runs (leave-one-dataset-out)
+called sick, warnings and problem score together (the floor is 3 %)."""
+
+
+def fit_binary(x: np.ndarray, y: np.ndarray, c: float) -> Any:
+    """Binary logistic regression (problem vs healthy), L2."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=5000)
+    model.fit(x, y)
+    return model
+
+
+def problem_oof(examples: list[dict[str, Any]], names: list[str], c: float) -> np.ndarray:
+    """Leave-one-dataset-out problem probabilities."""
+    x, _ = design(examples, names)
+    y = np.array([e["label"] != "healthy" for e in examples], dtype=int)
+    groups = np.array([e["dataset"] for e in examples])
+    p = np.zeros(len(examples))
+    for g in sorted(set(groups)):
+        test = groups == g
+        if len(set(y[~test])) < 2:
+            continue
+        p[test] = fit_binary(x[~test], y[~test], c).predict_proba(x[test])[:, 1]
+    return p
+
+
+def choose_threshold(examples: list[dict[str, Any]], p: np.ndarray) -> tuple[float, float]:
+    """The lowest problem threshold whose total false-alarm rate stays within FA_TARGET.
+
+    Returns ``(threshold, false-alarm rate)``; ``(1.0, rate of warnings alone)`` when the
+    warnings alone already exceed the target (the score then never adds an alarm).
+    """
+    healthy = np.array([e["label"] == "healthy" for e in examples])
+    warned = np.array([e["warned"] for e in examples])
+    for t in np.round(np.arange(0.30, 1.0, 0.01), 2):
+        fa = float(np.mean((warned | (p >= t))[healthy])) if healthy.any() else 0.0
+        if fa <= FA_TARGET:
+            return float(t), fa
+    return 1.0, float(np.mean(warned[healthy])) if healthy.any() else 0.0
+
+
+def detection(examples: list[dict[str, Any]], p: np.ndarray, t: float) -> dict[str, float]:
+    """Per mode: share of visible faults called sick, share of healthy runs called sick."""
+    out = {}
+    for mode in ("bare", "context"):
+        sel = [i for i, e in enumerate(examples) if e["mode"] == mode]
+        faulty = [i for i in sel if examples[i]["label"] != "healthy"]
+        healthy = [i for i in sel if examples[i]["label"] == "healthy"]
+        sick = lambda i: examples[i]["warned"] or p[i] >= t  # noqa: E731
+        out[mode] = (
+            sum(map(sick, faulty)) / max(len(faulty), 1),
+            sum(map(sick, healthy)) / max(len(healthy), 1),
+        )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Fit and write the table (see the module docstring)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -258,38 +319,75 @@ def main(argv: list[str] | None = None) -> int:
     held = [r for r in rows if r.get("split") == "heldout" and r.get("label")]
     print(f"{len(calib)} calibration runs, {len(held)} held-out runs (labelled)")
     examples = collect(calib, args.corpus, args.jobs)
+    faulty = [e for e in examples if e["label"] != "healthy"]
     names = sorted({n for e in examples for n in e["features"]})
     counts = Counter((e["mode"], e["label"]) for e in examples)
-    print(f"{len(examples)} sick, visible, faulty examples; {len(names)} features")
+    print(f"{len(examples)} examples ({len(faulty)} visible faults); {len(names)} features")
     for (mode, label), n in sorted(counts.items()):
         print(f"  {mode:8s} {label:16s} {n}")
-    y = np.array([CATEGORIES.index(e["label"]) for e in examples])
+    y = np.array([CATEGORIES.index(e["label"]) for e in faulty])
 
     prior = prior_table()
     report_block(
-        "prior table (declared categories), calibration:",
-        by_mode(examples, table_proba(prior, examples)),
+        "prior table (declared categories), cause on calibration faults:",
+        by_mode(faulty, table_proba(prior, faulty)),
     )
 
+    # -- which cause ---------------------------------------------------------------------
     best_c, best_ll = C_GRID[0], math.inf
     oof_by_c = {}
     for c in C_GRID:
-        p = out_of_fold(examples, names, c)
+        p = out_of_fold(faulty, names, c)
         oof_by_c[c] = p
-        s = scores(p, y)
-        print(f"C={c:<5g} leave-one-dataset-out top-1 {s['top1']:.1%} log loss {s['log_loss']:.3f}")
-        if s["log_loss"] < best_ll:
-            best_c, best_ll = c, s["log_loss"]
+        sc = scores(p, y)
+        print(
+            f"cause C={c:<5g} leave-one-dataset-out top-1 {sc['top1']:.1%} "
+            f"log loss {sc['log_loss']:.3f}"
+        )
+        if sc["log_loss"] < best_ll:
+            best_c, best_ll = c, sc["log_loss"]
     p = oof_by_c[best_c]
     t = temperature(p, y)
     logp = np.log(np.clip(p, 1e-12, 1.0)) / t
     pt = np.exp(logp - logp.max(axis=1, keepdims=True))
     pt /= pt.sum(axis=1, keepdims=True)
-    report_block(f"fitted, leave-one-dataset-out (C={best_c:g}, T={t:.2f}):", by_mode(examples, pt))
-
-    x, _ = design(examples, names)
+    oof = by_mode(faulty, pt)
+    report_block(f"fitted cause, leave-one-dataset-out (C={best_c:g}, T={t:.2f}):", oof)
+    x, _ = design(faulty, names)
     model = fit(x, y, best_c)
-    oof = by_mode(examples, pt)
+
+    # -- sick or healthy -----------------------------------------------------------------
+    best_cp, best_llp, pp = C_GRID[0], math.inf, None
+    yb = np.array([e["label"] != "healthy" for e in examples], dtype=int)
+    for c in C_GRID:
+        q = problem_oof(examples, names, c)
+        ll = float(
+            -np.mean(yb * np.log(np.clip(q, 1e-9, 1)) + (1 - yb) * np.log(np.clip(1 - q, 1e-9, 1)))
+        )
+        print(f"problem C={c:<5g} leave-one-dataset-out log loss {ll:.3f}")
+        if ll < best_llp:
+            best_cp, best_llp, pp = c, ll, q
+    assert pp is not None
+    threshold, fa = choose_threshold(examples, pp)
+    print(
+        f"problem threshold {threshold:.2f}: leave-one-dataset-out false alarms {fa:.1%} "
+        f"(target {FA_TARGET:.0%})"
+    )
+    for label, (tt, q) in (
+        ("warnings only", (1.0, pp)),
+        ("warnings + problem score", (threshold, pp)),
+    ):
+        det = detection(examples, q, tt)
+        print(
+            f"  {label:26s} "
+            + "  ".join(
+                f"{m}: faults called sick {d[0]:.1%}, healthy called sick {d[1]:.1%}"
+                for m, d in det.items()
+            )
+        )
+    xb, _ = design(examples, names)
+    problem = fit_binary(xb, yb, best_cp)
+
     meta = {
         "generated_by": "benchmarks/fit_weights.py",
         "date": dt.date.today().isoformat(),
@@ -299,37 +397,54 @@ def main(argv: list[str] | None = None) -> int:
         "split": "calibration",
         "examples": len(examples),
         "datasets": sorted({e["dataset"] for e in examples}),
-        "model": "multinomial logistic regression, L2, balanced class weights",
+        "model": "multinomial logistic regression (cause) and binary logistic regression "
+        "(problem), L2, leave-one-dataset-out choice of C, temperature-scaled causes",
         "C": best_c,
         "temperature": round(t, 4),
+        "problem_C": best_cp,
+        "false_alarm_target": FA_TARGET,
         "leave_one_dataset_out": {
-            m: {k: round(v, 4) for k, v in s.items()} for m, s in oof.items()
+            m: {k: round(v, 4) for k, v in sc.items()} for m, sc in oof.items()
         },
+        "leave_one_dataset_out_false_alarms": round(fa, 4),
     }
     table = table_from(model, names, t, meta)
+    table = WeightTable(
+        intercept=table.intercept,
+        weights=table.weights,
+        meta=table.meta,
+        problem_intercept=float(problem.intercept_[0]),
+        problem_weights={n: float(w) for n, w in zip(names, problem.coef_[0], strict=True)},
+        problem_threshold=threshold,
+    )
     report_block(
-        "fitted table, on its own calibration examples:",
-        by_mode(examples, table_proba(table, examples)),
+        "fitted cause table, on its own calibration faults:",
+        by_mode(faulty, table_proba(table, faulty)),
     )
     if held:
-        hex_ = collect(held, args.corpus, args.jobs)
+        hex_ = [e for e in collect(held, args.corpus, args.jobs) if e["label"] != "healthy"]
         report_block("held-out, prior table:", by_mode(hex_, table_proba(prior, hex_)))
         report_block("held-out, fitted table:", by_mode(hex_, table_proba(table, hex_)))
-    print("\nweights (fitted / temperature), largest first:")
+    print("\nweights (cause, divided by the temperature; problem), largest first:")
     rows_w = sorted(table.weights.items(), key=lambda kv: -max(abs(v) for v in kv[1].values()))
     for name, w in rows_w:
         cells = "  ".join(f"{c[:5]} {w[c]:+.2f}" for c in CATEGORIES)
-        flag = "   ~0: fix or remove" if max(abs(v) for v in w.values()) < 0.2 else ""
-        print(f"  {name:14s} {cells}{flag}")
+        pw = table.problem_weights.get(name, 0.0)
+        flag = (
+            "   ~0: fix or remove"
+            if max(abs(v) for v in w.values()) < 0.2 and abs(pw) < 0.2
+            else ""
+        )
+        print(f"  {name:14s} {cells}  problem {pw:+.2f}{flag}")
     if not args.dry_run:
         args.out.write_text(json.dumps(table.to_dict(), indent=1) + "\n")
         print(f"\nwrote {args.out}")
     per_ds: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for e, row in zip(examples, pt, strict=True):
+    for e, row in zip(faulty, pt, strict=True):
         per_ds[e["dataset"]][0] += int(np.argmax(row) == CATEGORIES.index(e["label"]))
         per_ds[e["dataset"]][1] += 1
     print(
-        "\nleave-one-dataset-out top-1 per dataset: "
+        "\nleave-one-dataset-out cause top-1 per dataset: "
         + ", ".join(f"{k} {v[0] / v[1]:.0%}" for k, v in sorted(per_ds.items()))
     )
     return 0

@@ -55,6 +55,8 @@ import corpus2_lib as c2  # noqa: E402
 import corpus_lib as cl  # noqa: E402
 
 DEFAULT_OUT = ROOT / "fixtures" / "corpus2"
+MAX_RUNS_PER_WORKER = 40
+"""Runs a worker process trains before it is replaced (bounds TensorFlow's memory growth)."""
 CALIBRATION = "calibration"
 HELDOUT = "heldout"
 SEEDS = {CALIBRATION: (1, 2), HELDOUT: (21, 22)}
@@ -694,7 +696,13 @@ def main(argv: list[str] | None = None) -> int:
     running: dict[Any, dict[str, Any]] = {}
     workers = max(1, args.workers)
     ctx = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
+    # a fresh worker every few runs: TensorFlow keeps memory across models otherwise
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_worker_init,
+        max_tasks_per_child=MAX_RUNS_PER_WORKER,
+    ) as pool:
         while pending or running:
             over_time = args.max_minutes is not None and time.time() - t0 > 60 * args.max_minutes
             while pending and len(running) < workers and not over_time:

@@ -20,7 +20,7 @@ import numpy as np
 from curvedoc import metrics as M
 from curvedoc.context import ContextFacts, read_context
 from curvedoc.history import History, MetricPair
-from curvedoc.report import MIN_EPOCHS
+from curvedoc.report import MIN_EPOCHS, PairStats, RunStats, SeriesStats
 
 MAX_POINTS = 2000
 """Epoch series longer than this are averaged into this many bins before measuring."""
@@ -196,10 +196,11 @@ def infer_task(pairs: tuple[PairMeasures, ...], facts: ContextFacts) -> TaskInfo
     does not say which it is (a cross-entropy near 1 and a standardised MSE near 1 look
     alike).
     """
-    acc = next(
-        (p.name for p in pairs if p.direction == "higher" and CLASSIFIER_METRICS.search(p.name)),
-        None,
-    )
+    classifier = [
+        p.name for p in pairs if p.direction == "higher" and CLASSIFIER_METRICS.search(p.name)
+    ]
+    # the accuracy itself when logged, else the first other classifier metric (auc, f1, ...)
+    acc = next((n for n in classifier if "acc" in n), classifier[0] if classifier else None)
     kind: TaskKind = "unknown"
     reason = "neither an accuracy-type nor an error metric is logged, and no loss is recorded"
     if facts.task in ("classification", "regression"):
@@ -351,11 +352,8 @@ class Measurements:
         return None
 
     def accuracy_pair(self) -> PairMeasures | None:
-        """The first higher-is-better pair that looks like an accuracy (for classification)."""
-        for p in self.pairs:
-            if p.direction == "higher" and "acc" in p.name:
-                return p
-        return None
+        """The accuracy-type pair of a classifier (the one :func:`infer_task` named), if any."""
+        return self.pair(self.task.accuracy) if self.task.accuracy else None
 
     @property
     def too_short(self) -> bool:
@@ -722,6 +720,51 @@ def measure(history: History) -> Measurements:
         task=infer_task(pairs, facts),
     )
     return replace(m, fluctuation=fluctuation_cost(series, pairs, primary, m.epoch_at))
+
+
+def run_stats(m: Measurements) -> RunStats:
+    """The typed measures a :class:`~curvedoc.report.Report` carries for comparisons."""
+
+    def series(s: SeriesMeasures | None) -> SeriesStats | None:
+        if s is None:
+            return None
+        return SeriesStats(
+            key=s.key,
+            log_scale=s.is_log,
+            first=s.first,
+            last=s.last,
+            best=s.best,
+            best_epoch=m.epoch_at(s.best_index) if s.best_index >= 0 else None,
+            jitter=s.jitter,
+            jitter_late=s.jitter_tail,
+            noise_to_signal=s.nsr,
+            improvement=s.improvement,
+            spikes=tuple(e for e in (m.epoch_at(i) for i in s.spike_indices) if e is not None),
+            nonfinite_epoch=m.epoch_at(s.nonfinite_index),
+        )
+
+    def pair(p: PairMeasures | None) -> PairStats | None:
+        if p is None:
+            return None
+        return PairStats(
+            name=p.name,
+            direction=p.direction,
+            train=series(p.train),
+            val=series(p.val),
+            gap_rel_final=p.gap_rel_final,
+            onset_epoch=m.epoch_at(p.onset_index),
+        )
+
+    f = m.facts
+    return RunStats(
+        epochs=m.n_epochs,
+        primary=pair(m.primary),
+        accuracy=pair(m.accuracy_pair()),
+        loss=f.loss,
+        target_std=f.target_std,
+        learning_rate=f.learning_rate,
+        batch_size=f.batch_size,
+    )
 
 
 def summary_metrics(m: Measurements) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from __future__ import annotations
 import glob
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 from curvedoc.fileio import write_text_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
+    from curvedoc.context_input import ContextFragment
     from curvedoc.report import Report
 
 JITTER_SCALE = 0.05
@@ -68,6 +70,12 @@ REPORT_SUFFIX = {"text": "txt", "json": "json", "markdown": "md", "html": "html"
 SORT_KEYS = ("stability", "name", "confidence")
 
 _GLOB_CHARS = frozenset("*?[")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
+
+
+def is_uri(text: str) -> bool:
+    """Whether a PATH argument is a URI (``runs:/<id>``) rather than a file (``C:/`` is one)."""
+    return bool(_URI.match(text))
 
 
 # ------------------------------------------------------------------------------------------
@@ -160,7 +168,9 @@ def collect(args: Sequence[str]) -> tuple[list[Target], list[SkippedFile]]:
 
     for arg in args:
         p = Path(arg)
-        if _has_glob(arg) and not p.exists():
+        if is_uri(arg):  # a run the registry reads from its location (runs:/<id>)
+            add(Target(arg))
+        elif _has_glob(arg) and not p.exists():
             matches = sorted(glob.glob(arg, recursive=True))
             if not matches:
                 add(Target(arg, "no file or directory matches this pattern"))
@@ -215,29 +225,28 @@ class RunSummary:
         return out
 
 
-def stability_of(report: Any, primary: str | None) -> tuple[float | None, float | None, str | None]:
+def stability_of(report: Report) -> tuple[float | None, float | None, str | None]:
     """Return ``(stability, J, basis)`` for a report (see the module docstring).
 
-    ``basis`` says what J is: ``log`` (late jitter of a positive loss, relative),
-    ``units`` (late jitter of a higher-is-better metric), ``nsr`` (noise-to-signal).
+    Read from the report's typed stats (its primary pair). ``basis`` says what J is:
+    ``log`` (late jitter of a positive loss, relative), ``units`` (late jitter of a
+    higher-is-better metric), ``nsr`` (noise-to-signal), ``diverged``.
     """
-    if report.run.get("too_short") or primary is None:
+    pair = report.stats.primary if report.stats is not None else None
+    if report.too_short or pair is None:
         return None, None, None
-    pair = report.metrics.get("pairs", {}).get(primary)
-    if not pair:
-        return None, None, None
-    sides = [s for s in (pair.get("train"), pair.get("val")) if s]
-    if any(s.get("nonfinite_epoch") is not None for s in sides):
+    sides = [s for s in (pair.train, pair.val) if s is not None]
+    if any(s.nonfinite_epoch is not None for s in sides):
         return 0.0, math.inf, "diverged"
     values: list[tuple[float, str]] = []
     for s in sides:
-        if s.get("log_scale") or pair.get("direction") == "higher":
-            j = s.get("jitter_late")
-            basis = "log" if s.get("log_scale") else "units"
+        if s.log_scale or pair.direction == "higher":
+            j = s.jitter_late
+            basis = "log" if s.log_scale else "units"
         else:
-            j = s.get("noise_to_signal")
+            j = s.noise_to_signal
             basis = "nsr"
-        if isinstance(j, (int, float)) and math.isfinite(j):
+        if math.isfinite(j):
             values.append((float(j), basis))
     if not values:
         return None, None, None
@@ -248,6 +257,9 @@ def stability_of(report: Any, primary: str | None) -> tuple[float | None, float 
 ReportRenderer = Callable[["Report"], str]
 """Turns a run's report into the text of its report file (picklable: it crosses processes)."""
 
+ReportPublisher = Callable[[str, "Report"], None]
+"""Sends a run's report somewhere (``--log-to-mlflow``), given the run's path (picklable)."""
+
 
 @dataclass(frozen=True)
 class Job:
@@ -255,7 +267,10 @@ class Job:
 
     ``render`` comes from the command (``functools.partial`` of
     :func:`curvedoc.render.render` with the chosen format), so this module does not import
-    the renderers.
+    the renderers. ``context`` holds facts given for every run (``--context``,
+    ``--context-file``, ``--model``), merged over what each run holds
+    (:func:`curvedoc.context_merge.apply_context`); ``publish`` is called with the run's
+    path and report after it is diagnosed.
     """
 
     index: int
@@ -264,6 +279,8 @@ class Job:
     options: tuple[tuple[str, str | None], ...] = ()
     report_path: str | None = None
     render: ReportRenderer | None = None
+    context: tuple[ContextFragment, ...] = ()
+    publish: ReportPublisher | None = None
     limits: tuple[int | None, int | None] = (None, None)
     """``(max_bytes, max_series)`` for ``curvedoc.load`` (None: the default)."""
 
@@ -282,6 +299,10 @@ def analyse_one(job: Job) -> RunSummary:
     max_bytes, max_series = job.limits
     try:
         history = load(job.path, max_bytes=max_bytes, max_series=max_series, **dict(job.options))
+        if job.context:
+            from curvedoc.context_merge import apply_context
+
+            apply_context(history, job.context)
         report = diagnose(history)
     except NotAHistoryError as exc:
         summary.skipped = _one_line(exc.problem)
@@ -311,7 +332,7 @@ def analyse_one(job: Job) -> RunSummary:
         summary.top_title = top.title
         summary.top_confidence = float(top.confidence)
         summary.top_findings = list(top.findings)
-    summary.stability, summary.jitter, summary.jitter_basis = stability_of(report, summary.primary)
+    summary.stability, summary.jitter, summary.jitter_basis = stability_of(report)
     if job.report_path is not None and job.render is not None:
         try:
             text = job.render(report)
@@ -319,6 +340,11 @@ def analyse_one(job: Job) -> RunSummary:
             summary.report_path = job.report_path
         except Exception as exc:  # the summary still shows the run
             summary.error = f"{job.report_path}: cannot write the report ({exc})"
+    if job.publish is not None:
+        try:
+            job.publish(job.path, report)
+        except Exception as exc:  # the summary still shows the run
+            summary.error = _one_line(str(exc)) or f"{job.path}: {type(exc).__name__}"
     return summary
 
 
@@ -392,6 +418,8 @@ def display_names(paths: list[str]) -> tuple[str, list[str]]:
     """Return a common folder and each path relative to it (for a readable table)."""
     if not paths:
         return "", []
+    if any(is_uri(p) for p in paths):  # runs:/<id> is a name of its own
+        return "", list(paths)
     absolute = [os.path.abspath(p) for p in paths]
     try:
         common = os.path.commonpath(absolute)
@@ -431,9 +459,9 @@ def report_file_names(names: list[str], fmt: str) -> list[str]:
 
 
 STABILITY_NOTE = (
-    "stability = 1/(1 + J/0.05), J = the late jitter (spread around the trend over the "
-    "second half) of the wobblier of the leading train/val curves: 1 is smooth, 0.5 "
-    "wiggles about ±5%, 0 went NaN/inf"
+    f"stability = 1/(1 + J/{JITTER_SCALE:g}), J = the late jitter (spread around the trend "
+    "over the second half) of the wobblier of the leading train/val curves: 1 is smooth, "
+    f"0.5 wiggles about ±{JITTER_SCALE:.0%}, 0 went NaN/inf"
 )
 """How to read the score; every form of the summary table ends with it."""
 

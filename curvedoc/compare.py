@@ -25,10 +25,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from curvedoc.formatting import fmt_jitter, fmt_number
-from curvedoc.report import Report
+from curvedoc.report import Report, RunStats
 
 TOLERANCE = 0.25
 """Smallest relative change of a measure that counts as better or worse."""
@@ -232,75 +231,48 @@ def _json_num(v: object) -> object:
 # -- reading the reports ----------------------------------------------------------------
 
 
-def _num(v: object) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    return float(v) if not math.isnan(float(v)) else None
-
-
-def _int(v: object) -> int | None:
-    f = _num(v)
-    return int(f) if f is not None and math.isfinite(f) else None
-
-
-def _primary_pair(pairs: Mapping[str, Any]) -> str | None:
-    """Pick the pair to compare: ``loss`` when there is one, else the first lower-is-better."""
-    if "loss" in pairs:
-        return "loss"
-    for name, p in pairs.items():
-        if isinstance(p, Mapping) and p.get("direction") == "lower":
-            return str(name)
-    return next(iter(pairs), None)
-
-
 def run_metrics(report: Report, label: str) -> RunMetrics:
-    """Read the numbers the comparison needs from a finished report (no re-measuring)."""
-    metrics = report.metrics
-    pairs = metrics.get("pairs")
-    pairs = pairs if isinstance(pairs, Mapping) else {}
-    name = _primary_pair(pairs)
-    p = pairs.get(name, {}) if name is not None else {}
-    p = p if isinstance(p, Mapping) else {}
-    train = p.get("train") if isinstance(p.get("train"), Mapping) else {}
-    val = p.get("val") if isinstance(p.get("val"), Mapping) else None
-    side = val if val is not None else train
-    acc_key = acc_final = None
-    for pname, ap in pairs.items():
-        if isinstance(ap, Mapping) and ap.get("direction") == "higher" and "acc" in str(pname):
-            s = ap.get("val") if isinstance(ap.get("val"), Mapping) else ap.get("train")
-            if isinstance(s, Mapping):
-                acc_key, acc_final = str(s.get("key")), _num(s.get("last"))
-            break
-    ctx = metrics.get("context") if isinstance(metrics.get("context"), Mapping) else {}
+    """Read the numbers the comparison needs from a finished report's typed stats."""
+    stats = report.stats or RunStats(epochs=0)
+    p = stats.primary
+    train = p.train if p is not None else None
+    val = p.val if p is not None else None
+    side = p.judged if p is not None else None
+    acc = stats.accuracy.judged if stats.accuracy is not None else None
     return RunMetrics(
         label=label,
         path=report.source_path,
         report=report,
-        pair=name,
-        val_key=str(side.get("key")) if side else None,
-        train_key=str(train.get("key")) if train else None,
-        epochs=_int(metrics.get("epochs")) or 0,
-        first_train=_num(train.get("first")) if train else None,
-        first_val=_num(val.get("first")) if val else None,
-        final_val=_num(side.get("last")) if side else None,
-        best_val=_num(side.get("best")) if side else None,
-        best_epoch=_int(side.get("best_epoch")) if side else None,
-        train_jitter=_num(train.get("jitter")) if train else None,
-        val_jitter=_num(side.get("jitter")) if side else None,
-        log_scale=bool(side.get("log_scale")) if side else False,
-        val_nsr=_num(side.get("noise_to_signal")) if side else None,
-        val_improvement=_num(side.get("improvement")) if side else None,
-        train_spikes=len(train.get("spikes") or []) if train else None,
-        val_spikes=len(val.get("spikes") or []) if val else None,
-        gap_rel_final=_num(p.get("gap_rel_final")),
-        onset=_int(p.get("overfitting_onset_epoch")),
-        accuracy_key=acc_key,
-        accuracy_final=acc_final,
-        loss_name=str(ctx.get("loss")) if ctx.get("loss") else None,
-        target_std=_num(ctx.get("target_std")),
-        learning_rate=_num(ctx.get("learning_rate")),
-        batch_size=_int(ctx.get("batch_size")),
+        pair=p.name if p is not None else None,
+        val_key=side.key if side else None,
+        train_key=train.key if train else None,
+        epochs=stats.epochs,
+        first_train=_measured(train.first) if train else None,
+        first_val=_measured(val.first) if val else None,
+        final_val=_measured(side.last) if side else None,
+        best_val=_measured(side.best) if side else None,
+        best_epoch=side.best_epoch if side else None,
+        train_jitter=_measured(train.jitter) if train else None,
+        val_jitter=_measured(side.jitter) if side else None,
+        log_scale=side.log_scale if side else False,
+        val_nsr=_measured(side.noise_to_signal) if side else None,
+        val_improvement=_measured(side.improvement) if side else None,
+        train_spikes=len(train.spikes) if train else None,
+        val_spikes=len(val.spikes) if val else None,
+        gap_rel_final=_measured(p.gap_rel_final) if p is not None else None,
+        onset=p.onset_epoch if p is not None else None,
+        accuracy_key=acc.key if acc else None,
+        accuracy_final=_measured(acc.last) if acc else None,
+        loss_name=stats.loss,
+        target_std=stats.target_std,
+        learning_rate=stats.learning_rate,
+        batch_size=stats.batch_size,
     )
+
+
+def _measured(v: float) -> float | None:
+    """A measured number, or None when it was not measured (NaN); infinities are kept."""
+    return None if math.isnan(v) else v
 
 
 # -- judging ----------------------------------------------------------------------------

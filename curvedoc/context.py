@@ -346,6 +346,8 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
         momentum = _num(cfg.get("momentum"))
     elif isinstance(opt, str):
         opt_name = opt
+    if momentum is None:
+        momentum = _num(context.get("momentum"))  # given as a fact (--context momentum=0)
     lr_varies = False
     if history is not None:
         lr_series = history.learning_rate()

@@ -211,6 +211,20 @@ def normalize_loss(value: Any) -> str:
     raise ValueError(f"{value!r} is not a Keras loss (e.g. mse, binary_crossentropy)")
 
 
+def _momentum(value: Any) -> float:
+    """Parse an SGD momentum, 0 <= m < 1 (0: plain SGD, judged by its own rate range)."""
+    problem = "momentum is a number from 0 up to (not including) 1"
+    if isinstance(value, bool):
+        raise ValueError(problem)
+    try:
+        m = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ValueError(problem) from None
+    if not (0.0 <= m < 1.0):
+        raise ValueError(problem)
+    return m
+
+
 def _task(value: Any) -> str:
     if isinstance(value, str) and value.strip().lower() in TASKS:
         return value.strip().lower()
@@ -220,6 +234,7 @@ def _task(value: Any) -> str:
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "optimizer": normalize_optimizer,
     "learning_rate": _positive_float,
+    "momentum": _momentum,
     "batch_size": _positive_int,
     "train_samples": _positive_int,
     "val_samples": _positive_int,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from curvedoc import metrics as M
-from curvedoc.analysis import Measurements, measure, summary_metrics
+from curvedoc.analysis import Measurements, measure, run_stats, summary_metrics
 from curvedoc.context import ContextFacts
 from curvedoc.fixes import DEFAULT_FIXES
 from curvedoc.history import History
@@ -64,6 +64,19 @@ HOW_TO_GIVE = (
     "record the run with curvedoc.keras.CurveRecorder, or give the fact: "
     "curvedoc analyze FILE --context {fact}=VALUE"
 )
+HOW_TO_GIVE_DATA = (
+    "record the run with curvedoc.keras.CurveRecorder(path, data=x_train, targets=y_train): "
+    "it writes the scale of every feature and target"
+)
+HOW_TO_GIVE_LAYERS = (
+    "give the saved model (curvedoc analyze FILE --model model.keras), a context file with "
+    "its layers (--context-file), or record with curvedoc.keras.CurveRecorder"
+)
+HOW_TO_GIVE_BY_FACT = {
+    "input_stats": HOW_TO_GIVE_DATA,
+    "target_stats": HOW_TO_GIVE_DATA,
+    "layers": HOW_TO_GIVE_LAYERS,
+}
 FACTS_TO_ASK: tuple[Ask, ...] = (
     (
         "learning_rate",
@@ -194,7 +207,10 @@ def _diagnose(history: History, table: WeightTable) -> tuple[Report, dict[str, f
                     )
                 )
     findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], -f.strength, f.code))
-    sick = any(f.severity != "info" for f in findings)
+    features = features_of(findings, against)
+    problem = table.problem_probability(features)
+    warned = any(f.severity != "info" for f in findings)
+    sick = warned or problem >= table.problem_threshold
     too_short = m.too_short and not any(f.severity == "error" for f in findings)
     if too_short:
         notes.append(
@@ -210,6 +226,8 @@ def _diagnose(history: History, table: WeightTable) -> tuple[Report, dict[str, f
         "context_recorded": bool(history.context),
         "too_short": too_short,
         "task": m.task.kind,
+        "problem_probability": round(problem, 4),
+        "problem_threshold": table.problem_threshold,
     }
     report = Report(
         source_path=history.source.path,
@@ -226,8 +244,9 @@ def _diagnose(history: History, table: WeightTable) -> tuple[Report, dict[str, f
         task=m.task.to_dict(),
         fluctuation=fluctuation_summary(m, sick, too_short),
         uncertainty=uncertainty,
+        stats=run_stats(m),
     )
-    return report, features_of(findings, against)
+    return report, features
 
 
 def features_of(findings: list[Finding], against: list[tuple[str, Against]]) -> dict[str, float]:
@@ -326,7 +345,8 @@ def questions_for(
             default=0.0,
         )
         if split >= QUESTION_MIN_SPLIT:
-            scored.append((split, Question(fact, question, HOW_TO_GIVE.format(fact=fact))))
+            how = HOW_TO_GIVE_BY_FACT.get(fact, HOW_TO_GIVE.format(fact=fact))
+            scored.append((split, Question(fact, question, how)))
     scored.sort(key=lambda t: -t[0])
     return [q for _, q in scored[:limit]]
 

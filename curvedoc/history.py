@@ -65,6 +65,12 @@ class History:
         batch_epochs: the epoch of each batch segment.
         context: training facts when known (see ``docs/history-format.md``).
         source: where the run was read from.
+        context_sources: where each top-level ``context`` key came from when it was not
+            the history file itself (``--context``, ``context-file``, ``sidecar``,
+            ``model``, ``mlflow``: :data:`curvedoc.context_input.SOURCES`); a key not
+            listed here was recorded in the file.
+        context_origins: context source -> the file or run it came from (a sidecar's
+            path, a model file, ``runs:/<id>``).
     """
 
     epochs: np.ndarray
@@ -75,6 +81,8 @@ class History:
     batch_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     batch_epoch_starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     batch_epochs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    context_sources: dict[str, str] = field(default_factory=dict)
+    context_origins: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.epochs = np.asarray(self.epochs, dtype=np.int64)
@@ -177,8 +185,12 @@ class History:
         counts = np.diff(np.append(self.batch_epoch_starts, n))
         return np.repeat(self.batch_epochs, counts)
 
+    def context_provenance(self) -> dict[str, str]:
+        """Every top-level ``context`` key -> where it came from (``recorded`` by default)."""
+        return {key: self.context_sources.get(key, "recorded") for key in self.context}
+
     def describe(self) -> dict[str, Any]:
-        """Summarise the run for JSON: epochs, series names, batch count, source."""
+        """Summarise the run for JSON: epochs, series names, batch count, source, context."""
         return {
             "epochs": self.n_epochs,
             "first_epoch": int(self.epochs[0]) if self.n_epochs else None,
@@ -186,4 +198,6 @@ class History:
             "batch_series": list(self.batch_series),
             "batches": self.n_batches,
             "source": {"path": self.source.path, "format": self.source.format},
+            "context_sources": self.context_provenance(),
+            "context_origins": dict(self.context_origins),
         }

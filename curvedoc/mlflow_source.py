@@ -181,9 +181,9 @@ def context_from_params(params: Mapping[str, str]) -> tuple[dict[str, Any], list
             continue
         value = values[key]
         if isinstance(value, Mapping):  # a serialised LearningRateSchedule
-            from curvedoc.model_file import _schedule_initial
+            from curvedoc.model_file import schedule_initial
 
-            lr = _schedule_initial(value)
+            lr = schedule_initial(value)
             ctx["lr_schedule"] = str(value.get("class_name") or "schedule")
         else:
             lr = _positive_float(value)

@@ -43,6 +43,7 @@ __all__ = [
     "count_params",
     "facts_from_config",
     "read_model_file",
+    "schedule_initial",
     "supported_layers",
 ]
 
@@ -293,7 +294,7 @@ def _attr_text(value: Any, where: str) -> str:
 # -- compile facts -----------------------------------------------------------------------
 
 
-def _schedule_initial(schedule: Mapping[str, Any]) -> float | None:
+def schedule_initial(schedule: Mapping[str, Any]) -> float | None:
     """The first learning rate of a serialised ``LearningRateSchedule``.
 
     ``initial_learning_rate`` for the decay schedules (exponential, inverse-time,
@@ -339,7 +340,7 @@ def _optimizer_facts(opt: Any) -> dict[str, Any]:
         out["optimizer"] = {"class": name, "config": dict(cfg)}
     lr_raw = cfg.get("learning_rate", cfg.get("lr"))
     if isinstance(lr_raw, Mapping):
-        lr = _schedule_initial(lr_raw)
+        lr = schedule_initial(lr_raw)
         out["lr_schedule"] = str(lr_raw.get("class_name") or "schedule")
     else:
         lr = _float(lr_raw)

@@ -278,6 +278,62 @@ class Fluctuation:
 
 
 @dataclass(frozen=True)
+class SeriesStats:
+    """The measures of one series that comparisons and run tables read (see ``metrics``).
+
+    Values are in the series' units except ``jitter``, ``jitter_late``, ``noise_to_signal``
+    and ``improvement``, which are in badness space (log units when ``log_scale``).
+    """
+
+    key: str
+    log_scale: bool
+    first: float
+    last: float
+    best: float
+    best_epoch: int | None
+    jitter: float
+    jitter_late: float
+    noise_to_signal: float
+    improvement: float
+    spikes: tuple[int, ...] = ()
+    nonfinite_epoch: int | None = None
+
+
+@dataclass(frozen=True)
+class PairStats:
+    """A training series and its validation twin, as measured."""
+
+    name: str
+    direction: str
+    train: SeriesStats | None
+    val: SeriesStats | None
+    gap_rel_final: float = float("nan")
+    onset_epoch: int | None = None
+
+    @property
+    def judged(self) -> SeriesStats | None:
+        """The side a run is judged by: validation when measured, else training."""
+        return self.val if self.val is not None else self.train
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """The typed measures of a run that ``compare`` and the many-runs table use.
+
+    ``primary`` is the pair the diagnosis leads with (the loss), ``accuracy`` the
+    accuracy-type pair of a classifier: both chosen once, in :mod:`curvedoc.analysis`.
+    """
+
+    epochs: int
+    primary: PairStats | None = None
+    accuracy: PairStats | None = None
+    loss: str | None = None
+    target_std: float | None = None
+    learning_rate: float | None = None
+    batch_size: int | None = None
+
+
+@dataclass(frozen=True)
 class Report:
     """The diagnosis of one run.
 
@@ -293,6 +349,11 @@ class Report:
         errors: rules that crashed.
         curves: plot-ready data computed by the analysis (series, trends, rolling bands,
             marked epochs, downsampled batch loss) so renderers draw without computing.
+        too_short: fewer than ``MIN_EPOCHS`` epochs and no error: too short to judge.
+        task: the inferred task (``kind``, ``reason``, ``n_classes``, ``chance_loss``).
+        fluctuation: what the fluctuation costs, harmful or benign.
+        uncertainty: set when the top two causes are close, with the facts to ask for.
+        stats: the typed measures ``compare`` and the many-runs table read.
     """
 
     source_path: str
@@ -310,6 +371,7 @@ class Report:
     task: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     fluctuation: Fluctuation | None = None
     uncertainty: Uncertainty | None = None
+    stats: RunStats | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "metrics", MappingProxyType(dict(self.metrics)))
@@ -326,6 +388,17 @@ class Report:
         """Warning and error findings that no listed cause names (shown on their own)."""
         placed = {code for c in self.causes for code in c.findings}
         return tuple(f for f in self.findings if f.severity != "info" and f.code not in placed)
+
+    def fails(self, level: Severity) -> bool:
+        """Whether ``--fail-on level`` fails this run.
+
+        A finding at ``level`` or above fails it; at ``warning``, so does a cause the fitted
+        problem score found without a warning finding. A run too short to judge has no
+        cause, so it fails only through a finding (a NaN loss is an error).
+        """
+        if SEVERITY_RANK[self.worst_severity()] >= SEVERITY_RANK[level]:
+            return True
+        return level == "warning" and bool(self.causes)
 
     def worst_severity(self) -> Severity:
         """The most severe finding's severity (``info`` when there are none)."""

@@ -14,6 +14,12 @@ For a sick run with findings ``f`` (strength ``s_f``) and pieces of evidence aga
 
 and the cause probabilities are ``softmax(z)`` over the four categories. The table is
 versioned; a key the table does not know counts zero.
+
+The table also holds a fitted *problem score*, ``P(problem) = sigmoid(h_0 + sum h[f] x_f)``
+over the same inputs, and the threshold above which it calls a run sick even when no rule
+reported a warning: how far a combination of weak evidence (a learning rate 10x its usual
+range with a slightly unsteady curve, say) counts, tuned to a stated false-alarm rate on
+healthy calibration runs.
 """
 
 from __future__ import annotations
@@ -49,6 +55,20 @@ class WeightTable:
     intercept: Mapping[str, float]
     weights: Mapping[str, Mapping[str, float]]
     meta: Mapping[str, Any] = field(default_factory=dict)
+    problem_intercept: float = -20.0
+    problem_weights: Mapping[str, float] = field(default_factory=dict)
+    problem_threshold: float = 1.0
+    """A problem score at or above this calls a run sick (1.0: never, as in the prior)."""
+
+    def problem_probability(self, features: Mapping[str, float]) -> float:
+        """``P(problem)``: the fitted probability that the run has a fault worth fixing."""
+        z = self.problem_intercept + sum(
+            self.problem_weights.get(k, 0.0) * float(v) for k, v in features.items()
+        )
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
 
     def logits(self, features: Mapping[str, float]) -> dict[str, float]:
         """``z_c`` for every category (see the module docstring)."""
@@ -86,6 +106,11 @@ class WeightTable:
                 k: {c: round(float(v.get(c, 0.0)), 6) for c in CATEGORIES}
                 for k, v in sorted(self.weights.items())
             },
+            "problem": {
+                "intercept": round(self.problem_intercept, 6),
+                "threshold": round(self.problem_threshold, 6),
+                "weights": {k: round(float(v), 6) for k, v in sorted(self.problem_weights.items())},
+            },
         }
 
 
@@ -100,8 +125,16 @@ def parse_weights(data: Mapping[str, Any]) -> WeightTable:
         str(k): MappingProxyType({c: float(v.get(c, 0.0)) for c in CATEGORIES})
         for k, v in data["weights"].items()
     }
+    problem = data.get("problem") or {}
     return WeightTable(
-        MappingProxyType(intercept), MappingProxyType(weights), MappingProxyType(dict(data["meta"]))
+        MappingProxyType(intercept),
+        MappingProxyType(weights),
+        MappingProxyType(dict(data["meta"])),
+        problem_intercept=float(problem.get("intercept", -20.0)),
+        problem_weights=MappingProxyType(
+            {str(k): float(v) for k, v in (problem.get("weights") or {}).items()}
+        ),
+        problem_threshold=float(problem.get("threshold", 1.0)),
     )
 
 

@@ -88,16 +88,16 @@ def test_stability_score_follows_its_definition(sweep: Path) -> None:
         report = curvedoc.diagnose(curvedoc.load(path))
         pair = report.metrics["pairs"]["loss"]
         j = max(pair["train"]["jitter_late"], pair["val"]["jitter_late"])
-        score, jitter, basis = stability_of(report, "loss")
+        score, jitter, basis = stability_of(report)
         assert basis == "log"
         assert jitter == pytest.approx(j)
         assert score == pytest.approx(1 / (1 + j / JITTER_SCALE))
     healthy = stability_of(
-        curvedoc.diagnose(curvedoc.load(sweep / "healthy_lstm_sine" / "history.json")), "loss"
+        curvedoc.diagnose(curvedoc.load(sweep / "healthy_lstm_sine" / "history.json"))
     )[0]
-    jumpy = stability_of(
-        curvedoc.diagnose(curvedoc.load(sweep / "lr_high_lstm" / "history.json")), "loss"
-    )[0]
+    jumpy = stability_of(curvedoc.diagnose(curvedoc.load(sweep / "lr_high_lstm" / "history.json")))[
+        0
+    ]
     assert healthy is not None and jumpy is not None and jumpy < healthy
 
 

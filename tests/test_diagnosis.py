@@ -12,21 +12,26 @@ from pathlib import Path
 import pytest
 
 import curvedoc
-from curvedoc.diagnosis import combine, diagnose
+from curvedoc.diagnosis import diagnose
 from curvedoc.history import History, SourceInfo
 from curvedoc.report import Finding
-from curvedoc.rules.registry import Against, all_rules
+from curvedoc.rules.registry import all_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "fixtures"
 RUNS = FIX / "corpus" / "runs"
+RUNS2 = FIX / "corpus2" / "runs"
 
 # rule -> (a real run where it fires, a real run where it does not)
 RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
     "CD101": (FIX / "unscaled_lstm_prices.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
-    "CD102": (FIX / "unscaled_lstm_prices.json", FIX / "healthy_lstm_sine.json"),
+    "CD102": (FIX / "unscaled_lstm_prices.curvedoc.json", FIX / "healthy_lstm_sine.json"),
     "CD103": (RUNS / "co2__gru__tiny_data__s1.json.gz", FIX / "healthy_lstm_sine.curvedoc.json"),
     "CD104": (FIX / "outliers_lstm.json", FIX / "healthy_lstm_sine.json"),
+    "CD105": (
+        RUNS / "activity__simplernn__lr_high__s1.json.gz",
+        FIX / "healthy_gru_classify.json",
+    ),
     "CD201": (FIX / "small_val_lstm.json", FIX / "healthy_gru_classify.json"),
     "CD202": (
         RUNS / "breast_cancer__gru__oversized__s1.json.gz",
@@ -34,6 +39,16 @@ RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
     ),
     "CD203": (FIX / "overfit_lstm_big.curvedoc.json", FIX / "healthy_gru_classify.curvedoc.json"),
     "CD204": (FIX / "overfit_lstm_big.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
+    "CD205": (
+        RUNS2 / "sine__lstm__bad_output__s1.json.gz",
+        FIX / "healthy_lstm_sine.curvedoc.json",
+    ),
+    "CD206": (
+        RUNS2 / "price__mlp__act_sigmoid__s1.json.gz",
+        RUNS2 / "price__mlp__healthy_ref__s1.json.gz",
+    ),
+    "CD207": (RUNS2 / "sine__lstm__cap_tiny__s1.json.gz", FIX / "healthy_lstm_sine.curvedoc.json"),
+    "CD208": (FIX / "lr_high_lstm.json", FIX / "healthy_lstm_sine.json"),
     "CD301": (FIX / "diverged_lstm.json", FIX / "lr_high_lstm.json"),
     "CD302": (FIX / "lr_high_lstm.json", FIX / "healthy_lstm_sine.json"),
     "CD303": (FIX / "lr_high_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
@@ -43,9 +58,14 @@ RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
     "CD307": (RUNS / "sine__gru__batch_full__s1.json.gz", FIX / "healthy_lstm_sine.curvedoc.json"),
     "CD308": (FIX / "healthy_lstm_sine.json", FIX / "diverged_lstm.json"),
     "CD309": (FIX / "lr_low_gru.json", FIX / "healthy_gru_classify.json"),
+    "CD310": (FIX / "lr_high_lstm.json", FIX / "healthy_lstm_sine.json"),
+    "CD312": (RUNS / "activity__bilstm__lr_high__s2.json.gz", FIX / "healthy_lstm_sine.json"),
+    "CD313": (RUNS / "activity__bilstm__lr_high__s3.json.gz", FIX / "healthy_gru_classify.json"),
+    "CD314": (RUNS2 / "sine__cnn1d__lr_x100__s1.json.gz", FIX / "healthy_lstm_sine.json"),
     "CD401": (FIX / "small_val_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
     "CD402": (FIX / "outliers_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
     "CD403": (FIX / "label_noise_gru_classify.json", FIX / "healthy_gru_classify.json"),
+    "CD404": (RUNS2 / "sine__lstm__outliers_12__s1.json.gz", FIX / "healthy_lstm_sine.json"),
 }
 
 
@@ -149,36 +169,3 @@ def test_scaling_a_loss_leaves_the_bare_diagnosis_unchanged() -> None:
         r = diagnose(scaled)
         assert [c.category for c in r.causes] == [c.category for c in base.causes]
         assert sorted(f.code for f in r.findings) == sorted(f.code for f in base.findings)
-
-
-def _finding(code: str, category: str, strength: float, basis: str = "curve") -> Finding:
-    return Finding(
-        code=code,
-        name="x",
-        category=category,  # type: ignore[arg-type]
-        severity="warning",
-        message="m",
-        strength=strength,
-        basis=basis,  # type: ignore[arg-type]
-    )
-
-
-def test_combine_noisy_or_against_and_explaining_away() -> None:
-    a = _finding("CD301", "hyperparameters", 0.5)
-    b = _finding("CD302", "hyperparameters", 0.5)
-    causes, _ = combine([a, b], {})
-    assert causes[0].confidence == pytest.approx(0.75)  # 1 - 0.5 * 0.5
-    causes, _ = combine([a, b], {"hyperparameters": [Against("hyperparameters", 0.5, "r")]})
-    assert causes[0].confidence == pytest.approx(0.375)
-    # firm recorded context in another category discounts curve-only symptoms
-    ctx = _finding("CD101", "unscaled_data", 0.9, basis="context")
-    causes, _ = combine([ctx, a], {})
-    assert [c.category for c in causes] == ["unscaled_data", "hyperparameters"]
-    assert causes[1].confidence == pytest.approx(0.5 * 0.6)
-    # a category pushed below the minimum is no cause: its warnings become info
-    weak = _finding("CD302", "hyperparameters", 0.35)
-    causes, findings = combine(
-        [weak], {"hyperparameters": [Against("hyperparameters", 0.5, "lr ok")]}
-    )
-    assert causes == []
-    assert findings[0].severity == "info" and "lr ok" in findings[0].message

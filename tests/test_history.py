@@ -105,4 +105,25 @@ def test_describe_is_json_ready() -> None:
         "batch_series": [],
         "batches": 0,
         "source": {"path": "run.json", "format": "keras-json"},
+        "context_sources": {},
+        "context_origins": {},
     }
+
+
+def test_describe_says_where_each_context_fact_came_from() -> None:
+    h = History(
+        epochs=np.array([0, 1]),
+        epoch_series={"loss": [1.0, 0.5]},
+        source=SRC,
+        context={"batch_size": 32, "optimizer": {"class": "Adam"}, "loss": "mse"},
+        context_sources={"optimizer": "model", "loss": "--context", "gone": "sidecar"},
+        context_origins={"model": "m.keras"},
+    )
+    d = h.describe()
+    # keys not listed were recorded in the file; a listed key no longer in context is not shown
+    assert d["context_sources"] == {
+        "batch_size": "recorded",
+        "optimizer": "model",
+        "loss": "--context",
+    }
+    assert d["context_origins"] == {"model": "m.keras"}

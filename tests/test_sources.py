@@ -117,8 +117,9 @@ def test_a_uri_is_a_location_not_a_file() -> None:
     assert Probe("s3://bucket/run.json").scheme == "s3"
     assert Probe("C:/runs/h.json").scheme is None  # a Windows drive letter
     assert Probe("runs/h.json").scheme is None
+    assert detect(Probe("runs:/0a1b2c")).name == "mlflow"  # from the location alone
     with pytest.raises(LoadError, match="no such file or directory"):
-        curvedoc.load("runs:/0a1b2c")  # no URI source is registered yet
+        curvedoc.load("s3://bucket/run.json")  # no source reads s3:// URIs
 
 
 def test_a_new_source_plugs_in_with_its_sniff_and_load(

@@ -2,17 +2,22 @@
 
 One run (a history file, a TensorBoard run directory, a folder holding one run) gets its
 full report. Several paths, a folder of runs or a glob get the many-runs summary table
-(:mod:`curvedoc.batch` does the work, in worker processes). Exit status: 0 analysed; 1
-when ``--fail-on`` is reached; 2 for a usage or input error (and, with many runs, when
-any run could not be loaded, or none was found; files that are plainly not histories are
-listed as skipped, not failed). ``--max-bytes`` and ``--max-series`` raise the limits on
-what one input may hold (``docs/inputs.md``).
+(:mod:`curvedoc.batch` does the work, in worker processes). An MLflow run is
+``runs:/RUN_ID``; ``--experiment NAME`` is every run of an MLflow experiment, as a table;
+``--log-to-mlflow`` writes each verdict back to its run. ``--context``,
+``--context-file`` and ``--model`` add training facts to every run analysed
+(:mod:`curvedoc.commands.context_args`). Exit status: 0 analysed; 1 when ``--fail-on``
+is reached; 2 for a usage or input error (and, with many runs, when any run could not be
+loaded, or none was found; files that are plainly not histories are listed as skipped,
+not failed). ``--max-bytes`` and ``--max-series`` raise the limits on what one input may
+hold (``docs/inputs.md``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
 from curvedoc.commands.common import (
     EXIT_ERROR,
@@ -29,6 +34,18 @@ from curvedoc.commands.common import (
     quiet_numerics,
     text_style,
 )
+from curvedoc.commands.context_args import (
+    add_context_arguments,
+    add_tracking_argument,
+    context_fragments,
+    tracking_store,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from curvedoc.batch import Target
+    from curvedoc.context_input import ContextFragment
+    from curvedoc.mlflow_source import RunRef
+    from curvedoc.report import Report
 
 NAME = "analyze"
 ALIASES = ("analyse",)
@@ -37,7 +54,12 @@ HELP = "diagnose one run (history JSON, CSV, TensorBoard dir)"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``curvedoc analyze``."""
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="history file(s) or log directory")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="history file(s), log directory, glob, or MLflow runs:/RUN_ID",
+    )
     parser.add_argument(
         "--format",
         "-f",
@@ -52,7 +74,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fail-on",
         choices=("warning", "error"),
         default=None,
-        help="exit 1 when a finding reaches this severity",
+        help="exit 1 when a finding reaches this severity (warning: or the run has a cause); "
+        "a run too short to judge fails only through a finding",
     )
     parser.add_argument("--no-color", action="store_true", help="no colours in terminal output")
     parser.add_argument("--width", type=int, default=None, help="terminal width for the report")
@@ -83,6 +106,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="stability",
         help="several runs: order of the summary table (default: stability)",
     )
+    add_context_arguments(parser, many="with several runs they apply to each")
+    mlflow = parser.add_argument_group("MLflow (pip install 'curvedoc[mlflow]')")
+    add_tracking_argument(mlflow)
+    mlflow.add_argument(
+        "--experiment",
+        metavar="NAME",
+        help="analyse every run of this MLflow experiment (instead of PATHs): a ranked table",
+    )
+    mlflow.add_argument(
+        "--log-to-mlflow",
+        action="store_true",
+        help="write each verdict back to its MLflow run: curvedoc.* tags and the HTML report",
+    )
     add_limit_arguments(parser)
 
 
@@ -110,21 +146,66 @@ def run(args: argparse.Namespace) -> int:
             return error(problem)
     from pathlib import Path
 
+    from curvedoc.errors import CurvedocError
+
+    experiment = getattr(args, "experiment", None)
+    if experiment is not None and args.paths:
+        return error("give PATHs or --experiment NAME, not both")
+    if experiment is None and not args.paths:
+        return error(
+            "a PATH is needed: a history file, a log directory, a glob, runs:/RUN_ID, "
+            "or --experiment NAME"
+        )
+    if experiment is not None and not experiment.strip():
+        return error("--experiment needs the name of an MLflow experiment")
+    to_mlflow = experiment is not None or all(p.startswith("runs:/") for p in args.paths)
+    if getattr(args, "log_to_mlflow", False) and not to_mlflow:
+        return error(
+            "--log-to-mlflow writes the verdict to MLflow runs: analyse runs:/RUN_ID "
+            "or --experiment NAME"
+        )
     if any(not p.strip() for p in args.paths):
         return error("an empty PATH was given (a file, a directory or a glob is needed)")
-    path = args.paths[0]
     try:
-        from curvedoc.batch import is_multi_run
+        shared = context_fragments(args)
+    except CurvedocError as exc:
+        return error(str(exc))
+    with tracking_store(getattr(args, "tracking_uri", None)):
+        if experiment is not None:
+            return run_experiment(args, fmt, experiment, shared)
+        path = args.paths[0]
+        try:
+            from curvedoc.batch import is_multi_run
 
-        many = len(args.paths) > 1 or is_multi_run(Path(path))
-    except (OSError, ValueError) as exc:
-        return error(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})")
-    if many:
-        return run_many(args, fmt)
-    return run_one(args, fmt, path)
+            many = len(args.paths) > 1 or is_multi_run(Path(path))
+        except (OSError, ValueError) as exc:
+            return error(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})")
+        if many:
+            return run_many(args, fmt, shared)
+        return run_one(args, fmt, path, shared)
 
 
-def run_one(args: argparse.Namespace, fmt: str, path: str) -> int:
+def log_verdict(path: str, report: Report) -> None:
+    """``--log-to-mlflow``: the verdict as tags on the run ``path`` and the HTML report.
+
+    The HTML report is logged when matplotlib (which draws its plots) is installed, as it
+    is with MLflow itself; otherwise the tags alone. Raises a one-line
+    :class:`~curvedoc.mlflow_source.MlflowSourceError` when the run cannot be written.
+    """
+    from curvedoc.loaders.mlflow_runs import tracking_uri
+    from curvedoc.mlflow_source import log_report
+    from curvedoc.render import TextStyle, render
+    from curvedoc.render.plots import matplotlib_available
+
+    html = None
+    if matplotlib_available():
+        html = render(report, "html", TextStyle(width=FILE_WIDTH, color=False))
+    log_report(path, report, tracking_uri(path), html=html)
+
+
+def run_one(
+    args: argparse.Namespace, fmt: str, path: str, shared: tuple[ContextFragment, ...] = ()
+) -> int:
     """``curvedoc analyze PATH`` for one run: its full report."""
     from curvedoc.errors import CurvedocError
     from curvedoc.progress import Progress
@@ -139,6 +220,10 @@ def run_one(args: argparse.Namespace, fmt: str, path: str) -> int:
 
         with quiet_numerics():
             history = load(path, **limit_options(args), **column_options(args))
+            if shared:
+                from curvedoc.context_merge import apply_context
+
+                apply_context(history, shared)
             stages.update(description="measuring and diagnosing", completed=1)
             report = diagnose(history)
             stages.update(description=f"rendering the {fmt} report", completed=2)
@@ -163,16 +248,55 @@ def run_one(args: argparse.Namespace, fmt: str, path: str) -> int:
         return failed
     if args.output:
         note(f"wrote {fmt} report to {args.output}: {report.verdict()}")
-    if args.fail_on:
-        from curvedoc.report import SEVERITY_RANK
-
-        if SEVERITY_RANK[report.worst_severity()] >= SEVERITY_RANK[args.fail_on]:
-            return EXIT_FINDINGS
+    if getattr(args, "log_to_mlflow", False):
+        try:
+            log_verdict(path, report)
+        except CurvedocError as exc:
+            return error(str(exc))
+        note(f"logged the verdict to {path}: curvedoc.* tags and the report")
+    if args.fail_on and report.fails(args.fail_on):
+        return EXIT_FINDINGS
     return EXIT_OK
 
 
-def run_many(args: argparse.Namespace, fmt: str) -> int:
-    """``curvedoc analyze`` over several runs: analyse all, print one ranked summary."""
+def experiment_run_names(refs: list[RunRef]) -> list[str]:
+    """Names for the runs of an experiment in the table: ``<run name>-<first 8 of the id>``."""
+    return [f"{r.name}-{r.run_id[:8]}" if r.name else r.run_id for r in refs]
+
+
+def run_experiment(
+    args: argparse.Namespace, fmt: str, experiment: str, shared: tuple[ContextFragment, ...]
+) -> int:
+    """``curvedoc analyze --experiment NAME``: every run of it, as the many-runs table."""
+    from curvedoc.batch import Target
+    from curvedoc.errors import CurvedocError
+    from curvedoc.loaders.mlflow_runs import tracking_uri
+    from curvedoc.mlflow_source import list_runs
+
+    where = f"experiment {experiment!r}"
+    try:
+        refs = list_runs(experiment, tracking_uri(where))
+    except CurvedocError as exc:
+        return error(str(exc))
+    if not refs:
+        return error(f"{where}: has no runs")
+    targets = [Target(r.uri) for r in refs]
+    base = f"MLflow experiment {experiment!r}"
+    return run_many(args, fmt, shared, targets=(targets, base, experiment_run_names(refs)))
+
+
+def run_many(
+    args: argparse.Namespace,
+    fmt: str,
+    shared: tuple[ContextFragment, ...] = (),
+    *,
+    targets: tuple[list[Target], str, list[str]] | None = None,
+) -> int:
+    """``curvedoc analyze`` over several runs: analyse all, print one ranked summary.
+
+    ``targets`` (the runs, the table's base and the runs' names) replaces the PATHs
+    (``--experiment``).
+    """
     import functools
     import time
 
@@ -185,11 +309,15 @@ def run_many(args: argparse.Namespace, fmt: str) -> int:
     report_dir = getattr(args, "report_dir", None)
     started = time.perf_counter()
 
-    targets, skipped = batch.collect(args.paths)
-    if len(targets) == 1 and targets[0].problem is not None and not skipped:
-        # one argument that names nothing (an unmatched glob): a plain one-line error
-        return error(f"{targets[0].path}: {targets[0].problem}")
-    base, names = batch.display_names([t.path for t in targets])
+    skipped: list[batch.SkippedFile] = []
+    if targets is None:
+        runs, skipped = batch.collect(args.paths)
+        if len(runs) == 1 and runs[0].problem is not None and not skipped:
+            # one argument that names nothing (an unmatched glob): a plain one-line error
+            return error(f"{runs[0].path}: {runs[0].problem}")
+        base, names = batch.display_names([t.path for t in runs])
+    else:
+        runs, base, names = targets
     report_names = batch.report_file_names(names, fmt) if report_dir else [None] * len(names)
     if report_dir:
         try:
@@ -206,7 +334,8 @@ def run_many(args: argparse.Namespace, fmt: str) -> int:
     render_report = functools.partial(render, fmt=fmt, style=report_style)
     jobs: list[batch.Job] = []
     summaries: dict[int, batch.RunSummary] = {}
-    for i, (t, name, rname) in enumerate(zip(targets, names, report_names, strict=True)):
+    publish = log_verdict if getattr(args, "log_to_mlflow", False) else None
+    for i, (t, name, rname) in enumerate(zip(runs, names, report_names, strict=True)):
         if t.problem is not None:
             summaries[i] = batch.RunSummary(path=t.path, name=name, error=f"{t.path}: {t.problem}")
             continue
@@ -218,6 +347,8 @@ def run_many(args: argparse.Namespace, fmt: str) -> int:
                 options=options,
                 report_path=os.path.join(report_dir, rname) if report_dir and rname else None,
                 render=render_report,
+                context=shared,
+                publish=publish,
                 limits=job_limits,
             )
         )
@@ -225,7 +356,7 @@ def run_many(args: argparse.Namespace, fmt: str) -> int:
     with Progress("analysing runs", total=len(jobs)) as bar:
         for job, summary in zip(jobs, batch.run_jobs(jobs, workers, bar), strict=True):
             summaries[job.index] = summary
-    every = [summaries[i] for i in range(len(targets))]
+    every = [summaries[i] for i in range(len(runs))]
     skipped += [batch.SkippedFile(s.path, s.skipped) for s in every if s.skipped is not None]
     ordered = batch.rank([s for s in every if s.skipped is None], sort)
     table = batch.RunTable(
@@ -246,6 +377,9 @@ def run_many(args: argparse.Namespace, fmt: str) -> int:
     if report_dir:
         written = sum(1 for s in ordered if s.report_path)
         note(f"wrote {written} reports to {report_dir}")
+    if publish is not None:
+        logged = sum(1 for s in ordered if s.error is None)
+        note(f"logged {logged} verdicts to their MLflow runs: curvedoc.* tags and the report")
     failed = table.failed
     if failed:
         if fmt == "text" and not output:  # the summary on stdout lists them already
@@ -255,7 +389,7 @@ def run_many(args: argparse.Namespace, fmt: str) -> int:
                 error(s.error or "")
         return EXIT_ERROR
     if not ordered:
-        where = ", ".join(args.paths)
+        where = ", ".join(args.paths) or base
         return error(
             f"{where}: no training history found ({len(table.skipped)} files skipped as not "
             "histories)"
@@ -264,7 +398,9 @@ def run_many(args: argparse.Namespace, fmt: str) -> int:
 
     fail_on = getattr(args, "fail_on", None)
     if fail_on and any(
-        SEVERITY_RANK.get(s.worst_severity or "info", 0) >= SEVERITY_RANK[fail_on] for s in ordered
+        SEVERITY_RANK.get(s.worst_severity or "info", 0) >= SEVERITY_RANK[fail_on]
+        or (fail_on == "warning" and not s.healthy and not s.too_short and s.error is None)
+        for s in ordered
     ):
         return EXIT_FINDINGS
     return EXIT_OK

@@ -21,6 +21,12 @@ from curvedoc.commands.common import (
     note,
     text_style,
 )
+from curvedoc.commands.context_args import (
+    add_context_arguments,
+    add_tracking_argument,
+    context_fragments,
+    tracking_store,
+)
 
 NAME = "compare"
 ALIASES: tuple[str, ...] = ()
@@ -52,6 +58,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FRACTION",
         help="smallest relative change of a fluctuation measure that counts (0.25)",
     )
+    add_context_arguments(
+        parser, many="they apply to every run compared (what differs goes in each sidecar)"
+    )
+    add_tracking_argument(parser)
     add_limit_arguments(parser)
 
 
@@ -71,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     tolerance = TOLERANCE if tolerance is None else tolerance
     if not (0 <= tolerance < 10):
         return error(f"--tolerance must be between 0 and 10, not {tolerance}")
+    from curvedoc.context_merge import apply_context
     from curvedoc.diagnosis import diagnose
     from curvedoc.loaders import load
     from curvedoc.progress import track
@@ -78,8 +89,11 @@ def run(args: argparse.Namespace) -> int:
     reports: list[Report] = []
     path = paths[0]
     try:
-        for path in track(paths, "comparing runs"):
-            reports.append(diagnose(load(path, **limit_options(args))))
+        shared = context_fragments(args)
+        with tracking_store(getattr(args, "tracking_uri", None)):
+            for path in track(paths, "comparing runs"):
+                history = load(path, **limit_options(args))
+                reports.append(diagnose(apply_context(history, shared)))
     except CurvedocError as exc:
         return error(str(exc))
     except (MemoryError, RecursionError) as exc:

@@ -51,7 +51,7 @@ MAX_DEPTH = 6
 
 
 def is_history_file(path: Path) -> bool:
-    """Whether a file name looks like a training history (by suffix, reports excluded)."""
+    """Whether a file name looks like a training history (by suffix; not a report or context)."""
     return _not_a_history_name(path.name) is None
 
 

@@ -6,8 +6,8 @@ reads a :class:`~curvedoc.loaders.source.Probe` and takes the first that says ye
 
 The order, and why:
 
-1. URI sources (none yet; an MLflow ``runs:/<id>`` would go here): they answer from the
-   location alone, before anything touches the file system.
+1. URI sources (``mlflow``: an MLflow ``runs:/<id>``): they answer from the location
+   alone, before anything touches the file system.
 2. ``columns``: column options given by the caller override any recognition by content.
 3. ``tensorboard``, then ``folder``: a directory is a TensorBoard run, or holds one run.
 4. ``json-lines``, ``curvedoc``, then ``keras-json``: a JSON object per line is told
@@ -38,14 +38,17 @@ from curvedoc.loaders import (
     json_lines,
     keras_json,
     lightning,
+    mlflow_runs,
     tensorboard,
 )
 from curvedoc.loaders.reading import Limits
+from curvedoc.loaders.sidecar import attach_sidecar
 from curvedoc.loaders.source import ColumnOptions, Probe, Source
 
 __all__ = ["SOURCES", "detect", "get_source", "load", "load_text", "read"]
 
 SOURCES: tuple[Source, ...] = (
+    mlflow_runs.SOURCE,
     columns.SOURCE,
     tensorboard.SOURCE,
     directories.SOURCE,
@@ -115,6 +118,7 @@ def _probe(
 def load(
     path: str | os.PathLike[str],
     *,
+    sidecar: bool = True,
     max_bytes: int | None = None,
     max_series: int | None = None,
     **options: str | None,
@@ -125,7 +129,10 @@ def load(
         path: a Keras ``history.history`` JSON dump, a wrapped history JSON, a CSVLogger or
             other CSV file, a Lightning ``metrics.csv``, curvedoc's own history file
             (any of them optionally gzip-compressed), a TensorBoard log directory, or a
-            folder holding one of them (``docs/inputs.md`` lists every source).
+            folder holding one of them, or an MLflow run ``runs:/<id>``
+            (``docs/inputs.md`` lists every source).
+        sidecar: also read the context file ``<stem>.context.json`` next to a history
+            file or directory, when there is one (:mod:`curvedoc.loaders.sidecar`).
         max_bytes: the most bytes to read (after decompression); default 2 GiB
             (:data:`~curvedoc.loaders.reading.DEFAULT_MAX_BYTES`).
         max_series: the most series the run may hold; default 10,000
@@ -138,6 +145,7 @@ def load(
 
     Raises:
         LoadError: the path is missing or is not a readable history; the message says why.
+        ContextInputError: the sidecar context file is not valid (one line naming it).
     """
     columns = ColumnOptions(**options)
     name = os.fspath(path)
@@ -150,7 +158,11 @@ def load(
         max_bytes=defaults.max_bytes if max_bytes is None else int(max_bytes),
         max_series=defaults.max_series if max_series is None else int(max_series),
     )
-    return read(_probe(name, columns, limits=limits))
+    probe = _probe(name, columns, limits=limits)
+    history = read(probe)
+    if sidecar and probe.scheme is None:
+        history = attach_sidecar(history, name)
+    return history
 
 
 def load_text(text: str, path: str, columns: ColumnOptions | None = None) -> History:

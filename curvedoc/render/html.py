@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from curvedoc import __version__
 from curvedoc.render.markdown import (
+    context_summary,
     fmt_evidence,
     fmt_number,
     run_cells,
@@ -318,12 +319,18 @@ def _numbers(report: Report) -> str:
     return "".join(out)
 
 
+def _context_meta(report: Report) -> str:
+    given = context_summary(report)
+    return f'<p class="meta">{esc(given)}</p>' if given is not None else ""
+
+
 def render_html_body(report: Report, *, require_plots: bool = False) -> str:
     """Render the report's content as one ``<div class="curvedoc">`` (no wrapper, no styles)."""
     parts = [
         '<div class="curvedoc">',
         "<header><h1>curvedoc report</h1>",
         f'<p class="meta"><code>{esc(report.source_path)}</code> · {esc(run_summary(report))}</p>',
+        _context_meta(report),
         "</header>",
         _verdict(report),
         _plots_section(report, require_plots=require_plots),

@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from curvedoc.context_input import SOURCES as CONTEXT_SOURCES
 from curvedoc.formatting import fmt_jitter, fmt_number
 from curvedoc.report import Report
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from curvedoc.compare import Comparison
 
 __all__ = [
+    "context_summary",
     "fmt_evidence",
     "fmt_jitter",
     "fmt_number",
@@ -129,6 +131,40 @@ def run_summary(report: Report) -> str:
     return ", ".join(parts)
 
 
+def _context_label(source: str, origin: object) -> str:
+    where = str(origin) if origin else ""
+    if source == "recorded":
+        return "the history file"
+    if source == "--context":
+        return "--context"
+    if source == "mlflow":
+        return f"MLflow {where}".strip()
+    if source == "sidecar":
+        return where or "a sidecar file"
+    return f"--{source} {where}".strip()
+
+
+def context_summary(report: Report) -> str | None:
+    """Which context facts came from where, in one line (plain text, not escaped).
+
+    ``context: learning_rate, batch_size from --context; optimizer, loss, params, layers
+    from --model m.keras``, strongest source first. None when there is no context or all
+    of it was recorded in the history file (nothing to tell).
+    """
+    sources = report.run.get("context_sources")
+    if not isinstance(sources, Mapping) or set(sources.values()) <= {"recorded"}:
+        return None
+    origins = report.run.get("context_origins")
+    origins = origins if isinstance(origins, Mapping) else {}
+    keys: dict[str, list[str]] = {}
+    for key, source in sources.items():
+        keys.setdefault(str(source), []).append(str(key))
+    order = [s for s in reversed(CONTEXT_SOURCES) if s in keys]
+    order += [s for s in keys if s not in order]
+    parts = [f"{', '.join(keys[s])} from {_context_label(s, origins.get(s))}" for s in order]
+    return "context: " + "; ".join(parts)
+
+
 def render_markdown(report: Report) -> str:
     """Render the report as GitHub-flavoured Markdown: verdict, top fix, causes, numbers."""
     lines: list[str] = []
@@ -136,6 +172,9 @@ def render_markdown(report: Report) -> str:
     lines.append("")
     lines.append(md_escape(run_summary(report)) + ".")
     lines.append("")
+    if (given := context_summary(report)) is not None:
+        lines.append(md_escape(given) + ".")
+        lines.append("")
     if report.too_short:
         lines.append("**Verdict: too short to judge** — too few epochs to judge the fluctuation.")
     elif report.healthy or not report.causes:

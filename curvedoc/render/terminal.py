@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from curvedoc.render.markdown import (
+    context_summary,
     fmt_evidence,
     run_cells,
     run_summary,
@@ -191,6 +192,8 @@ def build(
     header.append(report.source_path)
     parts.append(header)
     parts.append(Text(run_summary(report), style="dim"))
+    if (given := context_summary(report)) is not None:
+        parts.append(Text(given, style="dim"))
     parts.append(_verdict(report))
     for rank, cause in enumerate(report.causes, 1):
         parts.extend(_cause(rank, cause, report, show_code=show_code))

@@ -192,11 +192,11 @@ def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
     severity="warning",
     measures="trainable parameters per training sample, and regularisation in the layer summary",
     threshold=(
-        f"more than {PARAMS_PER_SAMPLE_HIGH:g} parameters per training sample with no dropout "
-        "or regulariser, reported as a warning when the curves overfit or (unregularised) show "
-        "other trouble, and the training set has at least 100 samples (below that the data "
-        "is what is small, CD103); rough but scale-free: recurrent nets that generalise "
-        "usually have well under that"
+        f"more than {PARAMS_PER_SAMPLE_HIGH:g} parameters per training sample, noted (the "
+        "fitted problem score weighs it with the curves), a warning when the model has no "
+        "dropout or regulariser and the validation curve turns up, on a training set of at "
+        f"least {FEW_SAMPLES} samples (below that the data is what is small, CD103); rough "
+        "but scale-free: networks that generalise usually have well under that"
     ),
     uses_context=True,
 )
@@ -237,9 +237,9 @@ def oversized_model(inp: RuleInput) -> Iterator[Outcome]:
     # curve that wobbles, a loss that barely improves): a warning then, weaker than overfitting
     trouble = curve_trouble(inp.m) if unregularised else []
     if per_sample > PARAMS_PER_SAMPLE_HIGH:
-        severity = "warning" if (overfits or trouble) else "info"
-        base = 0.75 if unregularised else 0.55
-        strength = base if overfits else (0.55 if trouble else 0.2)
+        severity = "warning" if overfits and unregularised else "info"
+        size = ramp(math.log10(per_sample), math.log10(PARAMS_PER_SAMPLE_HIGH), 4.0)
+        strength = 0.3 + 0.4 * size + (0.3 if unregularised else 0.0)
         yield Hit(
             message=(
                 f"{fixes.fmt_num(f.params)} trainable parameters for {f.train_samples:,} training "
@@ -331,8 +331,10 @@ PROBABILITY_OUTPUTS = frozenset({"softmax", "sigmoid"})
         "regression output that cannot reach the targets"
     ),
     threshold=(
-        "any such mismatch; a warning when the curves show trouble (it did hurt), else an "
-        "info: the loss's gradient then points the wrong way or vanishes"
+        "a cross-entropy fed by an output that makes no probabilities, or a regression output "
+        "that cannot reach its targets, is a problem on its own (the loss's gradient points "
+        "the wrong way or is capped); a squared error on a classifier is noted (it learns, "
+        "slowly), and the fitted problem score weighs it with the curves"
     ),
     uses_context=True,
 )
@@ -369,9 +371,11 @@ def loss_does_not_fit_task(inp: RuleInput) -> Iterator[Outcome]:
         return
     out = f.output_activation.lower()
     problem = None
+    structural = True
     fix = fixes.loss_for_task(f)
     if task.kind == "classification" and f.loss_kind == "squared":
         problem = f"a classifier trained with {f.loss} (a squared error)"
+        structural = False  # it learns, slowly: the score weighs it with the curves
     elif f.loss_kind == "crossentropy" and out not in PROBABILITY_OUTPUTS:
         problem = f"{f.loss} given a {out} output (raw scores, not probabilities)"
     elif (
@@ -386,8 +390,8 @@ def loss_does_not_fit_task(inp: RuleInput) -> Iterator[Outcome]:
     trouble = curve_trouble(inp.m)
     yield Hit(
         message=problem + (f"; {trouble[0]}" if trouble else ""),
-        severity="warning" if trouble else "info",
-        strength=1.0 if trouble else 0.5,
+        severity="warning" if structural else "info",
+        strength=1.0 if structural else 0.6,
         evidence={
             "loss": f.loss,
             "output_activation": out,
@@ -410,12 +414,13 @@ SATURATING_LAYERS = 4
     code="CD206",
     name="saturating-activations",
     category="architecture",
-    severity="warning",
+    severity="info",
     measures="the activations of the recorded hidden Dense and convolutional layers",
     threshold=(
         f"{SATURATING_LAYERS} or more hidden layers with sigmoid or tanh: each multiplies the "
         "gradient by at most 0.25 (sigmoid) or 1 and far less once saturated, so a deep "
-        "stack learns slowly or not at all; a warning when the curves show it"
+        "stack learns slowly or not at all; noted, and the fitted problem score weighs it "
+        "with the curves"
     ),
     uses_context=True,
 )
@@ -448,7 +453,7 @@ def saturating_activations(inp: RuleInput) -> Iterator[Outcome]:
     yield Hit(
         message=f"{n} hidden layers use sigmoid/tanh activations"
         + (f"; {trouble[0]}" if trouble else ""),
-        severity="warning" if trouble else "info",
+        severity="info",
         strength=ramp(n, SATURATING_LAYERS - 1, SATURATING_LAYERS + 2),
         evidence={
             "saturating_layers": n,
@@ -469,11 +474,12 @@ TINY_WIDTH = 4
     code="CD207",
     name="model-too-small",
     category="architecture",
-    severity="warning",
+    severity="info",
     measures="the narrowest recorded hidden layer (units or filters)",
     threshold=(
-        f"a hidden layer of {TINY_WIDTH} units or fewer, a warning when the loss levels off "
-        "high or barely moves: a handful of units can represent only the coarsest pattern"
+        f"a hidden layer of {TINY_WIDTH} units or fewer, noted (the fitted problem score "
+        "weighs it with the curves): a handful of units can represent only the coarsest "
+        "pattern"
     ),
     uses_context=True,
 )
@@ -510,7 +516,7 @@ def model_too_small(inp: RuleInput) -> Iterator[Outcome]:
     yield Hit(
         message=f"the narrowest hidden layer has {f.min_units} unit(s)"
         + ("; the loss levels off high" if hurt else ""),
-        severity="warning" if hurt else "info",
+        severity="info",
         strength=ramp(TINY_WIDTH + 1 - f.min_units, 0, TINY_WIDTH),
         evidence={"min_units": f.min_units, "threshold": TINY_WIDTH, "params": f.params},
         fixes=(fixes.wider_model(f),),

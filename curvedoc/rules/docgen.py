@@ -42,6 +42,12 @@ def rule_markdown(r: Rule, level: int = 2, table: WeightTable | None = None) -> 
     against = _weights_line(table, r.code + AGAINST_SUFFIX)
     if against:
         out.append(f"- **Weights of its evidence against:** {against}")
+    problem = table.problem_weights.get(r.code)
+    if problem is not None:
+        out.append(
+            f"- **Problem-score weight:** {problem:+.2f} (how much it adds to the fitted "
+            "probability that the run has a problem)"
+        )
     out.append("")
     for sec in SECTIONS:
         if sec in s:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+import numpy as np
+
 from curvedoc import fixes
 from curvedoc.analysis import SeriesMeasures
 from curvedoc.rules.common import (
@@ -23,18 +25,16 @@ from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
 
 DIVERGED_RISE = math.log(10.0)
 """A training-loss trend ending 10x above its best has diverged: noise never does that."""
-LR_HIGH_FACTOR = 10.0
-"""A recorded learning rate this many times the top of its optimizer's range is far too high."""
 LR_EXTREME_FACTOR = 30.0
-"""...and at this many times it is a problem even where the curves show no trouble yet."""
-LR_LOW_FACTOR = 3.0
-"""A recorded learning rate this many times below the bottom of the range is too low."""
+"""A recorded learning rate this many times the top of its optimizer's range is a problem on
+its own; above the range, the fitted problem score weighs it with the curves."""
+LR_LOW_EXTREME = 10.0
+"""A recorded learning rate this many times below the bottom of the range is a problem on its
+own; below the range, the fitted problem score weighs it with the curves."""
 SMALL_BATCH = 4
 """Batch sizes at or below this make every step follow a handful of samples."""
 NOISY_BATCH = 16
 """Batch sizes at or below this add visible gradient noise (an info, naming the cause)."""
-BATCH_SPREAD_HIGH = 1.0
-"""Within-epoch spread of log batch losses (2.7x) that tiny batches reach."""
 FEW_STEPS = 2
 """Optimizer steps per epoch at or below which an epoch is one or two updates."""
 JITTER_HIGH = 0.15
@@ -363,11 +363,11 @@ def loss_ends_above_start(inp: RuleInput) -> Iterator[Outcome]:
     severity="warning",
     measures="the recorded learning rate against the optimizer's typical range",
     threshold=(
-        f"more than {LR_HIGH_FACTOR:g}x the top of the typical range (Adam/RMSprop 3e-3, "
-        "SGD with momentum 0.1, plain SGD 0.3; when the optimizer was not recorded, 0.1) "
-        f"with trouble in the curves, or {LR_EXTREME_FACTOR:g}x without: Keras defaults sit "
-        "inside these ranges and networks rarely train well far above them; any rate above "
-        "the range is noted"
+        f"{LR_EXTREME_FACTOR:g}x the top of the typical range or more (Adam/RMSprop 3e-3, SGD "
+        "with momentum 0.1, plain SGD 0.3; when the optimizer was not recorded, 0.1): Keras "
+        "defaults sit inside these ranges and networks do not train that far above them; "
+        "any rate above the range is noted, and the fitted problem score weighs it with the "
+        "curves"
     ),
     uses_context=True,
 )
@@ -409,8 +409,6 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
     if ratio <= 1.0:
         return
     trouble = curve_trouble(inp.m)
-    far = ratio >= LR_HIGH_FACTOR
-    warn = (far and bool(trouble)) or ratio >= LR_EXTREME_FACTOR
     yield Hit(
         message=(
             f"learning_rate is {fixes.fmt_num(f.learning_rate)} with "
@@ -418,14 +416,14 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
             f"typical range ({fixes.fmt_num(lo)}-{fixes.fmt_num(hi)})"
             + (f"; {trouble[0]}" if trouble else "")
         ),
-        severity="warning" if warn else "info",
+        severity="warning" if ratio >= LR_EXTREME_FACTOR else "info",
         strength=ramp(math.log10(ratio), 0.0, math.log10(LR_EXTREME_FACTOR)),
         evidence={
             "learning_rate": f.learning_rate,
             "optimizer": f.optimizer,
             "typical_max": hi,
             "ratio": r4(ratio),
-            "threshold_ratio": LR_HIGH_FACTOR,
+            "threshold_ratio": LR_EXTREME_FACTOR,
             "curve_trouble": "; ".join(trouble) or None,
         },
         fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f)),
@@ -443,11 +441,12 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
         "the first third (log units), and its total improvement"
     ),
     threshold=(
-        f"a straight line on a log axis (late slope {STRAIGHT_BEND:.0%} or more of the early "
-        f"one, having fallen at least {pct(STRAIGHT_MIN_DROP)}), or a decline of less than "
-        f"{math.exp(SLOW_IMPROVEMENT):g}x still falling at the run's average pace at the end, "
-        "with validation also still falling: a well-set run makes most of its progress early "
-        "and bends towards a floor"
+        f"a decline of less than {math.exp(SLOW_IMPROVEMENT):g}x over the run (at least "
+        f"{STRAIGHT_MIN_DROP:g} in log units) that is a straight line on a log axis (late "
+        f"slope {STRAIGHT_BEND:.0%} or more of the early one) or still falls at the run's "
+        "average pace at the end, with validation also still falling: a well-set run makes "
+        "most of its progress early and bends towards a floor; a model that learns a lot "
+        "in a straight line (a small training set memorised) is no slow run"
     ),
 )
 def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
@@ -486,12 +485,30 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     straight = (
         finite(bend)
         and bend >= STRAIGHT_BEND
-        and tr.improvement >= STRAIGHT_MIN_DROP
+        and STRAIGHT_MIN_DROP <= tr.improvement < SLOW_IMPROVEMENT
         and finite(tr.slope_late)
         and tr.slope_late < STILL_FALLING
     )
     slow = _still_falling(tr) and tr.improvement < SLOW_IMPROVEMENT
     if not (straight or slow):
+        if (
+            finite(bend)
+            and bend >= STRAIGHT_BEND
+            and finite(tr.slope_late)
+            and tr.slope_late < STILL_FALLING
+        ):
+            # a straight line that has learned a lot: still at its first pace; evidence only
+            yield Hit(
+                message=(
+                    f"{tr.key} still falls at its first pace (a straight line on a log axis, "
+                    f"{pct(-tr.improvement)} so far): more epochs would help"
+                ),
+                severity="info",
+                strength=0.5 * ramp(bend, STRAIGHT_BEND, 1.0),
+                evidence={"bend": r4(bend), "improvement_log": r4(tr.improvement)},
+                series=(tr.key,),
+                fixes=(fixes.more_epochs(inp.m.facts),),
+            )
         return
     va = p.val
     levelled = va is not None and va.is_log and va.n_finite >= 6 and not _still_falling(va)
@@ -500,7 +517,7 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
         return
     f = inp.m.facts
     lo, hi = f.lr_range
-    low_lr = f.learning_rate is not None and f.learning_rate < lo / LR_LOW_FACTOR
+    low_lr = f.learning_rate is not None and f.learning_rate < lo
     few_steps = f.steps_per_epoch is not None and f.steps_per_epoch <= FEW_STEPS
     # recorded settings that give normal step sizes contradict "the steps are too small"
     normal_steps = (
@@ -565,9 +582,10 @@ def _still_falling(s: SeriesMeasures) -> bool:
     severity="warning",
     measures="the recorded learning rate (and SGD momentum) against the optimizer's typical range",
     threshold=(
-        f"more than {LR_LOW_FACTOR:g}x below the bottom of the typical range (Adam 1e-4, SGD "
-        "with momentum 1e-3, plain SGD 1e-2, Adadelta 0.1); a warning when the loss also "
-        "barely moved or fell as a straight line"
+        f"{LR_LOW_EXTREME:g}x below the bottom of the typical range or more (Adam 1e-4, SGD "
+        "with momentum 1e-3, plain SGD 1e-2, Adadelta 0.1): steps that small cannot train "
+        "in a normal number of epochs; any rate below the range is noted, and the fitted "
+        "problem score weighs it with the curves"
     ),
     uses_context=True,
 )
@@ -600,7 +618,7 @@ def learning_rate_low(inp: RuleInput) -> Iterator[Outcome]:
     ratio = lo / f.learning_rate
     kinds = {k for k, _ in curve_troubles(inp.m)}
     slow = bool(kinds & {"little_improvement", "straight"})
-    warn = ratio >= LR_LOW_FACTOR and slow
+    warn = ratio >= LR_LOW_EXTREME
     fx = [fixes.raise_learning_rate(f)]
     if f.optimizer and f.optimizer.lower() == "sgd" and (f.momentum or 0.0) < 0.5:
         fx.insert(0, fixes.sgd_momentum(f))
@@ -617,7 +635,7 @@ def learning_rate_low(inp: RuleInput) -> Iterator[Outcome]:
             "learning_rate": f.learning_rate,
             "typical_min": lo,
             "ratio": r4(ratio),
-            "threshold_ratio": LR_LOW_FACTOR,
+            "threshold_ratio": LR_LOW_EXTREME,
             "momentum": f.momentum,
             "slow": slow,
         },
@@ -630,14 +648,13 @@ def learning_rate_low(inp: RuleInput) -> Iterator[Outcome]:
     code="CD306",
     name="small-batch-noise",
     category="hyperparameters",
-    severity="warning",
+    severity="info",
     measures="the recorded batch size, and the spread of per-batch losses within epochs",
     threshold=(
-        f"a recorded batch_size of {SMALL_BATCH} or less, a warning when the curves are "
-        f"troubled or the batch losses spread more than {BATCH_SPREAD_HIGH:g} in log units "
-        "(2.7x) within epochs: gradient noise grows as 1/sqrt(batch size), and at 4 samples "
-        f"it is half the signal; batches of {NOISY_BATCH} or less are noted as a cause of "
-        "wiggle"
+        f"a recorded batch_size of {NOISY_BATCH} or less, noted with a strength that grows as "
+        f"the batch shrinks (full at 2): gradient noise grows as 1/sqrt(batch size), and at "
+        f"{SMALL_BATCH} samples it is half the signal; tiny batches often still train well, so "
+        "the fitted problem score weighs them with the curves"
     ),
     uses_context=True,
 )
@@ -670,15 +687,12 @@ def small_batch_noise(inp: RuleInput) -> Iterator[Outcome]:
         return
     trouble = curve_trouble(m)
     spread = m.batch.spread if m.batch is not None else float("nan")
-    noisy_batches = finite(spread) and spread > BATCH_SPREAD_HIGH
-    tiny = f.batch_size <= SMALL_BATCH
-    hurt = tiny and (bool(trouble) or noisy_batches)
     yield Hit(
         message=(
             f"batch_size is {f.batch_size}: each step follows {f.batch_size} sample(s), so the "
             "weights jitter from step to step" + (f"; {trouble[0]}" if trouble else "")
         ),
-        severity="warning" if hurt else "info",
+        severity="info",
         strength=ramp(math.log2(NOISY_BATCH / max(f.batch_size, 1)), 0.0, 3.0),
         evidence={
             "batch_size": f.batch_size,
@@ -1028,3 +1042,82 @@ def still_improving(inp: RuleInput) -> Iterator[Outcome]:
             series=(s.key,),
             fixes=(fixes.more_epochs(inp.m.facts),),
         )
+
+
+FROZEN_SPREAD = 1e-4
+"""A loss whose values vary by less than this share of their level has stopped changing."""
+FROZEN_SHARE = 0.4
+"""...over at least this share of the run (and at least 5 epochs)."""
+FROZEN_MIN_EPOCHS = 5
+
+
+@rule(
+    code="CD314",
+    name="loss-frozen",
+    category="hyperparameters",
+    severity="warning",
+    measures=(
+        "how much the training loss varies over the end of the run: the longest final stretch "
+        "whose values stay within a relative spread of 1e-4"
+    ),
+    threshold=(
+        f"the last {FROZEN_SHARE:.0%} of the run (and at least {FROZEN_MIN_EPOCHS} epochs) with "
+        f"a relative spread under {FROZEN_SPREAD:g}: minibatch training never repeats a loss "
+        "to four digits epoch after epoch unless the weights stopped moving"
+    ),
+)
+def loss_frozen(inp: RuleInput) -> Iterator[Outcome]:
+    """The training loss stopped changing altogether: the gradients are zero.
+
+    What it detects:
+        A training loss that repeats the same value, to four digits, for the last part of
+        the run.
+
+    Why it matters:
+        Stochastic training always moves the loss a little from epoch to epoch. A loss that
+        is frozen means the weights no longer change: a step too large threw the network
+        into a dead region (ReLU units that never fire again, saturated sigmoids), or the
+        inputs saturate every unit from the start. Training longer cannot help.
+
+    Evidence:
+        The frozen value, from which epoch, and the loss before it.
+
+    Suggested fixes:
+        Lower the learning rate (the usual cause is a blow-up in the first steps), clip
+        gradients, scale the inputs, use a leaky activation.
+
+    Known limitations:
+        A learning rate of exactly zero (a schedule that ended) freezes the loss too.
+    """
+    history = inp.history
+    p = primary(inp.m)
+    if p is None or p.train is None or p.train.nonfinite_any:
+        return
+    y = history.epoch_series[p.train.key]
+    y = y[np.isfinite(y)]
+    n = y.shape[0]
+    need = max(FROZEN_MIN_EPOCHS, math.ceil(FROZEN_SHARE * n))
+    if n < need or n < FROZEN_MIN_EPOCHS:
+        return
+    tail = y[-need:]
+    level = float(np.max(np.abs(tail)))
+    if level <= 0 or (float(np.max(tail)) - float(np.min(tail))) > FROZEN_SPREAD * level:
+        return
+    # how long it has been frozen
+    k = need
+    while k < n and abs(float(y[-k - 1]) - float(tail[-1])) <= FROZEN_SPREAD * level:
+        k += 1
+    start = int(history.epochs[-k]) if k <= history.epochs.shape[0] else None
+    f = inp.m.facts
+    yield Hit(
+        message=(
+            f"{p.train.key} stays at {tail[-1]:.6g} for the last {k} epochs: the weights "
+            "stopped moving (dead or saturated units)"
+        ),
+        severity="warning",
+        strength=1.0,
+        evidence={"frozen_value": float(tail[-1]), "frozen_epochs": k, "threshold": FROZEN_SPREAD},
+        series=(p.train.key,),
+        epochs=(start,) if start is not None else (),
+        fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f), fixes.scale_features(f)),
+    )

@@ -14,6 +14,10 @@ INPUT_RMS = 4.0
 has RMS 1 and a min-max scaled one at most 1, whatever its outliers."""
 INPUT_SCALE_RATIO = 20.0
 """Features whose RMS values differ by more than this are not on a common scale."""
+SCALE_EXTREME = 100.0
+"""Inputs or targets with an RMS (or feature scales differing) this far beyond a standard
+scale are a problem on their own; between, the fitted problem score weighs them with the
+curves."""
 TARGET_RMS = 4.0
 """Regression targets with an RMS above this are not scaled (same reasoning as inputs)."""
 SQUARED_LOSS_LARGE = 50.0
@@ -28,6 +32,8 @@ NOT_FALLING = -0.05
 """...and is not falling at the end (late slope above this, log units per run length)."""
 NO_LEARNING_EPOCHS = 8
 """Runs shorter than this cannot show a loss that never moved."""
+LEARNED_LITTLE = math.log(2.0)
+"""A training loss that fell less than 2x is noted (an info) as learning little."""
 
 
 def _squared_loss(inp: RuleInput) -> tuple[bool, str]:
@@ -49,9 +55,11 @@ def _squared_loss(inp: RuleInput) -> tuple[bool, str]:
     measures="recorded per-feature input statistics (RMS value sqrt(mean^2 + std^2) per feature)",
     threshold=(
         f"a feature's root-mean-square value above {INPUT_RMS:g}, or feature RMS values "
-        f"differing more than {INPUT_SCALE_RATIO:g}x: a standardised feature has RMS 1 and a "
-        "min-max scaled one at most 1, whatever its outliers; tanh/sigmoid gates saturate "
-        "on large inputs"
+        f"differing more than {INPUT_SCALE_RATIO:g}x, is noted (the fitted problem score "
+        f"weighs it with the curves); an RMS of {SCALE_EXTREME:g} or more (scales differing "
+        f"{SCALE_EXTREME**2:g}x) is a problem on its own: a standardised feature has RMS 1 "
+        "and a min-max scaled one at most 1, whatever its outliers; tanh/sigmoid gates and "
+        "softmax logits saturate on large inputs"
     ),
     uses_context=True,
 )
@@ -99,8 +107,10 @@ def unscaled_inputs(inp: RuleInput) -> Iterator[Outcome]:
         parts.append(f"feature scales differ {fixes.fmt_num(ratio)}x")
     yield Hit(
         message=" and ".join(parts) + ": the features are not scaled",
-        severity="warning",
-        strength=0.55 + 0.4 * size,
+        severity="warning"
+        if f.input_rms_max >= SCALE_EXTREME or ratio >= SCALE_EXTREME**2
+        else "info",
+        strength=0.2 + 0.8 * size,
         evidence={
             "input_rms_max": r4(f.input_rms_max),
             "threshold_rms": INPUT_RMS,
@@ -120,10 +130,12 @@ def unscaled_inputs(inp: RuleInput) -> Iterator[Outcome]:
     severity="warning",
     measures="recorded target statistics, or the magnitude of a squared-error loss",
     threshold=(
-        f"targets with an RMS above {TARGET_RMS:g}, or a squared-error loss starting above "
-        f"{SQUARED_LOSS_LARGE:g} (targets on a scale of about "
-        f"{math.sqrt(SQUARED_LOSS_LARGE):.0f} or more): with scaled targets an MSE starts "
-        "near the target variance, about 1; never for a classifier"
+        f"recorded targets with an RMS of {SCALE_EXTREME:g} or more; an RMS above "
+        f"{TARGET_RMS:g}, or a squared-error loss starting above {SQUARED_LOSS_LARGE:g} "
+        f"(targets on a scale of about {math.sqrt(SQUARED_LOSS_LARGE):.0f} or more), is noted "
+        "and the fitted problem score weighs it with the curves (a model can learn raw "
+        "targets well): with scaled targets an MSE starts near the target variance, about 1; "
+        "never for a classifier"
     ),
 )
 def unscaled_targets(inp: RuleInput) -> Iterator[Outcome]:
@@ -167,8 +179,8 @@ def unscaled_targets(inp: RuleInput) -> Iterator[Outcome]:
                     + (f" while the loss is {f.loss}" if f.loss else "")
                     + ": scale them and inverse-transform predictions"
                 ),
-                severity="warning",
-                strength=0.55 + 0.35 * ramp(math.log10(f.target_rms), math.log10(TARGET_RMS), 3.0),
+                severity="warning" if f.target_rms >= SCALE_EXTREME else "info",
+                strength=0.2 + 0.8 * ramp(math.log10(f.target_rms), math.log10(TARGET_RMS), 3.0),
                 evidence={
                     "target_rms": r4(f.target_rms),
                     "target_max_abs": r4(f.target_max_abs),
@@ -192,7 +204,7 @@ def unscaled_targets(inp: RuleInput) -> Iterator[Outcome]:
                 f"the squared-error loss starts at {fixes.fmt_num(start)} ({why}): the targets "
                 f"are on a scale of about {fixes.fmt_num(math.sqrt(start))}, not scaled"
             ),
-            severity="warning",
+            severity="info",
             strength=0.45 + 0.4 * ramp(math.log10(start), math.log10(SQUARED_LOSS_LARGE), 4.0),
             evidence={
                 "first_loss": r4(start),
@@ -281,7 +293,8 @@ def too_little_data(inp: RuleInput) -> Iterator[Outcome]:
         f"the training loss fell less than {pct(NO_LEARNING)} (log {NO_LEARNING:g}) over at "
         f"least {NO_LEARNING_EPOCHS} epochs and is not falling at the end (late slope above "
         f"{NOT_FALLING:g} per run): the model predicts a constant; saturated units from "
-        "unscaled inputs are the usual reason"
+        f"unscaled inputs are the usual reason; less than {math.exp(LEARNED_LITTLE):g}x is "
+        "noted"
     ),
 )
 def no_learning(inp: RuleInput) -> Iterator[Outcome]:
@@ -338,6 +351,17 @@ def no_learning(inp: RuleInput) -> Iterator[Outcome]:
             },
             series=(tr.key,),
             fixes=(fixes.scale_features(f), fixes.raise_learning_rate(f), fixes.clean_outliers(f)),
+        )
+    elif tr.improvement < LEARNED_LITTLE:
+        # not "nothing", but little: evidence for the weights, no verdict by itself
+        f = inp.m.facts
+        yield Hit(
+            message=f"{tr.key} fell only {pct(-tr.improvement)} over the run",
+            severity="info",
+            strength=0.5 * ramp(tr.improvement, LEARNED_LITTLE, NO_LEARNING),
+            evidence={"improvement_log": r4(tr.improvement), "threshold_log": r4(LEARNED_LITTLE)},
+            series=(tr.key,),
+            fixes=(fixes.scale_features(f), fixes.raise_learning_rate(f)),
         )
 
 
