@@ -216,10 +216,43 @@ def infer_task(pairs: tuple[PairMeasures, ...], facts: ContextFacts) -> TaskInfo
         if metric is not None:
             kind, reason = "regression", f"{metric} is logged"
     n_classes = facts.n_classes if kind == "classification" else None
+    if kind == "classification" and n_classes is None:
+        n_classes = _classes_at_chance(pairs, acc)
     chance = facts.chance_loss if facts.loss_kind == "crossentropy" else None
     if chance is None and n_classes and n_classes >= 2 and kind == "classification":
         chance = math.log(n_classes)
     return TaskInfo(kind, reason, n_classes, chance, acc)
+
+
+CHANCE_LOSS_MATCH = 0.01
+"""A settled loss within 1 % of ln K reads as the chance level of K classes..."""
+CHANCE_ACC_MATCH = 0.02
+"""...when the accuracy also never got two points above 1/K."""
+
+
+def _classes_at_chance(pairs: tuple[PairMeasures, ...], acc: str | None) -> int | None:
+    """K, when the logs show a classifier sitting at the chance level of K classes.
+
+    The validation loss ends within 1 % of ``ln K`` for a whole K from 2 to 1,000 and the
+    validation accuracy never got two points above ``1/K``: both say "guessing among K".
+    Otherwise None (the logs alone do not tell how many classes there are).
+    """
+    loss = next((p for p in pairs if p.name == "loss"), None)
+    accuracy = next((p for p in pairs if p.name == acc), None)
+    if loss is None or loss.val is None or accuracy is None or accuracy.val is None:
+        return None
+    last, best_acc = loss.val.last, accuracy.val.best
+    if not (math.isfinite(last) and math.isfinite(best_acc)) or last <= 0:
+        return None
+    k = round(math.exp(last))
+    if not 2 <= k <= 1000:
+        return None
+    if (
+        abs(last - math.log(k)) <= CHANCE_LOSS_MATCH * math.log(k)
+        and best_acc <= 1 / k + CHANCE_ACC_MATCH
+    ):
+        return k
+    return None
 
 
 NOISE_HIDES_TREND = 2.0

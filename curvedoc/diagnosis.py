@@ -148,8 +148,6 @@ def diagnose(history: History, *, weights: WeightTable | None = None) -> Report:
         A :class:`~curvedoc.report.Report`; ``report.healthy`` is true when no warning or
         error finding was made and the run is long enough to judge.
     """
-    # extreme but valid values (1e308) overflow in intermediate sums: the measures come out
-    # inf/NaN and are handled; numpy's warnings about it would only be noise for the caller
     return diagnose_with_features(history, weights=weights)[0]
 
 
@@ -160,6 +158,8 @@ def diagnose_with_features(
 
     For the scripts that fit and measure the weights (``benchmarks/``).
     """
+    # extreme but valid values (1e308) overflow in intermediate sums: the measures come out
+    # inf/NaN and are handled; numpy's warnings about it would only be noise for the caller
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return _diagnose(history, weights or load_weights())
@@ -220,7 +220,7 @@ def _diagnose(history: History, table: WeightTable) -> tuple[Report, dict[str, f
     causes: list[Cause] = []
     uncertainty = None
     if sick and not too_short:
-        causes, uncertainty = rank_causes(findings, against, m.facts, table)
+        causes, uncertainty = rank_causes(findings, against, features, m.facts, table)
     run = {
         **history.describe(),
         "context_recorded": bool(history.context),
@@ -267,6 +267,7 @@ def features_of(findings: list[Finding], against: list[tuple[str, Against]]) -> 
 def rank_causes(
     findings: list[Finding],
     against: list[tuple[str, Against]],
+    features: dict[str, float],
     facts: ContextFacts,
     table: WeightTable,
 ) -> tuple[list[Cause], Uncertainty | None]:
@@ -278,7 +279,6 @@ def rank_causes(
     out, the top one never. When the top two are within :data:`AMBIGUOUS_MARGIN`, an
     :class:`Uncertainty` names the facts that would tell them apart.
     """
-    features = features_of(findings, against)
     probs = table.probabilities(features)
     order = sorted(CATEGORIES, key=lambda c: -probs[c])
     causes: list[Cause] = []

@@ -111,7 +111,7 @@ def test_rank_causes_orders_by_probability_and_names_supporting_findings() -> No
     )
     findings = [_finding("CD302", 1.0), _finding("CD201", 1.0)]
     against = [("CD303", Against("hyperparameters", 0.75, "the learning rate is usual"))]
-    causes, unc = rank_causes(findings, against, ContextFacts(), t)
+    causes, unc = rank_causes(findings, against, features_of(findings, against), ContextFacts(), t)
     # z: unscaled 0, architecture 3.5, hyperparameters 2.0 -> architecture first
     assert [c.category for c in causes][:2] == ["architecture", "hyperparameters"]
     assert causes[0].findings == ("CD201", "CD302")  # 2.5 before 1.0
@@ -130,7 +130,8 @@ def test_close_causes_ask_for_the_unknown_fact_that_splits_them() -> None:
             "CD203": {"architecture": 2.0},
         }
     )
-    _, unc = rank_causes([_finding("CD302", 1.0)], [], ContextFacts(), t)
+    one = [_finding("CD302", 1.0)]
+    _, unc = rank_causes(one, [], features_of(one, []), ContextFacts(), t)
     assert unc is not None and set(unc.between) == {"hyperparameters", "architecture"}
     facts = [q.fact for q in unc.questions]
     # CD303 (the learning rate) splits them by 3.0, CD203 (train_samples, params) by 2.0
@@ -216,3 +217,18 @@ def test_what_the_wiggle_costs() -> None:
     assert s.harmful and s.summary.startswith("Harmful") and "20% worse" in s.summary
     steady = measure(_history({"loss": loss, "val_loss": loss}))
     assert not fluctuation_summary(steady, sick=False, too_short=False).harmful
+
+
+def test_the_logs_tell_the_class_count_of_a_classifier_at_chance() -> None:
+    # a 10-class classifier whose loss fell to ln 10 = 2.3026 and whose accuracy sits at 0.10
+    loss = [3.1, 2.5, 2.32, 2.306, 2.304, 2.303, 2.303, 2.302, 2.303, 2.303]
+    acc = [0.1, 0.11, 0.1, 0.099, 0.1, 0.1, 0.101, 0.1, 0.1, 0.1]
+    m = measure(_history({"loss": loss, "val_loss": loss, "accuracy": acc, "val_accuracy": acc}))
+    assert m.task.n_classes == 10 and m.task.chance_loss == pytest.approx(math.log(10))
+    r = diagnose(_history({"loss": loss, "val_loss": loss, "accuracy": acc, "val_accuracy": acc}))
+    assert not r.healthy and any(f.code == "CD313" for f in r.findings)
+    # a classifier that learned is no such case
+    good = [2.3, 1.2, 0.8, 0.6, 0.5, 0.45, 0.4, 0.38, 0.36, 0.35]
+    good_acc = [0.3, 0.6, 0.75, 0.8, 0.84, 0.86, 0.87, 0.88, 0.88, 0.89]
+    hist = {"loss": good, "val_loss": good, "accuracy": good_acc, "val_accuracy": good_acc}
+    assert measure(_history(hist)).task.n_classes is None

@@ -170,7 +170,8 @@ def test_the_contract_beyond_the_schema(outputs: list[tuple[str, dict[str, Any]]
             for code in cause["findings"]:
                 assert code in codes, f"{name}: {code} supports a cause but is not a finding"
         # sick or healthy is decided by the findings' severities, the ranking by the weights
-        assert bool(causes) is (sick and not doc["too_short"]), name
+        scored = doc["run"]["problem_probability"] >= doc["run"]["problem_threshold"]
+        assert bool(causes) is ((sick or scored) and not doc["too_short"]), name
         ranks = [SEVERITY_RANK[f["severity"]] for f in doc["findings"]]
         assert ranks == sorted(ranks, reverse=True), f"{name}: findings not most severe first"
         assert doc["run"]["epochs"] == doc["metrics"]["epochs"]
