@@ -223,32 +223,37 @@ def test_a_csv_with_a_million_columns_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_csv_with_duplicated_column_names_is_refused_in_linear_time(tmp_path: Path) -> None:
-    """10^5 names: over the series limit; with the limit raised, the duplicate is named."""
+    """10^5 names, the last one twice (a search for it was quadratic): over the series
+    limit; with the limit raised, the duplicate is named, in linear time."""
     path = tmp_path / "dup.csv"
     n = 100_000
-    path.write_text(",".join(["loss"] * n) + "\n" + ",".join(["0.5"] * n) + "\n")
+    names = [f"m{i}" for i in range(n)] + [f"m{n - 1}"]
+    path.write_text(",".join(names) + "\n" + ",".join(["0.5"] * (n + 1)) + "\n")
     size = path.stat().st_size
     refused(run_bounded("analyze", path, data_bytes=size, timeout=10), "--max-series")
     raised = run_bounded("analyze", path, "--max-series", "200000", data_bytes=size, timeout=10)
-    refused(raised, "names the column 'loss' twice")
+    refused(raised, f"names the column 'm{n - 1}' twice")
 
 
 def test_nested_symlink_loops_are_followed_once(tmp_path: Path) -> None:
-    """Every folder links back to the root and to its parent, five levels deep."""
+    """Five levels, a history in each, and in each folder a link to every ancestor: each
+    real folder is entered once, each history analysed once."""
     root = tmp_path / "runs"
-    folder = root
+    root.mkdir()
+    (root / "h.json").write_text(json.dumps(healthy_history_dict()))
+    chain = [root]
     for depth in range(5):
-        folder = folder / f"d{depth}"
-        folder.mkdir(parents=True)
-        (folder / "to_root").symlink_to(root, target_is_directory=True)
-        (folder / "up").symlink_to("..", target_is_directory=True)
-    (folder / "h.json").write_text(json.dumps(healthy_history_dict()))
-    (root / "copy.json").symlink_to(folder / "h.json")  # the same file twice
-    (root / "other.json").write_text(json.dumps(healthy_history_dict(seed=3)))
+        folder = chain[-1] / f"d{depth}"
+        folder.mkdir()
+        (folder / "h.json").write_text(json.dumps(healthy_history_dict(seed=depth + 1)))
+        for k, ancestor in enumerate(chain):
+            (folder / f"to{k}").symlink_to(ancestor, target_is_directory=True)
+        chain.append(folder)
+    (root / "copy.json").symlink_to(chain[-1] / "h.json")  # the same file twice
     result = run_bounded("analyze", root, "--format", "json", data_bytes=0, timeout=15)
     summary = analysed(result)
     runs = summary["runs"]
-    assert isinstance(runs, list) and len(runs) == 2
+    assert isinstance(runs, list) and len(runs) == 6
     skipped = summary["skipped"]
     assert isinstance(skipped, list)
     assert [s["reason"] for s in skipped] == ["the same file as another run found"]
