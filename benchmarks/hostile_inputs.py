@@ -221,7 +221,7 @@ def make_loops(depth: int) -> Callable[[Path], list[str]]:
             for k, ancestor in enumerate(chain):
                 (folder / f"to{k}").symlink_to(ancestor, target_is_directory=True)
             chain.append(folder)
-        return ["analyze", str(root)]
+        return ["analyze", str(root), "--format", "json"]
 
     return make
 
@@ -280,11 +280,8 @@ def make_output_input(d: Path) -> list[str]:
 
 
 def judge_output_input(d: Path, r: Result) -> str:
-    try:
-        json.loads((d / "own.json").read_text())
-    except ValueError:
-        return "the history was overwritten by the report"
-    return "the history is intact"
+    intact = (d / "own.json").read_text() == json.dumps(_healthy(0))
+    return "the history is intact" if intact else "the history was overwritten by the report"
 
 
 def make_output_special(d: Path) -> list[str]:
