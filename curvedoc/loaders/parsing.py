@@ -653,11 +653,14 @@ def _parse_number_list(raw: Buffer, a: int, b: int) -> ParsedNumbers | None:
         if start + CHUNK < b:
             c = raw.find(b",", start + CHUNK, b)
             stop = b if c < 0 else c
-        piece = bytes(raw[start:stop])
-        if cut and stop == b:
-            piece = piece.rstrip()
-            piece = piece[:-1] if piece.endswith(b",") else piece
-        part = _parse_chunk(b"[" + piece + b"]")
+        if isinstance(raw, bytearray) and stop < len(raw):
+            part = _parse_in_place(raw, start - 1, stop)
+        else:
+            piece = bytes(raw[start:stop])
+            if cut and stop == b:
+                piece = piece.rstrip()
+                piece = piece[:-1] if piece.endswith(b",") else piece
+            part = _parse_chunk(b"[" + piece + b"]")
         if part is None or (stop < b and part[0].shape[0] == 0):
             return None
         parts.append(part[0])
@@ -667,7 +670,23 @@ def _parse_number_list(raw: Buffer, a: int, b: int) -> ParsedNumbers | None:
     return ParsedNumbers(values, written)
 
 
-def _parse_chunk(chunk: bytes) -> tuple[np.ndarray, bool] | None:
+def _parse_in_place(raw: bytearray, lo: int, hi: int) -> tuple[np.ndarray, bool] | None:
+    """Parse ``raw[lo+1:hi]`` as a list without copying it.
+
+    The separators around it (``[`` or ``,`` at ``lo``, ``,`` or ``]`` at ``hi``) are
+    turned into brackets for the parse and put back after it.
+    """
+    saved = raw[lo], raw[hi]
+    raw[lo], raw[hi] = 0x5B, 0x5D
+    view = memoryview(raw)
+    try:
+        return _parse_chunk(view[lo : hi + 1])
+    finally:
+        view.release()
+        raw[lo], raw[hi] = saved
+
+
+def _parse_chunk(chunk: bytes | memoryview) -> tuple[np.ndarray, bool] | None:
     """One chunk ``[n1, n2, ...]`` as floats, and whether NaN/infinity was written in it."""
     for decoder in _DECODERS:
         try:
@@ -675,7 +694,7 @@ def _parse_chunk(chunk: bytes) -> tuple[np.ndarray, bool] | None:
         except (_msgspec.DecodeError, ValueError, TypeError):
             continue  # nulls (next decoder), NaN/Infinity literals, numbers out of range
     try:
-        values = json.loads(chunk)
+        values = json.loads(bytes(chunk))
     except (ValueError, RecursionError):
         return None
     if not isinstance(values, list):

@@ -56,7 +56,8 @@ CHUNK = 1 << 20
 """Streams and gzip members are read (and inflated) this many bytes at a time."""
 
 Buffer = bytes | bytearray
-"""The bytes of an input: ``bytes`` for regular files, ``bytearray`` when streamed."""
+"""The bytes of an input: a ``bytearray`` as read (parsers may mark it in place and put it
+back), ``bytes`` for text handed in."""
 
 
 @dataclass(frozen=True)
@@ -178,10 +179,7 @@ def _read_all(fh: BinaryIO, where: str, limits: Limits, size: int | None) -> Buf
         first = fh.read(2)
         fh.seek(0)
         if first != b"\x1f\x8b":
-            data = fh.read()
-            if len(data) > limits.max_bytes:  # it grew after the size was checked
-                raise limits.too_large(where, "holds")
-            return data
+            return _read_regular(fh, where, limits, size)
         first = b""
     else:
         first = fh.read(CHUNK)
@@ -198,6 +196,26 @@ def _read_all(fh: BinaryIO, where: str, limits: Limits, size: int | None) -> Buf
         if len(out) > limits.max_bytes:
             raise limits.too_large(where, "holds")
     return out
+
+
+def _read_regular(fh: BinaryIO, where: str, limits: Limits, size: int) -> bytearray:
+    """A regular file into one buffer of its size (mutable: parsers may mark it in place)."""
+    data = bytearray(size)
+    view = memoryview(data)
+    filled = 0
+    while filled < size:
+        n = fh.readinto(view[filled:])
+        if not n:
+            break
+        filled += n
+    view.release()
+    if filled < size:  # it shrank since its size was read
+        del data[filled:]
+    elif more := fh.read():  # it grew
+        data += more
+        if len(data) > limits.max_bytes:
+            raise limits.too_large(where, "holds")
+    return data
 
 
 def _gunzip_stream(fh: BinaryIO, first: bytes, where: str, limits: Limits) -> bytearray:

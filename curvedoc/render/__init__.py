@@ -77,8 +77,6 @@ def render(result: Report | Comparison | RunTable, fmt: str, style: TextStyle | 
         ValueError: an unknown format, or a result of another type.
     """
     style = style or TextStyle()
-    from curvedoc.batch import RunTable
-    from curvedoc.compare import Comparison
     from curvedoc.report import Report
 
     if fmt not in FORMATS:
@@ -105,6 +103,10 @@ def render(result: Report | Comparison | RunTable, fmt: str, style: TextStyle | 
         from curvedoc.render.terminal import render_terminal
 
         return render_terminal(result, width=style.width, color=style.color)
+    # imported only now: one run's report does not pay for the other results' modules
+    from curvedoc.batch import RunTable
+    from curvedoc.compare import Comparison
+
     if isinstance(result, Comparison):
         if fmt == "json":
             from curvedoc.render.json import render_comparison_json
