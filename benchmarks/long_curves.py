@@ -135,6 +135,7 @@ def _command(code: str) -> tuple[float, float]:
         text=True,
         env=env,
         check=False,
+        cwd=tempfile.gettempdir(),  # not a checkout: `python -c` puts its cwd first on sys.path
     )
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
