@@ -28,8 +28,15 @@ judge (fewer than 5 epochs) get no score and are listed after the ranked ones.
 This module finds, analyses and ranks the runs and holds the result (:class:`RunTable`);
 the command (:mod:`curvedoc.commands.analyze`) renders it with :func:`curvedoc.render.render`
 and sets the exit status: 2 when any run could not be loaded (the others are still
-analysed and shown, and each failure gets its one-line error); otherwise 1 when
-``--fail-on`` is given and a run has a finding of that severity; otherwise 0.
+analysed and shown, and each failure gets its one-line error), or when no run was found
+at all; otherwise 1 when ``--fail-on`` is given and a run has a finding of that severity;
+otherwise 0.
+
+Files that are plainly not histories are *skipped*, listed with the reason, never counted
+as failures: by name (a README, an image, a report, a ``.context.json``, a writer's
+leftover temporary file; a FIFO or a device is never opened), or by content when loading
+says so (:class:`~curvedoc.errors.NotAHistoryError`: a manifest table of text, a settings
+file, an image with a history's suffix).
 """
 
 from __future__ import annotations
@@ -108,15 +115,33 @@ class Target:
     problem: str | None = None
 
 
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file passed over because it is plainly not a training history, and why."""
+
+    path: str
+    reason: str
+
+
 def collect_targets(args: Sequence[str]) -> list[Target]:
     """Expand PATH arguments (files, run directories, folders of runs, globs) into runs.
 
     Order follows the arguments, each folder's runs sorted by path; duplicates are dropped.
     """
-    from curvedoc.loaders.directories import discover_runs
+    return collect(args)[0]
+
+
+def collect(args: Sequence[str]) -> tuple[list[Target], list[SkippedFile]]:
+    """:func:`collect_targets`, and the files the folder scans passed over.
+
+    See the module docstring. A folder that holds no run at all is no target: it adds only
+    its skipped files, and the command says when nothing at all was found.
+    """
+    from curvedoc.loaders.directories import scan
     from curvedoc.loaders.tensorboard import is_tensorboard_run
 
     out: list[Target] = []
+    skipped: list[SkippedFile] = []
     seen: set[str] = set()
 
     def add(t: Target) -> None:
@@ -130,10 +155,11 @@ def collect_targets(args: Sequence[str]) -> list[Target]:
             if is_tensorboard_run(p):
                 add(Target(str(p)))
                 return
-            runs = discover_runs(p)
-            if not runs:
+            found = scan(p)
+            skipped.extend(SkippedFile(f.path, f.reason) for f in found.skipped)
+            if not found.runs and not found.skipped:
                 add(Target(str(p), "is a directory with no TensorBoard runs or history files"))
-            for run in runs:
+            for run in found.runs:
                 add(Target(str(run)))
         elif p.exists():
             add(Target(str(p)))
@@ -152,7 +178,7 @@ def collect_targets(args: Sequence[str]) -> list[Target]:
                 expand(Path(m))
         else:
             expand(p)
-    return out
+    return out, skipped
 
 
 # ------------------------------------------------------------------------------------------
@@ -167,6 +193,7 @@ class RunSummary:
     path: str
     name: str = ""
     error: str | None = None
+    skipped: str | None = None
     format: str | None = None
     epochs: int | None = None
     batches: int | None = None
@@ -189,6 +216,7 @@ class RunSummary:
     def to_dict(self) -> dict[str, Any]:
         """JSON form (strict JSON: non-finite numbers become null)."""
         out = asdict(self)
+        del out["skipped"]  # skipped runs are listed apart (RunTable.skipped)
         out["status"] = "error" if self.error else "ok"
         for key in ("jitter", "stability", "top_confidence"):
             v = out[key]
@@ -253,22 +281,32 @@ class Job:
     render: ReportRenderer | None = None
     context: tuple[ContextFragment, ...] = ()
     publish: ReportPublisher | None = None
+    limits: tuple[int | None, int | None] = (None, None)
+    """``(max_bytes, max_series)`` for ``curvedoc.load`` (None: the default)."""
 
 
 def analyse_one(job: Job) -> RunSummary:
-    """Load, diagnose and summarise one run; every failure becomes ``error``, never a raise."""
+    """Load, diagnose and summarise one run; every failure becomes ``error``, never a raise.
+
+    A file that is plainly not a history (:class:`~curvedoc.errors.NotAHistoryError`)
+    becomes ``skipped`` instead.
+    """
     from curvedoc.diagnosis import diagnose
-    from curvedoc.errors import CurvedocError
+    from curvedoc.errors import CurvedocError, NotAHistoryError
     from curvedoc.loaders import load
 
     summary = RunSummary(path=job.path, name=job.name)
+    max_bytes, max_series = job.limits
     try:
-        history = load(job.path, **dict(job.options))
+        history = load(job.path, max_bytes=max_bytes, max_series=max_series, **dict(job.options))
         if job.context:
             from curvedoc.context_merge import apply_context
 
             apply_context(history, job.context)
         report = diagnose(history)
+    except NotAHistoryError as exc:
+        summary.skipped = _one_line(exc.problem)
+        return summary
     except CurvedocError as exc:
         summary.error = _one_line(str(exc))
         return summary
@@ -316,6 +354,7 @@ def analyse_chunk(jobs: list[Job]) -> list[tuple[int, RunSummary]]:
 
 
 def _one_line(text: str) -> str:
+    """Whitespace runs (newlines included) as one space: a message stays on one line."""
     return " ".join(text.split()) if text else text
 
 
@@ -436,12 +475,14 @@ class RunTable:
         base: the common folder the run names are relative to.
         sort: the order used (``stability``, ``name`` or ``confidence``).
         seconds: how long the analysis took (shown in the text form only).
+        skipped: files passed over as plainly not histories, each with the reason.
     """
 
     runs: tuple[RunSummary, ...]
     base: str
     sort: str
     seconds: float = 0.0
+    skipped: tuple[SkippedFile, ...] = ()
 
     @property
     def analysed(self) -> tuple[RunSummary, ...]:
@@ -469,4 +510,5 @@ class RunTable:
                 "healthy": sum(1 for s in ok if s.healthy),
             },
             "runs": [s.to_dict() for s in self.runs],
+            "skipped": [{"path": f.path, "reason": f.reason} for f in self.skipped],
         }

@@ -20,6 +20,15 @@ class LoadError(CurvedocError):
         super().__init__(f"{path}: {problem}")
 
 
+class NotAHistoryError(LoadError):
+    """The input is plainly something other than a training history.
+
+    An image or other binary file, a table of text (a manifest), a settings file of single
+    values, a curvedoc report. For one input it is an error like any other; a scan of a
+    folder lists such files as skipped rather than as runs that failed.
+    """
+
+
 class UsageError(CurvedocError):
     """The command line or API call asked for something that cannot be done."""
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from curvedoc import __version__, names
 from curvedoc.errors import MissingExtraError
-from curvedoc.fileio import write_text_atomic
+from curvedoc.fileio import remove_stale_temporaries, write_text_atomic
 from curvedoc.loaders.curvedoc_format import FORMAT_NAME, FORMAT_VERSION
 from curvedoc.report import json_safe
 
@@ -123,7 +123,9 @@ class CurveRecorder(keras.callbacks.Callback):
             starts a new file.
         live: run the diagnosis on the in-memory record while training and warn
             (:class:`FindingWarning`) once per new warning/error finding, with its top
-            fix.
+            fix. An epoch whose loss (or any metric) first turns NaN or infinite is
+            diagnosed at once, warmup or not, so a run that diverges at its first epoch
+            is reported (and, with ``on_finding="stop"``, stopped) there.
         warmup: live mode: first diagnosis once this many epochs are recorded.
         every: live mode: then every this many epochs.
         on_finding: live mode: ``"warn"`` (default) or ``"stop"``, which also stops
@@ -199,6 +201,7 @@ class CurveRecorder(keras.callbacks.Callback):
         self._write_warned = False
         self._internal_warned: set[str] = set()
         self._warned_codes: set[str] = set()
+        self._nonfinite_seen = False
         # per-batch recording
         self._keys: list[str] | None = None
         self._cols: list[tuple[str, list[Any]]] | None = None
@@ -228,6 +231,8 @@ class CurveRecorder(keras.callbacks.Callback):
         self._running = True
         _ACTIVE.add(self)
         self._chief = _is_chief()
+        if self._chief:  # temporary files a killed writer left next to this history
+            remove_stale_temporaries(self.path)
         model = self.model
         self._spe = _safe(lambda: max(1, int(getattr(model, "steps_per_execution", 1) or 1))) or 1
         steps = (self.params or {}).get("steps")
@@ -565,7 +570,9 @@ class CurveRecorder(keras.callbacks.Callback):
 
     def _live_diagnosis(self, epoch: int) -> None:
         n = len(self._epochs)
-        if n < self.warmup or (n - self.warmup) % self.every:
+        if not (
+            self._first_nonfinite() or (n >= self.warmup and not (n - self.warmup) % self.every)
+        ):
             return
         try:
             import curvedoc
@@ -603,6 +610,17 @@ class CurveRecorder(keras.callbacks.Callback):
                     ),
                     stacklevel=2,
                 )
+
+    def _first_nonfinite(self) -> bool:
+        """Whether the newest epoch is the first with a NaN or infinite metric value."""
+        if self._nonfinite_seen:
+            return False
+        for key, col in self._epoch_logs.items():
+            value = col[-1] if col else None
+            if value is not None and not math.isfinite(value) and not names.is_learning_rate(key):
+                self._nonfinite_seen = True
+                return True
+        return False
 
     # -- writing ----------------------------------------------------------------------
 

@@ -23,7 +23,6 @@ a 500-epoch run are judged on the same footing.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,8 +169,13 @@ def trend(y: np.ndarray, *, window: int | None = None) -> np.ndarray:
     return out
 
 
-SMALL_FILTER = 50_000
-"""Above this many window values (points x window) the running median uses scipy."""
+SMALL_FILTER = 1_000_000
+"""Above this many window values (points x window) the running median uses scipy.
+
+Curves are averaged into at most 2,000 bins before they are measured, and 2,000 points
+times the widest default window stay below this, so even a curve of millions of points
+is measured without importing scipy (about 0.3 s of start-up; the numpy path takes a
+few milliseconds at this size and gives the same values)."""
 
 
 def _running_median(f: np.ndarray, w: int) -> np.ndarray:
@@ -299,16 +303,13 @@ def loo_residuals(y: np.ndarray, *, window: int | None = None) -> np.ndarray:
     if n < 3:
         return out
     h = min(h, n - 1)
-    padded = np.concatenate([np.full(h, np.nan), f, np.full(h, np.nan)])
-    win = sliding_window_view(padded, 2 * h + 1)
-    neighbours = np.delete(win, h, axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(neighbours, axis=1)
-    r = f - med
-    # points whose neighbours lie on one side only measure the slope, not the noise
-    r[:h] = np.nan
-    r[n - h :] = np.nan
+    # points whose neighbours lie on one side only measure the slope, not the noise: only
+    # the points with h neighbours on both sides get a residual (and their windows hold
+    # no padding, so the plain median applies: the same values as nanmedian, 3x faster)
+    r = np.full(n, np.nan)
+    if n > 2 * h:
+        neighbours = np.delete(sliding_window_view(f, 2 * h + 1), h, axis=1)
+        r[h : n - h] = f[h : n - h] - np.median(neighbours, axis=1)
     out[ok] = r
     return out
 

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
+from curvedoc.safe_text import printable
+
 T = TypeVar("T")
 
 DEFAULT_DELAY = 0.5
@@ -77,7 +79,7 @@ class Progress:
     ) -> None:
         if unit not in ("items", "bytes"):
             raise ValueError(f"unit must be 'items' or 'bytes', not {unit!r}")
-        self.description = description
+        self.description = printable(description, keep_newlines=False)
         self.total = total
         self.unit = unit
         self.enabled = progress_enabled() if enabled is None else bool(enabled)
@@ -119,7 +121,7 @@ class Progress:
         count = DownloadColumn() if self.unit == "bytes" else MofNCompleteColumn()
         self._bar = RichProgress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             count,
             TimeElapsedColumn(),
@@ -159,7 +161,7 @@ class Progress:
     ) -> None:
         """Change the description, the units done, or the total."""
         if description is not None:
-            self.description = description
+            self.description = printable(description, keep_newlines=False)
         if completed is not None:
             self.completed = completed
         if total is not None:

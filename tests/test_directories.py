@@ -56,3 +56,37 @@ def test_a_scan_skips_reports_hidden_entries_and_bulky_folders(tmp_path: Path) -
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}")
     assert discover_runs(tmp_path) == [tmp_path / "a" / "b.csv.gz", tmp_path / "run.json"]
+
+
+def test_a_scan_lists_what_it_passes_over_and_opens_no_special_file(tmp_path: Path) -> None:
+    import json
+    import os
+
+    from curvedoc.loaders.directories import scan
+
+    root = tmp_path / "runs"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "h.json").write_text(json.dumps({"loss": [1.0, 0.5]}))
+    (root / "a" / "h.context.json").write_text("{}")
+    (root / "a" / ".h.json.0123456789ab.tmp").write_text("{")
+    (root / "a" / ".DS_Store").write_text("")  # hidden: neither a run nor listed
+    (root / "README.md").write_text("notes")
+    (root / "h.report.json").write_text("{}")
+    (root / "a" / "up").symlink_to("..", target_is_directory=True)  # a loop
+    (root / "same.json").symlink_to(root / "a" / "h.json")
+    (root / "dangling.json").symlink_to(root / "missing.json")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(root / "pipe.csv")
+    found = scan(root)
+    assert [p.relative_to(root).as_posix() for p in found.runs] == ["a/h.json"]
+    reasons = {Path(s.path).relative_to(root).as_posix(): s.reason for s in found.skipped}
+    expected = {
+        "a/h.context.json": "a run's context file",
+        "a/.h.json.0123456789ab.tmp": "a temporary file left by a writer that was stopped",
+        "README.md": "not a history file (by its name)",
+        "h.report.json": "a curvedoc report",
+        "same.json": "the same file as another run found",
+    }
+    if hasattr(os, "mkfifo"):
+        expected["pipe.csv"] = "a FIFO (named pipe), not a file: never opened"
+    assert reasons == expected

@@ -424,3 +424,64 @@ def test_mirrored_strategy_two_replicas(tmp_path):
     assert data["batch"]["exact"] is True
     assert data["batch"]["sizes"] == [32, 32, 16] * 2
     np.testing.assert_allclose(data["batch"]["series"]["loss"], reference, rtol=1e-5)
+
+
+def test_a_run_that_diverges_at_once_is_stopped_at_its_first_epoch(tmp_path):
+    """SGD at an absurd rate: the loss is NaN/inf from epoch 0; live + stop ends it there."""
+    from curvedoc.cli import main
+
+    x, y = regression_data()
+    model = dense_model(lr=1e12)
+    path = tmp_path / "h.json"
+    rec = CurveRecorder(path, live=True, on_finding="stop")
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        hist = model.fit(x, y, batch_size=10, epochs=20, verbose=0, callbacks=[rec])
+    assert len(hist.epoch) == 1, hist.history  # stopped after the first epoch
+    data = strict_load(path)
+    assert data["epochs"] == [0] and data["status"] == "stopped"
+    assert data["epoch_logs"]["loss"][0] in ("NaN", "Infinity")
+    assert rec.report is not None
+    assert any(f.code == "CD301" and f.severity == "error" for f in rec.report.findings)
+    # analysed offline too: a divergence, not "no finite value"
+    out = tmp_path / "r.json"
+    assert main(["analyze", str(path), "-o", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert any(f["code"] == "CD301" and f["severity"] == "error" for f in report["findings"])
+
+
+HOLD_SCRIPT = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as curvedoc.fileio's writer does
+os.write(fd, b'{"format": "curvedoc-history", "epoch')  # half written
+print("holding", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_run(tmp_path):
+    path = tmp_path / "h.json"
+    leftover = tmp_path / ".h.json.0123456789ab.tmp"
+    other = tmp_path / ".other.json.0123456789ab.tmp"  # another history's: not ours
+    other.write_text("x")
+    link = tmp_path / ".h.json.aaaaaaaaaaaa.tmp"  # a link named like ours: never followed
+    link.symlink_to(other)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SCRIPT, str(leftover)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
+        x, y = regression_data()
+        dense_model().fit(x, y, epochs=1, verbose=0, callbacks=[CurveRecorder(path)])
+        assert leftover.exists()  # its writer is alive and holds it
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        dense_model().fit(x, y, epochs=1, verbose=0, callbacks=[CurveRecorder(path)])
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not leftover.exists()
+    assert other.exists() and link.is_symlink()
+    assert strict_load(path)["status"] == "finished"

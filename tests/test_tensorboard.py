@@ -10,6 +10,7 @@ written here with tensorboard's own record writer.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -375,3 +376,40 @@ def test_without_the_tensorboard_package_the_error_names_the_extra() -> None:
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
     assert "pip install 'curvedoc[tensorboard]'" in lines[0]
+
+
+def test_event_files_read_in_small_blocks_give_the_same_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Blocks smaller than one record: every record straddles a block boundary."""
+    import curvedoc.loaders.tensorboard as tb
+
+    runs = sorted(p for p in (FIXTURES / "tensorboard").iterdir() if p.is_dir())
+    before = [_history_key(curvedoc.load(r)) for r in runs]
+    for block in (13, 200):
+        monkeypatch.setattr(tb, "READ_BLOCK", block)
+        assert [_history_key(curvedoc.load(r)) for r in runs] == before
+
+
+def _history_key(h: curvedoc.History) -> object:
+    return (
+        h.epochs.tolist(),
+        {k: v.tobytes() for k, v in h.epoch_series.items()},
+        {k: v.tobytes() for k, v in h.batch_series.items()},
+        h.source.notes,
+    )
+
+
+def test_long_records_are_stepped_over_unread() -> None:
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    import curvedoc.loaders.tensorboard as tb
+
+    buf = io.BytesIO()
+    writer = RecordWriter(buf)
+    writer.write(b"a" * 10)
+    writer.write(b"b" * (tb.MAX_SCALAR_RECORD + 1))
+    writer.write(b"c" * 10)
+    data = buf.getvalue()
+    items = list(tb.read_records(io.BytesIO(data), len(data)))
+    assert items == [b"a" * 10, b"", b"c" * 10]

@@ -8,7 +8,9 @@ full report. Several paths, a folder of runs or a glob get the many-runs summary
 ``--context-file`` and ``--model`` add training facts to every run analysed
 (:mod:`curvedoc.commands.context_args`). Exit status: 0 analysed; 1 when ``--fail-on``
 is reached; 2 for a usage or input error (and, with many runs, when any run could not be
-loaded).
+loaded, or none was found; files that are plainly not histories are listed as skipped,
+not failed). ``--max-bytes`` and ``--max-series`` raise the limits on what one input may
+hold (``docs/inputs.md``).
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ from curvedoc.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     FILE_WIDTH,
+    add_limit_arguments,
     emit,
     error,
+    input_files,
     internal_error,
+    limit_options,
     note,
     quiet_numerics,
     text_style,
@@ -114,6 +119,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write each verdict back to its MLflow run: curvedoc.* tags and the HTML report",
     )
+    add_limit_arguments(parser)
 
 
 def column_options(args: argparse.Namespace) -> dict[str, str | None]:
@@ -213,7 +219,7 @@ def run_one(
         from curvedoc.loaders import load
 
         with quiet_numerics():
-            history = load(path, **column_options(args))
+            history = load(path, **limit_options(args), **column_options(args))
             if shared:
                 from curvedoc.context_merge import apply_context
 
@@ -237,7 +243,8 @@ def run_one(
         return internal_error(path, f"rendering the {fmt} report", exc)
     finally:
         stages.close()
-    if (failed := emit(text, args.output, what="report")) is not None:
+    inputs = input_files([path]) if args.output else None
+    if (failed := emit(text, args.output, what="report", inputs=inputs)) is not None:
         return failed
     if args.output:
         note(f"wrote {fmt} report to {args.output}: {report.verdict()}")
@@ -302,9 +309,10 @@ def run_many(
     report_dir = getattr(args, "report_dir", None)
     started = time.perf_counter()
 
+    skipped: list[batch.SkippedFile] = []
     if targets is None:
-        runs = batch.collect_targets(args.paths)
-        if len(runs) == 1 and runs[0].problem is not None:
+        runs, skipped = batch.collect(args.paths)
+        if len(runs) == 1 and runs[0].problem is not None and not skipped:
             # one argument that names nothing (an unmatched glob): a plain one-line error
             return error(f"{runs[0].path}: {runs[0].problem}")
         base, names = batch.display_names([t.path for t in runs])
@@ -317,6 +325,8 @@ def run_many(
         except OSError as exc:
             return error(f"{report_dir}: cannot create the report folder ({exc.strerror or exc})")
     options = tuple((k, v) for k, v in column_options(args).items() if v is not None)
+    limits = limit_options(args)
+    job_limits = (limits["max_bytes"], limits["max_series"])
     # each run's own report is rendered in its worker, plain and file-width like any -o file
     report_style = TextStyle(
         width=FILE_WIDTH, color=False, include_curves=bool(getattr(args, "include_curves", False))
@@ -339,20 +349,28 @@ def run_many(
                 render=render_report,
                 context=shared,
                 publish=publish,
+                limits=job_limits,
             )
         )
     workers = batch.plan_workers(len(jobs), getattr(args, "jobs", None))
     with Progress("analysing runs", total=len(jobs)) as bar:
         for job, summary in zip(jobs, batch.run_jobs(jobs, workers, bar), strict=True):
             summaries[job.index] = summary
-    ordered = batch.rank([summaries[i] for i in range(len(runs))], sort)
+    every = [summaries[i] for i in range(len(runs))]
+    skipped += [batch.SkippedFile(s.path, s.skipped) for s in every if s.skipped is not None]
+    ordered = batch.rank([s for s in every if s.skipped is None], sort)
     table = batch.RunTable(
-        runs=tuple(ordered), base=base, sort=sort, seconds=time.perf_counter() - started
+        runs=tuple(ordered),
+        base=base,
+        sort=sort,
+        seconds=time.perf_counter() - started,
+        skipped=tuple(sorted(skipped, key=lambda f: f.path)),
     )
 
     text = render(table, fmt, text_style(args))
     text = text if text.endswith("\n") else text + "\n"
-    if (failed_write := emit(text, output, what="summary")) is not None:
+    inputs = input_files([s.path for s in ordered]) if output else None
+    if (failed_write := emit(text, output, what="summary", inputs=inputs)) is not None:
         return failed_write
     if output:
         note(f"wrote the {fmt} summary of {len(ordered)} runs to {output}")
@@ -370,6 +388,12 @@ def run_many(
             for s in failed:
                 error(s.error or "")
         return EXIT_ERROR
+    if not ordered:
+        where = ", ".join(args.paths) or base
+        return error(
+            f"{where}: no training history found ({len(table.skipped)} files skipped as not "
+            "histories)"
+        )
     from curvedoc.report import SEVERITY_RANK
 
     fail_on = getattr(args, "fail_on", None)

@@ -10,7 +10,17 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from curvedoc.commands.common import EXIT_FINDINGS, EXIT_OK, emit, error, note, text_style
+from curvedoc.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    add_limit_arguments,
+    emit,
+    error,
+    input_files,
+    limit_options,
+    note,
+    text_style,
+)
 from curvedoc.commands.context_args import (
     add_context_arguments,
     add_tracking_argument,
@@ -52,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser, many="they apply to every run compared (what differs goes in each sidecar)"
     )
     add_tracking_argument(parser)
+    add_limit_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,14 +92,16 @@ def run(args: argparse.Namespace) -> int:
         shared = context_fragments(args)
         with tracking_store(getattr(args, "tracking_uri", None)):
             for path in track(paths, "comparing runs"):
-                reports.append(diagnose(apply_context(load(path), shared)))
+                history = load(path, **limit_options(args))
+                reports.append(diagnose(apply_context(history, shared)))
     except CurvedocError as exc:
         return error(str(exc))
     except (MemoryError, RecursionError) as exc:
         return error(f"{path}: too large or too deeply nested to analyse ({type(exc).__name__})")
     comparison = compare_reports(reports, tolerance=tolerance)
     text = render(comparison, fmt, text_style(args))
-    if (failed := emit(text, args.output, what="comparison")) is not None:
+    inputs = input_files(paths) if args.output else None
+    if (failed := emit(text, args.output, what="comparison", inputs=inputs)) is not None:
         return failed
     if args.output:
         summary = "; ".join(f"{v.label}: {v.summary}" for v in comparison.verdicts)

@@ -16,7 +16,13 @@ import numpy as np
 
 from curvedoc.errors import LoadError
 from curvedoc.history import History, SourceInfo
-from curvedoc.loaders.series import epoch_numbers, keep_last_per_epoch, require_finite_metric
+from curvedoc.loaders.series import (
+    NONFINITE_TOKEN_BYTES,
+    WrittenCheck,
+    epoch_numbers,
+    keep_last_per_epoch,
+    require_finite_metric,
+)
 from curvedoc.loaders.source import Form, Probe, Source
 
 X_COLUMNS = ("epoch", "epochs")
@@ -31,16 +37,28 @@ def sniff(probe: Probe) -> bool:
 def load(probe: Probe) -> History:
     """Read the probe's parsed table (see :func:`history_from_table`)."""
     header, table = probe.table
-    return history_from_table(header, table, probe.location, text=probe.text)
+    raw = probe.raw
+    return history_from_table(
+        header,
+        table,
+        probe.location,
+        written=lambda _keys: NONFINITE_TOKEN_BYTES.search(raw) is not None,
+    )
 
 
 def history_from_table(
-    header: list[str], table: dict[str, np.ndarray], path: str, text: str | None = None
+    header: list[str],
+    table: dict[str, np.ndarray],
+    path: str,
+    text: str | None = None,
+    *,
+    written: WrittenCheck | None = None,
 ) -> History:
     """Build a History from a parsed CSVLogger file or any numeric table.
 
-    ``text`` (the file's text, when there is one) tells a loss written out as ``nan`` (a
-    run that diverged at once) from cells that are all missing (``NA``, empty).
+    ``written`` (or ``text``, the file's text, when there is one) tells a loss written out
+    as ``nan`` (a run that diverged at once) from cells that are all missing (``NA``,
+    empty); it is asked only when no metric value is finite.
     """
     lower = {h.lower(): h for h in header}
     x_name = next((lower[c] for c in X_COLUMNS if c in lower), None)
@@ -66,7 +84,7 @@ def history_from_table(
                 notes.append(note)
             epochs = numbers[keep] if keep is not None else numbers
     series = {h: (table[h][keep] if keep is not None else table[h]) for h in series_names}
-    require_finite_metric(series, path, text)
+    require_finite_metric(series, path, text, written=written)
     return History(
         epochs=epochs,
         epoch_series=series,

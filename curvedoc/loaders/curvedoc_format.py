@@ -15,9 +15,11 @@ import numpy as np
 from curvedoc.errors import LoadError
 from curvedoc.history import History, SourceInfo
 from curvedoc.loaders.series import (
+    ParsedNumbers,
     align_series,
     epoch_numbers,
     keep_last_per_epoch,
+    nonfinite_written,
     require_finite_metric,
     to_series,
 )
@@ -65,7 +67,7 @@ def history_from_dict(data: dict[str, Any], path: str) -> History:
     epochs_raw = data.get("epochs")
     n = max((a.shape[0] for a in raw.values()), default=0)
     epochs = np.arange(n, dtype=np.int64)
-    if isinstance(epochs_raw, list) and epochs_raw:
+    if isinstance(epochs_raw, (list, ParsedNumbers)) and len(epochs_raw):
         numbers, _ = epoch_numbers(to_series(epochs_raw, "epochs", path), "'epochs'", path)
         if numbers is None:
             raise LoadError(path, "'epochs' does not hold whole epoch numbers")
@@ -74,7 +76,9 @@ def history_from_dict(data: dict[str, Any], path: str) -> History:
     if n == 0:
         raise LoadError(path, "curvedoc history has no complete epoch yet")
     aligned, align_notes = align_series(raw, path, n)
-    require_finite_metric(aligned, path)
+    require_finite_metric(
+        aligned, path, written=lambda keys: any(nonfinite_written(logs.get(k)) for k in keys)
+    )
     notes.extend(align_notes)
     rows, note = keep_last_per_epoch(epochs)
     if rows is not None:
@@ -128,7 +132,8 @@ def _batch_part(
     starts, b_epochs = empty, empty
     counts = batch.get("counts")
     seg_epochs = batch.get("epochs")
-    if isinstance(counts, list) and isinstance(seg_epochs, list) and counts:
+    lists = (list, ParsedNumbers)
+    if isinstance(counts, lists) and isinstance(seg_epochs, lists) and len(counts):
         if len(counts) != len(seg_epochs):
             raise LoadError(path, "batch.counts and batch.epochs have different lengths")
         c = to_series(counts, "batch.counts", path)

@@ -11,17 +11,25 @@
 * an empty folder, one with nothing readable, or one with several runs is a LoadError (the
   command line sends folders of several runs to :mod:`curvedoc.batch`).
 
-:func:`discover_runs` is the one place that decides what counts as a run in a folder; the
-multi-run command uses it too.
+:func:`scan` (and :func:`discover_runs`, its list of runs) is the one place that decides
+what counts as a run in a folder; the multi-run command uses it too. A scan takes only
+what it can read: it follows a symbolic link at most once per real file or folder (a
+link loop ends there), never opens a FIFO, a device or a socket, and lists the files that
+are plainly not histories (a README, an image, a report, a run's ``.context.json``, a
+writer's leftover ``.NAME.XXXX.tmp``) as *skipped*, with the reason, rather than trying
+them as runs.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from curvedoc.context_input import SIDECAR_SUFFIX
 from curvedoc.errors import LoadError
+from curvedoc.fileio import is_temporary_name
 from curvedoc.history import History
 from curvedoc.loaders.source import Form, Probe, Source
 from curvedoc.loaders.tensorboard import is_tensorboard_run
@@ -35,6 +43,7 @@ REPORT_MARK = ".report."
 CONTEXT_SUFFIX = SIDECAR_SUFFIX
 """A run's context file (``run.context.json`` next to ``run.csv``) is not a run."""
 
+
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", ".git", "checkpoints", "wandb"})
 
 MAX_DEPTH = 6
@@ -43,24 +52,71 @@ MAX_DEPTH = 6
 
 def is_history_file(path: Path) -> bool:
     """Whether a file name looks like a training history (by suffix; not a report or context)."""
-    name = path.name.lower()
-    if REPORT_MARK in name or name.startswith(".") or name.endswith(CONTEXT_SUFFIX):
-        return False
-    return name.endswith(HISTORY_SUFFIXES)
+    return _not_a_history_name(path.name) is None
 
 
-def discover_runs(path: Path, *, max_depth: int = MAX_DEPTH) -> list[Path]:
-    """Every run at or below a folder: TensorBoard run directories and history files.
+def _not_a_history_name(name: str) -> str | None:
+    """Why a file name is plainly not a history, or None when it may be one."""
+    low = name.lower()
+    if is_temporary_name(name):
+        return "a temporary file left by a writer that was stopped"
+    if low.startswith("."):
+        return "a hidden file"
+    if REPORT_MARK in low:
+        return "a curvedoc report"
+    if low.endswith(CONTEXT_SUFFIX):
+        return "a run's context file"
+    if not low.endswith(HISTORY_SUFFIXES):
+        return "not a history file (by its name)"
+    return None
 
-    A TensorBoard run's own subdirectories are part of it, not runs of their own. Hidden
-    entries and bulky non-log folders (``.git``, ``checkpoints``, ...) are skipped. The
-    result is sorted by path.
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file a scan passed over, and why (``not a history file (by its name)``, ...)."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class Scan:
+    """What a folder holds: its runs (sorted by path) and the files passed over."""
+
+    runs: list[Path] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+_SPECIAL = (
+    (stat.S_ISFIFO, "a FIFO (named pipe), not a file: never opened"),
+    (stat.S_ISSOCK, "a socket, not a file: never opened"),
+    (stat.S_ISCHR, "a device, not a file: never opened"),
+    (stat.S_ISBLK, "a device, not a file: never opened"),
+)
+
+
+def scan(path: Path, *, max_depth: int = MAX_DEPTH) -> Scan:
+    """Every run at or below a folder, and every file passed over (see the module docstring).
+
+    Runs are TensorBoard run directories and history files; a TensorBoard run's own
+    subdirectories are part of it, not runs of their own. Hidden entries and bulky non-log
+    folders (``.git``, ``checkpoints``, ...) are not entered and not listed, except a
+    writer's leftover temporary files, which are listed as skipped. Each real folder and
+    file is visited once, however many links lead to it. Linear in the number of entries.
     """
-    runs: list[Path] = []
+    result = Scan()
+    seen: set[tuple[int, int]] = set()
+
+    def first_visit(st: os.stat_result) -> bool:
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
 
     def walk(folder: Path, depth: int) -> None:
         if is_tensorboard_run(folder):
-            runs.append(folder)
+            result.runs.append(folder)
             return
         try:
             with os.scandir(folder) as it:
@@ -68,21 +124,44 @@ def discover_runs(path: Path, *, max_depth: int = MAX_DEPTH) -> list[Path]:
         except OSError:
             return
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            hidden = name.startswith(".")
+            if hidden and not is_temporary_name(name):
                 continue
             try:
-                is_dir = entry.is_dir()
+                st = entry.stat()  # follows a link; never opens the file
             except OSError:
-                continue
+                continue  # a dangling link, or gone since the listing
             p = Path(entry.path)
-            if is_dir:
-                if depth > 0 and entry.name not in SKIP_DIRS:
+            if stat.S_ISDIR(st.st_mode):
+                if depth > 0 and name not in SKIP_DIRS and not hidden and first_visit(st):
                     walk(p, depth - 1)
-            elif is_history_file(p):
-                runs.append(p)
+                continue
+            special = next((why for test, why in _SPECIAL if test(st.st_mode)), None)
+            if special is not None:
+                result.skipped.append(Skipped(str(p), special))
+                continue
+            why = _not_a_history_name(name)
+            if why is not None:
+                result.skipped.append(Skipped(str(p), why))
+            elif first_visit(st):
+                result.runs.append(p)
+            else:
+                result.skipped.append(Skipped(str(p), "the same file as another run found"))
 
+    try:
+        root = path.stat()
+        seen.add((root.st_dev, root.st_ino))
+    except OSError:
+        pass
     walk(path, max_depth)
-    return sorted(runs)
+    result.runs.sort()
+    return result
+
+
+def discover_runs(path: Path, *, max_depth: int = MAX_DEPTH) -> list[Path]:
+    """Every run at or below a folder (:attr:`Scan.runs` of :func:`scan`), sorted by path."""
+    return scan(path, max_depth=max_depth).runs
 
 
 def sniff(probe: Probe) -> bool:

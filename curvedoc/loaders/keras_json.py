@@ -19,12 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from curvedoc.errors import LoadError
+from curvedoc.errors import LoadError, NotAHistoryError
 from curvedoc.history import History, SourceInfo
 from curvedoc.loaders.series import (
+    ParsedNumbers,
     align_series,
     epoch_numbers,
     keep_last_per_epoch,
+    nonfinite_written,
     require_finite_metric,
     to_series,
 )
@@ -45,12 +47,26 @@ def load(probe: Probe) -> History:
 
 
 def history_from_json(data: Any, path: str) -> History:
-    """Build a History from parsed JSON, choosing the shape by content."""
+    """Build a History from parsed JSON, choosing the shape by content.
+
+    An object that holds no list or object at all (a settings file) and curvedoc's own
+    reports are refused as :class:`~curvedoc.errors.NotAHistoryError`: a folder scan lists
+    them as skipped, not as runs that failed.
+    """
     if isinstance(data, dict):
         inner = data.get("history")
         if isinstance(inner, dict):
             return _from_wrapped(data, inner, path)
-        return history_from_series_object(data, path, "keras-json")
+        if "schema_version" in data and ("findings" in data or "runs" in data):
+            raise NotAHistoryError(path, "is a curvedoc report, not a training history")
+        try:
+            return history_from_series_object(data, path, "keras-json")
+        except LoadError as exc:
+            if data and not any(isinstance(v, (list, dict, ParsedNumbers)) for v in data.values()):
+                raise NotAHistoryError(path, exc.problem) from None
+            raise
+    if isinstance(data, ParsedNumbers):  # a long list of numbers, and nothing else
+        data = [0]
     if isinstance(data, list):
         if data and all(isinstance(row, dict) for row in data):
             return _from_records(data, path)
@@ -61,7 +77,7 @@ def history_from_json(data: Any, path: str) -> History:
             "JSON is a list; expected an object of metric series such as "
             '{"loss": [...], "val_loss": [...]}',
         )
-    raise LoadError(path, "JSON holds a single value, not a training history")
+    raise NotAHistoryError(path, "JSON holds a single value, not a training history")
 
 
 def history_from_series_object(
@@ -87,7 +103,7 @@ def history_from_series_object(
     x_axis: np.ndarray | None = None
     x_key = "epoch"
     for key, values in obj.items():
-        is_axis = key in EPOCH_KEYS and isinstance(values, (list, dict))
+        is_axis = key in EPOCH_KEYS and isinstance(values, (list, dict, ParsedNumbers))
         if is_axis and epochs is None and x_axis is None:
             x_axis = to_series(values, key, path)
             x_key = key
@@ -107,7 +123,9 @@ def history_from_series_object(
         )
         x_axis = None
     aligned, align_notes = align_series(raw, path, n)
-    require_finite_metric(aligned, path)
+    require_finite_metric(
+        aligned, path, written=lambda keys: any(nonfinite_written(obj.get(k)) for k in keys)
+    )
     notes.extend(align_notes)
     epoch_index = np.arange(n, dtype=np.int64)
     if x_axis is not None:

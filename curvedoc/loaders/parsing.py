@@ -1,22 +1,61 @@
-"""Parsing decoded text into the structures sources recognise: JSON values and CSV tables.
+"""Parsing an input into the structures sources recognise: JSON values and CSV tables.
 
 Both parsers turn every failure into a one-line :class:`~curvedoc.errors.LoadError` that
-names the line (and column) at fault.
+names the line (and column) at fault, and both work in time linear in the input and in
+memory bounded by it:
+
+* JSON (:func:`parse_json_bytes`): a small document is parsed by the standard library,
+  exactly as it always was. In a large one, every long list of numbers is parsed straight
+  into a float64 array (:class:`~curvedoc.loaders.series.ParsedNumbers`), a chunk at a
+  time, by msgspec when it is installed (bit for bit the standard library's values, several
+  times faster) and by the standard library otherwise; only the rest of the document, a
+  few bytes once the lists are out, goes through ``json.loads``. No Python object per
+  value outlives the chunk it was parsed in.
+* CSV (:func:`parse_table_bytes`): the header is checked before the body is touched (a
+  header of a million columns, or of duplicated names, is refused at once), and the body
+  is parsed a block of lines at a time into float columns.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from curvedoc.errors import LoadError
-from curvedoc.loaders.series import NAN_TOKENS
+from curvedoc.errors import LoadError, NotAHistoryError
+from curvedoc.loaders.reading import DEFAULT_MAX_SERIES, Buffer
+from curvedoc.loaders.series import NAN_TOKENS, ParsedNumbers, value_of_token
 
-__all__ = ["looks_like_json_scalar", "parse_json", "parse_table"]
+try:  # the fast parser (a runtime dependency); the standard library stands in without it
+    import msgspec as _msgspec
+except ImportError:  # pragma: no cover - exercised by a test that hides msgspec
+    _msgspec = None  # type: ignore[assignment]
+
+__all__ = [
+    "looks_like_json_scalar",
+    "parse_json",
+    "parse_json_bytes",
+    "parse_table",
+    "parse_table_bytes",
+]
+
+FAST_JSON_MIN = 1 << 20
+"""Documents shorter than this (bytes) are parsed by ``json.loads`` whole, as always."""
+
+SPAN_MIN = 1 << 16
+"""Lists of numbers at least this long (bytes) in a large document become arrays."""
+
+CHUNK = 1 << 20
+"""A long list of numbers is parsed this many bytes at a time."""
+
+_PLACEHOLDER = "\x00curvedoc-numbers#"
+_PLACEHOLDER_JSON = b'"\\u0000curvedoc-numbers#'
 
 
 def parse_json(text: str, path: str) -> tuple[Any, list[str]]:
@@ -26,6 +65,11 @@ def parse_json(text: str, path: str) -> tuple[Any, list[str]]:
     last value wins, as in ``json.loads``). Lone UTF-16 surrogates (a ``\ud800`` escape
     with no partner), which no output encoding can print, are replaced by U+FFFD.
     """
+    return _parse_json_text(text, path, None)
+
+
+def _parse_json_text(text: str, path: str, where: _Origin | None) -> tuple[Any, list[str]]:
+    """:func:`parse_json`; ``where`` maps positions in ``text`` back to the input's lines."""
     duplicates: list[str] = []
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -43,12 +87,13 @@ def parse_json(text: str, path: str) -> tuple[Any, list[str]]:
     except RecursionError:
         raise LoadError(path, "JSON is nested too deeply to be a training history") from None
     except json.JSONDecodeError as exc:
+        line, column = (exc.lineno, exc.colno) if where is None else where.line_col(text, exc.pos)
         if exc.pos >= len(text.rstrip()) - 1:
             raise LoadError(
-                path, f"JSON is truncated (ends at line {exc.lineno} before it is complete)"
+                path, f"JSON is truncated (ends at line {line} before it is complete)"
             ) from None
         raise LoadError(
-            path, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            path, f"is not valid JSON ({exc.msg} at line {line}, column {column})"
         ) from None
     except ValueError as exc:  # e.g. an integer literal longer than Python converts
         raise LoadError(path, f"is not usable JSON ({_first_line(str(exc))})") from None
@@ -92,66 +137,259 @@ def looks_like_json_scalar(text: str) -> bool:
 
 
 def parse_table(text: str, path: str) -> tuple[list[str], dict[str, np.ndarray]]:
-    """Parse CSV text into its header and float columns (NaN for missing cells).
+    """Parse CSV text into its header and float columns (see :func:`parse_table_bytes`)."""
+    return parse_table_bytes(text.encode("utf-8", "surrogatepass"), path)
 
-    Raises LoadError for a missing header, ragged rows (naming the line) and cells that
-    are neither numbers nor missing-value spellings (naming line and column).
+
+TABLE_BLOCK = 1 << 20
+"""The body of a table is parsed this many bytes (whole lines) at a time."""
+
+_HEADER_LINE_MAX = 1 << 20
+"""How far past the header line to look for a second line (the no-header check)."""
+
+
+def parse_table_bytes(
+    raw: Buffer, path: str, *, max_series: int = DEFAULT_MAX_SERIES
+) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Parse CSV (UTF-8 bytes) into its header and float columns (NaN for missing cells).
+
+    The delimiter is the commonest of ``,``, ``;`` and tab in the first line. Raises
+    LoadError for a missing header, a header naming a column twice or more than
+    ``max_series`` columns (both found before the body is read), ragged rows (naming the
+    line) and cells that are neither numbers nor missing-value spellings (naming line
+    and column). Lines are what ``str.splitlines`` splits at; the body is read in blocks
+    of whole lines (the whole text at once when it quotes fields, which may span lines),
+    so memory stays within the text plus its columns.
     """
-    lines = text.splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
-    first = next((ln for ln in lines if ln.strip()), "")
-    if not first:
+    start, first_end = _header_span(raw)
+    if start < 0:
         raise LoadError(path, "is empty")
-    delimiter = max((",", ";", "\t"), key=first.count)
-    if first.count(delimiter) == 0 and len(lines) > 1 and _is_number(first.strip()):
+    delimiter = max((b",", b";", b"\t"), key=lambda d: raw.count(d, start, first_end))
+    delim = delimiter.decode()
+    fields = raw.count(delimiter, start, first_end) + 1
+    if fields - 1 > max_series and raw.find(b'"', start, first_end) < 0:
+        # refused by its count alone: a million names would cost a Python string each
+        raise _too_many_columns(path, fields, max_series)
+    first = bytes(raw[start:first_end]).decode("utf-8", "surrogatepass")
+    more = bool(bytes(raw[first_end : first_end + _HEADER_LINE_MAX]).strip()) or (
+        len(raw) > first_end + _HEADER_LINE_MAX
+    )
+    if fields == 1 and more and _is_number(first.strip()):
         raise LoadError(path, "CSV has no header row naming its columns")
-    reader = csv.reader(lines, delimiter=delimiter)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise LoadError(path, f"is not valid CSV ({exc})") from None
-    # drop blank lines but remember original line numbers for messages
-    numbered = [(i + 1, r) for i, r in enumerate(rows) if r and any(c.strip() for c in r)]
-    if not numbered:
-        raise LoadError(path, "is empty")
-    _, header = numbered[0]
-    header = [h.strip() for h in header]
-    while len(header) > 1 and not header[-1]:
-        header.pop()  # a trailing delimiter names no column
-    if all(_is_number(h) for h in header if h):
-        raise LoadError(path, "CSV has no header row naming its columns")
-    named = [h for h in header if h]
-    if len(set(named)) != len(named):
-        dup = next(h for h in named if named.count(h) > 1)
-        raise LoadError(path, f"CSV header names the column {dup!r} twice")
-    width = len(header)
-    body: list[list[str]] = []
-    body_lines: list[int] = []
-    for line_no, row in numbered[1:]:
-        if len(row) == width + 1 and not row[-1].strip():
-            row = row[:-1]  # a trailing delimiter
-        if [c.strip() for c in row] == header:
-            continue  # a header repeated by concatenated or appended files
-        if len(row) != width:
-            raise LoadError(path, f"line {line_no} has {len(row)} fields, the header has {width}")
-        body.append(row)
-        body_lines.append(line_no)
-    if not body:
-        raise LoadError(path, "CSV has a header but no rows")
-    columns: dict[str, np.ndarray] = {}
-    cols = list(zip(*body, strict=True))
-    for j, name in enumerate(header):
-        if not name:
-            continue  # an unnamed column (e.g. a trailing delimiter) carries no metric
+    blocks = _blocks(raw, start)
+    state = _TableState(path, delim, quoted=raw.find(b'"', start) >= 0)
+    state.capacity = max(1, raw.count(b"\n", start) + 1)
+    for block, line_offset in blocks:
+        state.feed(block, line_offset, max_series)
+    return state.finish()
+
+
+def _header_span(raw: Buffer) -> tuple[int, int]:
+    """Start and end (exclusive) of the first line holding more than whitespace."""
+    pos = 0
+    n = len(raw)
+    while pos < n:
+        end = _line_end(raw, pos)
+        if bytes(raw[pos : min(end, pos + 4096)]).strip() or (
+            end - pos > 4096 and bytes(raw[pos:end]).strip()
+        ):
+            return pos, end
+        pos = end + 1
+    return -1, -1
+
+
+def _line_end(raw: Buffer, pos: int) -> int:
+    """Where the line starting at ``pos`` ends (its CR or LF, or the end of the text)."""
+    nl = raw.find(b"\n", pos)
+    cr = raw.find(b"\r", pos, nl if nl >= 0 else len(raw))
+    if cr >= 0:
+        return cr
+    return nl if nl >= 0 else len(raw)
+
+
+def _blocks(raw: Buffer, start: int) -> Iterator[tuple[str, int]]:
+    """The text from the header line on, in blocks of whole lines.
+
+    Each block comes with the number of its first line (counting lines as
+    ``str.splitlines`` does, from 1).
+    """
+    line = 1 + len(bytes(raw[:start]).decode("utf-8", "surrogatepass").splitlines())
+    quoted = raw.find(b'"', start) >= 0
+    pos = start
+    n = len(raw)
+    while pos < n:
+        end = n if quoted else raw.find(b"\n", min(pos + TABLE_BLOCK, n))
+        end = n if end < 0 else end + 1
+        block = bytes(raw[pos:end]).decode("utf-8", "surrogatepass")
+        yield block, line
+        line += len(block.splitlines())
+        pos = end
+
+
+def _too_many_columns(path: str, fields: int, max_series: int) -> LoadError:
+    return LoadError(
+        path,
+        f"CSV header has {fields:,} columns: more than the {max_series:,} series curvedoc "
+        "reads per run (raise the limit with --max-series)",
+    )
+
+
+class _TableState:
+    """A table being parsed block by block: the header, then float columns.
+
+    Columns are filled in place (arrays grown by doubling, trimmed at the end), so the
+    table never exists twice. A block of plain rows (no quotes, no blank or repeated header
+    lines, every row as wide as the header) goes the fast way: the csv module splits it,
+    numpy converts whole columns; any other block, or a cell that does not convert, is
+    parsed row by row with the full rules and messages.
+    """
+
+    def __init__(self, path: str, delimiter: str, quoted: bool) -> None:
+        self.path = path
+        self.delimiter = delimiter
+        self.quoted = quoted
+        self.header: list[str] | None = None
+        self.width = 0
+        self.columns: dict[str, np.ndarray] = {}
+        self.rows = 0
+        self.bad: dict[str, tuple[str, int]] = {}
+        """Columns with a cell that is no number: the message and the cell's line."""
+        self.first_body_line = -1
+
+    def feed(self, block: str, first_line: int, max_series: int) -> None:
+        """Parse one block of whole lines (the first holds the header)."""
+        lines = block.splitlines()
         try:
-            columns[name] = _column_to_float(cols[j], name, path, body_lines)
-        except LoadError as exc:
-            if width == 1:
-                # one column and text in it: this is not a table at all
-                raise LoadError(path, f"is neither JSON nor a CSV table ({exc.problem})") from None
-            raise
-    return header, columns
+            rows = list(csv.reader(lines, delimiter=self.delimiter))
+        except csv.Error as exc:
+            raise LoadError(self.path, f"is not valid CSV ({exc})") from None
+        if self.header is None:
+            numbered = self._numbered(rows, first_line)
+            head = next(numbered, None)
+            if head is None:
+                return
+            self._set_header(head[1], max_series)
+            skip = head[0] - first_line + 1
+            rows, first_line = rows[skip:], head[0] + 1
+        if not rows:
+            return
+        plain = not self.quoted and self._plain(rows, lines[-len(rows) :])
+        if plain and self._add(rows, range(first_line, first_line + len(rows)), fast=True):
+            return
+        self._feed_rows(rows, first_line)  # a repeated header, or a bad cell: the full rules
+
+    @staticmethod
+    def _numbered(rows: list[list[str]], first_line: int) -> Iterator[tuple[int, list[str]]]:
+        return ((first_line + i, r) for i, r in enumerate(rows) if r and any(c.strip() for c in r))
+
+    def _plain(self, rows: list[list[str]], lines: list[str]) -> bool:
+        """Every row as wide as the header, and no blank line among them."""
+        if set(map(len, rows)) != {self.width}:
+            return False
+        bare = "\n".join(lines).replace(self.delimiter, "").splitlines()
+        return "" not in map(str.strip, bare)
+
+    def _feed_rows(self, rows: list[list[str]], first_line: int) -> None:
+        """Parse rows one by one: blank rows, trailing delimiters, repeated headers."""
+        assert self.header is not None
+        header, width = self.header, self.width
+        body: list[list[str]] = []
+        body_lines: list[int] = []
+        h0 = header[0]
+        for line_no, row in self._numbered(rows, first_line):
+            if len(row) == width + 1 and not row[-1].strip():
+                row = row[:-1]  # a trailing delimiter
+            if row and row[0].strip() == h0 and [c.strip() for c in row] == header:
+                continue  # a header repeated by concatenated or appended files
+            if len(row) != width:
+                raise LoadError(
+                    self.path, f"line {line_no} has {len(row)} fields, the header has {width}"
+                )
+            body.append(row)
+            body_lines.append(line_no)
+        if body:
+            self._add(body, body_lines)
+
+    def _add(self, body: list[list[str]], body_lines: Sequence[int], *, fast: bool = False) -> bool:
+        """Convert rows of the right width into floats and append them to the columns.
+
+        A cell that is no number is not raised at once: as when the whole table is parsed
+        in one piece, a ragged row anywhere comes first, and then the first column (in
+        header order) holding a bad cell, at its first bad line (:meth:`finish`). With
+        ``fast``, nothing is kept or recorded when a cell does not convert (False is
+        returned, and the block is parsed row by row instead).
+        """
+        assert self.header is not None
+        cols = list(zip(*body, strict=True))
+        converted: list[tuple[str, np.ndarray]] = []
+        for j, name in enumerate(self.header):
+            if not name or name in self.bad:
+                continue  # unnamed (a trailing delimiter), or already known to be bad
+            try:
+                converted.append((name, _column_to_float(cols[j], name, self.path, body_lines)))
+            except _BadCell as exc:
+                if fast:
+                    return False
+                self.bad[name] = (exc.problem, exc.line)
+        if not self.rows:
+            self.first_body_line = body_lines[0]
+        n = len(body)
+        self.rows += n
+        if self.bad:
+            return True  # the table will be refused: keep no more values
+        for name, values in converted:
+            column = self.columns[name]
+            if self.rows > column.shape[0]:
+                grown = np.empty(max(2 * column.shape[0], self.rows), dtype=np.float64)
+                grown[: self.rows - n] = column[: self.rows - n]
+                self.columns[name] = column = grown
+            column[self.rows - n : self.rows] = values
+        return True
+
+    def _set_header(self, cells: list[str], max_series: int) -> None:
+        header = [h.strip() for h in cells]
+        while len(header) > 1 and not header[-1]:
+            header.pop()  # a trailing delimiter names no column
+        if all(_is_number(h) for h in header if h):
+            raise LoadError(self.path, "CSV has no header row naming its columns")
+        named = [h for h in header if h]
+        counts = Counter(named)
+        if len(counts) != len(named):
+            dup = next(h for h in named if counts[h] > 1)
+            raise LoadError(self.path, f"CSV header names the column {dup!r} twice")
+        if len(named) > max_series + 1:  # one of them may be the x axis
+            raise _too_many_columns(self.path, len(header), max_series)
+        self.header = header
+        self.width = len(header)
+        self.columns = {h: np.empty(self.capacity, dtype=np.float64) for h in named}
+
+    capacity = 1024
+    """Rows each column starts with room for (set from the line count before parsing)."""
+
+    def finish(self) -> tuple[list[str], dict[str, np.ndarray]]:
+        """The header and the columns, once every block is in."""
+        if self.header is None:
+            raise LoadError(self.path, "is empty")
+        if not self.rows:
+            raise LoadError(self.path, "CSV has a header but no rows")
+        for name in self.header:
+            if name in self.bad:
+                problem, line = self.bad[name]
+                if self.width == 1:  # one column and text in it: not a table at all
+                    raise NotAHistoryError(
+                        self.path, f"is neither JSON nor a CSV table ({problem})"
+                    )
+                if line == self.first_body_line:  # text from the first row: data, not a log
+                    raise NotAHistoryError(
+                        self.path, f"is a table of text, not a training log ({problem})"
+                    )
+                raise LoadError(self.path, problem)
+        n = self.rows
+        columns = {
+            name: column[:n] if column.shape[0] == n else column[:n].copy()
+            for name, column in self.columns.items()
+        }
+        return self.header, columns
 
 
 def _is_number(text: str) -> bool:
@@ -162,8 +400,16 @@ def _is_number(text: str) -> bool:
     return True
 
 
+class _BadCell(LoadError):
+    """A cell that is neither a number nor a missing-value spelling, and its line."""
+
+    def __init__(self, path: str, problem: str, line: int) -> None:
+        super().__init__(path, problem)
+        self.line = line
+
+
 def _column_to_float(
-    cells: tuple[str, ...], name: str, path: str, body_lines: list[int]
+    cells: tuple[str, ...], name: str, path: str, body_lines: Sequence[int]
 ) -> np.ndarray:
     """Convert one column's cells to float64; a LoadError names the first bad cell's line."""
     try:
@@ -178,8 +424,300 @@ def _column_to_float(
     for i, c in enumerate(cleaned):
         if not _is_number(c):
             shown = c if len(c) <= 30 else c[:29] + "…"
-            raise LoadError(
-                path, f"line {body_lines[i]}, column {name!r}: {shown!r} is not a number"
+            raise _BadCell(
+                path,
+                f"line {body_lines[i]}, column {name!r}: {shown!r} is not a number",
+                body_lines[i],
             ) from None
     # every cell is a number to Python even where numpy's parser balked (e.g. "1_000")
     return np.array([float(c) for c in cleaned], dtype=np.float64)
+
+
+# ------------------------------------------------------------------------------------------
+# Large JSON documents: number lists straight into arrays
+# ------------------------------------------------------------------------------------------
+
+
+class _Origin:
+    """Maps positions in a skeleton (lists taken out) back to lines of the whole input."""
+
+    def __init__(self, raw: Buffer) -> None:
+        self.raw = raw
+        self.cuts: list[tuple[int, int]] = []  # (skeleton byte offset, bytes removed before)
+
+    def line_col(self, text: str, pos: int) -> tuple[int, int]:
+        """Line and column (1-based, columns in characters) in the input of ``text[pos]``."""
+        at = len(text[:pos].encode("utf-8", "surrogatepass"))
+        removed = 0
+        for offset, total in self.cuts:
+            if offset <= at:
+                removed = total
+        at += removed
+        raw = self.raw
+        line = raw.count(b"\n", 0, at) + 1
+        start = raw.rfind(b"\n", 0, at) + 1
+        column = len(bytes(raw[start:at]).decode("utf-8", "replace")) + 1
+        return line, column
+
+
+def parse_json_bytes(raw: Buffer, path: str) -> tuple[Any, list[str]]:
+    """Parse JSON from UTF-8 bytes; long number lists become ``ParsedNumbers`` arrays.
+
+    A document under :data:`FAST_JSON_MIN` bytes is :func:`parse_json` of its text. In a
+    larger one, every list of at least :data:`SPAN_MIN` bytes that holds nothing but
+    numbers, ``null`` and NaN/infinity spellings is parsed into an array a chunk at a time
+    (see the module docstring) and replaced, in the text the standard library then parses,
+    by a placeholder. Placed where a series sits (a key of the top object, or of its
+    ``history``, ``epoch_logs``, ``batch`` or ``batch.series`` object) an array stays an
+    array; anywhere else the list is given back as the standard library would have parsed
+    it. Values are identical either way; error messages name the line of the input.
+    """
+    if len(raw) < FAST_JSON_MIN or raw.find(_PLACEHOLDER_JSON) >= 0:
+        return parse_json(raw.decode("utf-8", "surrogatepass"), path)
+    origin = _Origin(raw)
+    pieces: list[bytes] = []
+    arrays: list[tuple[ParsedNumbers, int, int]] = []
+    pos = 0
+    skeleton_len = 0
+    removed = 0
+    for a, b in _number_spans(raw):
+        parsed = _parse_number_list(raw, a, b)
+        if parsed is None:
+            continue
+        end = min(b + 1, len(raw))  # a list cut short runs to the end of the input
+        piece = bytes(raw[pos:a])
+        token = f'"\\u0000curvedoc-numbers#{len(arrays)}"'.encode()
+        pieces += (piece, token)
+        skeleton_len += len(piece) + len(token)
+        removed += (end - a) - len(token)
+        origin.cuts.append((skeleton_len, removed))
+        arrays.append((parsed, a, b))
+        pos = end
+    if not arrays:
+        return parse_json(raw.decode("utf-8", "surrogatepass"), path)
+    pieces.append(bytes(raw[pos:]))
+    skeleton = b"".join(pieces).decode("utf-8", "surrogatepass")
+    del pieces
+    data, notes = _parse_json_text(skeleton, path, origin)
+    used: list[int] = []
+    try:
+        data = _put_back(data, (), arrays, raw, used)
+    except _Misplaced:  # the input spells a placeholder itself: parse the whole text
+        return parse_json(raw.decode("utf-8", "surrogatepass"), path)
+    if sorted(used) != list(range(len(arrays))):
+        return parse_json(raw.decode("utf-8", "surrogatepass"), path)
+    return data, notes
+
+
+class _Misplaced(Exception):
+    """A placeholder turned up where a whole list cannot have been (inside a string)."""
+
+
+def _put_back(
+    value: Any,
+    where: tuple[str | int, ...],
+    arrays: list[tuple[ParsedNumbers, int, int]],
+    raw: Buffer,
+    used: list[int],
+) -> Any:
+    """Replace placeholders by their arrays (series positions) or lists (elsewhere)."""
+    if isinstance(value, str):
+        if value.startswith(_PLACEHOLDER):
+            try:
+                k = int(value[len(_PLACEHOLDER) :])
+                parsed, a, b = arrays[k]
+            except (ValueError, IndexError):
+                raise _Misplaced from None
+            used.append(k)
+            if _is_series_position(where):
+                return parsed
+            return json.loads(bytes(raw[a : b + 1]).decode("utf-8", "surrogatepass"))
+        if _PLACEHOLDER in value:
+            raise _Misplaced
+        return value
+    if isinstance(value, dict):
+        return {k: _put_back(v, (*where, k), arrays, raw, used) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_put_back(v, (*where, i), arrays, raw, used) for i, v in enumerate(value)]
+    return value
+
+
+_SERIES_PARENTS = frozenset({"history", "epoch_logs", "batch"})
+
+
+def _is_series_position(where: tuple[str | int, ...]) -> bool:
+    """Whether a list at this path is a series some source reads with ``to_series``."""
+    if not where:
+        return True
+    if not all(isinstance(p, str) for p in where):
+        return False
+    if len(where) == 1:
+        return True
+    if len(where) == 2:
+        return where[0] in _SERIES_PARENTS
+    return len(where) == 3 and where[0] == "batch" and where[1] == "series"
+
+
+_NUMBER_BYTES = b"0123456789+-.eE, \t\r\n"
+_TOKEN_LETTERS = frozenset(b'NaInfityulA"')
+
+
+def _number_spans(raw: Buffer) -> Iterator[tuple[int, int]]:
+    """Where the long lists of numbers are: ``(start, end)`` of their ``[`` and ``]``.
+
+    Every innermost list at least :data:`SPAN_MIN` bytes long, outside any string, whose
+    bytes can only be numbers, ``null`` and NaN/infinity spellings. A last list never
+    closed (the file was cut short) comes last with ``end`` the length of the input: it
+    is taken out too, so that the standard library reports the cut at the end of a short
+    skeleton rather than after building every number of a large document.
+    """
+    pos = 0
+    n = len(raw)
+    counted = 0  # quotes are counted up to here
+    in_string = False
+    while True:
+        b = raw.find(b"]", pos)
+        if b < 0:
+            a = raw.rfind(b"[", pos)
+            if a >= 0 and n - a >= SPAN_MIN and _numbers_only(raw, a + 1, n, strict=True):
+                in_string ^= _real_quotes(raw, counted, a) % 2 == 1
+                if not in_string:
+                    yield a, n
+            return
+        a = raw.rfind(b"[", pos, b)
+        if a >= 0 and b - a >= SPAN_MIN and _numbers_only(raw, a + 1, b):
+            in_string ^= _real_quotes(raw, counted, a) % 2 == 1
+            counted = a
+            if not in_string:
+                yield a, b
+        pos = b + 1
+
+
+def _real_quotes(raw: Buffer, lo: int, hi: int) -> int:
+    """How many ``"`` in ``raw[lo:hi]`` are not escaped (by an odd run of backslashes)."""
+    total = raw.count(b'"', lo, hi)
+    if not total:
+        return 0
+    at = raw.find(b"\\", lo, hi)
+    while at >= 0:
+        end = at
+        while end < hi and raw[end] == 0x5C:
+            end += 1
+        if (end - at) % 2 == 1 and end < hi and raw[end] == 0x22:
+            total -= 1
+        at = raw.find(b"\\", end, hi)
+    return total
+
+
+def _numbers_only(raw: Buffer, start: int, end: int, *, strict: bool = False) -> bool:
+    """Whether ``raw[start:end]`` can be a list of numbers.
+
+    No object, key, nested list or escape in it (each a fast ``find``); with ``strict``,
+    also no byte other than those of numbers and NaN/infinity/null spellings. Lists that
+    pass the quick check and still hold something else are refused by the chunk parser.
+    """
+    for sep in (b"{", b"}", b":", b"[", b"\\"):
+        if raw.find(sep, start, end) >= 0:
+            return False
+    if not strict:
+        return True
+    step = 8 * CHUNK
+    for lo in range(start, end, step):
+        rest = bytes(raw[lo : min(end, lo + step)]).translate(None, _NUMBER_BYTES)
+        if rest and not set(rest) <= _TOKEN_LETTERS:
+            return False
+    return True
+
+
+_DECODERS = (
+    (_msgspec.json.Decoder(list[float]), _msgspec.json.Decoder(list[float | None]))
+    if _msgspec is not None
+    else ()
+)
+"""msgspec decoders for a chunk: plain numbers first (the common case, and faster), then
+numbers and nulls."""
+
+
+def _parse_number_list(raw: Buffer, a: int, b: int) -> ParsedNumbers | None:
+    """The list ``raw[a..b]`` parsed into float64 a chunk at a time.
+
+    None when it is not a plain list of numbers: the standard library then parses it, and
+    reports its errors.
+    """
+    parts: list[np.ndarray] = []
+    written = False
+    cut = b >= len(raw)  # never closed: its last number may be followed by a comma
+    start = a + 1
+    while start <= b:
+        stop = b
+        if start + CHUNK < b:
+            c = raw.find(b",", start + CHUNK, b)
+            stop = b if c < 0 else c
+        if isinstance(raw, bytearray) and stop < len(raw):
+            part = _parse_in_place(raw, start - 1, stop)
+        else:
+            piece = bytes(raw[start:stop])
+            if cut and stop == b:
+                piece = piece.rstrip()
+                piece = piece[:-1] if piece.endswith(b",") else piece
+            part = _parse_chunk(b"[" + piece + b"]")
+        if part is None or (stop < b and part[0].shape[0] == 0):
+            return None
+        parts.append(part[0])
+        written = written or part[1]
+        start = stop + 1
+    values = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return ParsedNumbers(values, written)
+
+
+def _parse_in_place(raw: bytearray, lo: int, hi: int) -> tuple[np.ndarray, bool] | None:
+    """Parse ``raw[lo+1:hi]`` as a list without copying it.
+
+    The separators around it (``[`` or ``,`` at ``lo``, ``,`` or ``]`` at ``hi``) are
+    turned into brackets for the parse and put back after it.
+    """
+    saved = raw[lo], raw[hi]
+    raw[lo], raw[hi] = 0x5B, 0x5D
+    view = memoryview(raw)
+    try:
+        return _parse_chunk(view[lo : hi + 1])
+    finally:
+        view.release()
+        raw[lo], raw[hi] = saved
+
+
+def _parse_chunk(chunk: bytes | memoryview) -> tuple[np.ndarray, bool] | None:
+    """One chunk ``[n1, n2, ...]`` as floats, and whether NaN/infinity was written in it."""
+    for decoder in _DECODERS:
+        try:
+            return np.array(decoder.decode(chunk), dtype=np.float64), False
+        except (_msgspec.DecodeError, ValueError, TypeError):
+            continue  # nulls (next decoder), NaN/Infinity literals, numbers out of range
+    try:
+        values = json.loads(bytes(chunk))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(values, list):
+        return None
+    written = False
+    converted: list[float | int | None] = []
+    for v in values:
+        parsed = value_of_token(v)
+        if parsed is None:
+            return None
+        converted.append(parsed[0])
+        written = written or parsed[1]
+    try:
+        return np.array(converted, dtype=np.float64), written
+    except (OverflowError, ValueError, TypeError):
+        return np.array([_big(v) for v in converted], dtype=np.float64), written
+
+
+def _big(v: float | int | None) -> float:
+    """A number beyond float range as an infinity of its sign (None as NaN)."""
+    if v is None:
+        return math.nan
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf

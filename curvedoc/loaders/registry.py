@@ -41,6 +41,7 @@ from curvedoc.loaders import (
     mlflow_runs,
     tensorboard,
 )
+from curvedoc.loaders.reading import Limits
 from curvedoc.loaders.sidecar import attach_sidecar
 from curvedoc.loaders.source import ColumnOptions, Probe, Source
 
@@ -82,8 +83,15 @@ def detect(probe: Probe) -> Source:
 
 
 def read(probe: Probe) -> History:
-    """Detect the probe's source and load it; notes from reading go first in the History's."""
+    """Detect the probe's source and load it; notes from reading go first in the History's.
+
+    A run holding more series than ``probe.limits.max_series`` is refused here, whatever
+    its source, before anything measures them.
+    """
     history = detect(probe).load(probe)
+    count = len(history.epoch_series) + len(history.batch_series)
+    if count > probe.limits.max_series:
+        raise probe.limits.too_many_series(probe.location, f"holds {count:,} series")
     if probe.notes:
         history.source = dataclasses.replace(
             history.source, notes=(*probe.notes, *history.source.notes)
@@ -91,17 +99,30 @@ def read(probe: Probe) -> History:
     return history
 
 
-def _probe(location: str, columns: ColumnOptions, text: str | None = None) -> Probe:
+def _probe(
+    location: str, columns: ColumnOptions, text: str | None = None, limits: Limits | None = None
+) -> Probe:
     options = columns.as_options()
+    limits = limits or Limits()
     return Probe(
         location,
         columns,
-        load_nested=lambda inner: load(inner, **options),
+        load_nested=lambda inner: load(
+            inner, max_bytes=limits.max_bytes, max_series=limits.max_series, **options
+        ),
         text=text,
+        limits=limits,
     )
 
 
-def load(path: str | os.PathLike[str], *, sidecar: bool = True, **options: str | None) -> History:
+def load(
+    path: str | os.PathLike[str],
+    *,
+    sidecar: bool = True,
+    max_bytes: int | None = None,
+    max_series: int | None = None,
+    **options: str | None,
+) -> History:
     """Read a training history from a file, a directory or a URI.
 
     Args:
@@ -112,6 +133,10 @@ def load(path: str | os.PathLike[str], *, sidecar: bool = True, **options: str |
             (``docs/inputs.md`` lists every source).
         sidecar: also read the context file ``<stem>.context.json`` next to a history
             file or directory, when there is one (:mod:`curvedoc.loaders.sidecar`).
+        max_bytes: the most bytes to read (after decompression); default 2 GiB
+            (:data:`~curvedoc.loaders.reading.DEFAULT_MAX_BYTES`).
+        max_series: the most series the run may hold; default 10,000
+            (:data:`~curvedoc.loaders.reading.DEFAULT_MAX_SERIES`).
         **options: column choices for unusual tables (``train_col``, ``val_col``,
             ``x_col``, ``name``); see :class:`~curvedoc.loaders.source.ColumnOptions`.
 
@@ -128,7 +153,12 @@ def load(path: str | os.PathLike[str], *, sidecar: bool = True, **options: str |
         raise LoadError("''", "is an empty path")
     if "\x00" in name:
         raise LoadError(repr(name), "is not a valid path (it contains a NUL byte)")
-    probe = _probe(name, columns)
+    defaults = Limits()
+    limits = Limits(
+        max_bytes=defaults.max_bytes if max_bytes is None else int(max_bytes),
+        max_series=defaults.max_series if max_series is None else int(max_series),
+    )
+    probe = _probe(name, columns, limits=limits)
     history = read(probe)
     if sidecar and probe.scheme is None:
         history = attach_sidecar(history, name)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,12 +17,36 @@ import numpy as np
 from curvedoc import names
 from curvedoc.errors import LoadError
 
-NAN_TOKENS = frozenset(
-    {"nan", "NaN", "NAN", "Infinity", "-Infinity", "inf", "-inf", "Inf", "-Inf", "NA", "null", ""}
+MISSING_TOKENS = frozenset({"NA", "null", ""})
+"""Strings that stand for a missing value (CSVLogger's ``NA``, an empty cell)."""
+
+NONFINITE_TOKENS = frozenset(
+    {"nan", "NaN", "NAN", "Infinity", "-Infinity", "inf", "-inf", "Inf", "-Inf"}
 )
+"""Strings that write a NaN or an infinity out (a value that is there, and not finite)."""
+
+NAN_TOKENS = NONFINITE_TOKENS | MISSING_TOKENS
 """Strings accepted in place of a number: spellings of NaN/inf and of a missing value."""
 
 _NUMBER_TYPES = (int, float)
+
+
+@dataclass(frozen=True, eq=False)
+class ParsedNumbers:
+    """A JSON list of numbers already parsed into float64, as long lists are.
+
+    :func:`curvedoc.loaders.parsing.parse_json_bytes` puts these where a series sits in the
+    document, so no Python object per value is ever kept. Missing values (``null``,
+    ``"NA"``) are NaN in :attr:`values`; :attr:`nonfinite_written` says whether a NaN or
+    an infinity was written out (``NaN``, ``"Infinity"``, ``1e999``), which a run that
+    diverged at its first epoch has and a run with nothing recorded does not.
+    """
+
+    values: np.ndarray
+    nonfinite_written: bool
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
 
 
 def to_series(values: Any, key: str, path: str) -> np.ndarray:
@@ -29,8 +55,10 @@ def to_series(values: Any, key: str, path: str) -> np.ndarray:
     ``None`` and missing-value spellings become NaN; ``"Infinity"``-style strings become
     inf; numbers written as strings (``json.dump(..., default=str)`` of numpy floats)
     are read as numbers. Booleans, other strings, nested lists and objects are refused
-    with a LoadError naming the series.
+    with a LoadError naming the series. A :class:`ParsedNumbers` is already converted.
     """
+    if isinstance(values, ParsedNumbers):
+        return values.values
     if isinstance(values, dict):
         values = _indexed_object_values(values, key, path)
     if not isinstance(values, list):
@@ -78,6 +106,64 @@ def _indexed_object_values(obj: dict[str, Any], key: str, path: str) -> list[Any
             path, f"series {key!r} is an object whose keys are not epoch numbers"
         ) from None
     return [v for _, v in items]
+
+
+def value_of_token(v: Any) -> tuple[float | int | None, bool] | None:
+    """One JSON value of a number list as ``(number, written_nonfinite)``, or None.
+
+    The rules of :func:`to_series` without a series name (for parsing lists before their
+    key is known): numbers as they are, ``None`` and missing-value strings as None, NaN
+    and infinity spellings as floats, numbers written as strings as floats. None for a
+    boolean, other text, a list or an object (the caller then leaves the list to
+    :func:`to_series`, whose error names the series and the position).
+    """
+    if isinstance(v, bool):
+        return None
+    if v is None:
+        return None, False
+    if isinstance(v, float):
+        return v, not math.isfinite(v)
+    if isinstance(v, int):
+        return v, abs(v) > _FLOAT_MAX_INT
+    if isinstance(v, str):
+        t = v.strip()
+        if t in MISSING_TOKENS:
+            return None, False
+        if t in NONFINITE_TOKENS:
+            return _token_to_float(t), True
+        try:
+            x = float(t)
+        except ValueError:
+            return None
+        return x, not math.isfinite(x)
+    return None
+
+
+_FLOAT_MAX_INT = int(np.finfo(np.float64).max)
+
+
+def nonfinite_written(values: Any) -> bool:
+    """Whether a parsed JSON series writes a NaN or an infinity out (not just ``null``).
+
+    ``NaN``/``Infinity`` literals, ``"NaN"``-style strings and numbers beyond float range
+    count; ``null``, ``"NA"`` and empty strings are missing values and do not. An array
+    of unknown origin counts when it holds any non-finite value.
+    """
+    if isinstance(values, ParsedNumbers):
+        return values.nonfinite_written
+    if isinstance(values, np.ndarray):
+        return bool(values.size) and not bool(np.isfinite(values).all())
+    if isinstance(values, dict):
+        values = list(values.values())
+    if not isinstance(values, list):
+        return False
+    for v in values:
+        if isinstance(v, (list, dict)):
+            continue
+        parsed = value_of_token(v)
+        if parsed is not None and parsed[1]:
+            return True
+    return False
 
 
 def _token_to_float(v: str) -> float:
@@ -160,26 +246,41 @@ NONFINITE_TOKEN = re.compile(r"(?i)(?<![a-z_])-?(nan|inf|infinity)(?![a-z_])")
 """A NaN or infinity written out (``NaN``, ``nan``, ``Infinity``, ``-inf``), as opposed to a
 missing value (``null``, ``NA``, an empty cell)."""
 
+NONFINITE_TOKEN_BYTES = re.compile(rb"(?i)(?<![a-z_])-?(nan|inf|infinity)(?![a-z_])")
+""":data:`NONFINITE_TOKEN` for the raw bytes of a file."""
+
+WrittenCheck = Callable[[Iterable[str]], bool]
+"""Given the metric keys, whether the source wrote a NaN or an infinity out for any of them."""
+
 
 def require_finite_metric(
-    series: dict[str, np.ndarray], path: str, text: str | None = None
+    series: dict[str, np.ndarray],
+    path: str,
+    text: str | None = None,
+    *,
+    written: WrittenCheck | None = None,
 ) -> None:
     """Refuse a run that has no metric value to analyse (learning-rate logs do not count).
 
     A run whose every metric value is NaN or inf is *not* refused when the source wrote
-    NaN or infinity out (``text`` holds such a token): a loss that is NaN from the first
-    epoch is a run that diverged at once, and the diagnosis reports it so. A run whose
-    every value is *missing* (``null``, ``NA``, empty cells) has nothing to analyse.
+    NaN or infinity out (``written`` says so for the metric keys, or ``text`` holds such
+    a token): a loss that is NaN from the first epoch is a run that diverged at once, and
+    the diagnosis reports it so. A run whose every value is *missing* (``null``, ``NA``,
+    empty cells) has nothing to analyse. The check runs only when no metric value is
+    finite, so it costs nothing for an ordinary run.
     """
-    metric = [a for k, a in series.items() if not names.is_learning_rate(k)]
+    metric = {k: a for k, a in series.items() if not names.is_learning_rate(k)}
     if not metric:
         raise LoadError(path, "holds only a learning-rate log, no metric series")
-    if any(np.isfinite(a).any() for a in metric):
+    if any(np.isfinite(a).any() for a in metric.values()):
         return
-    if not any(a.size for a in metric) or (
-        text is not None and NONFINITE_TOKEN.search(text) is None
-    ):
-        raise LoadError(path, "holds no metric value (every value is missing): nothing to analyse")
+    if any(a.size for a in metric.values()):
+        if written is not None:
+            if written(list(metric)):
+                return
+        elif text is None or NONFINITE_TOKEN.search(text) is not None:
+            return
+    raise LoadError(path, "holds no metric value (every value is missing): nothing to analyse")
 
 
 MAX_EPOCH = 2**53

@@ -24,19 +24,23 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from curvedoc.errors import LoadError
-from curvedoc.loaders.parsing import looks_like_json_scalar, parse_json, parse_table
-from curvedoc.loaders.reading import decode_text, read_bytes
+from curvedoc.errors import LoadError, NotAHistoryError
+from curvedoc.loaders.parsing import looks_like_json_scalar, parse_json_bytes, parse_table_bytes
+from curvedoc.loaders.reading import Buffer, Limits, read_bytes, read_utf8
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
     from curvedoc.history import History
 
-__all__ = ["HEAD_CHARS", "ColumnOptions", "Form", "Probe", "Source", "SourceKind"]
+__all__ = ["HEAD_CHARS", "ColumnOptions", "Form", "Limits", "Probe", "Source", "SourceKind"]
 
 HEAD_CHARS = 64 * 1024
 """How much of the text :attr:`Probe.head` holds: enough to recognise any format by."""
+
+SCALAR_CHECK_BYTES = 1 << 20
+"""Only a text this short is tried as one JSON scalar (``3``, ``"x"``): a larger file that
+starts like a number is a table, and parsing a gigabyte to learn so is not worth it."""
 
 SourceKind = Literal["uri", "directory", "file"]
 """What a source reads: a URI (answered from the location alone, asked before anything
@@ -91,6 +95,7 @@ class Probe:
             sources that hold runs (a folder of one run) use it.
         text: already-decoded content (``curvedoc.loaders.load_text``): the input is then
             a file that is never read from disk.
+        limits: how much is read, and how many series a run may hold (:class:`Limits`).
 
     Every property may raise :class:`~curvedoc.errors.LoadError` with the one-line message
     of its step (missing path, unreadable or binary file, empty file, invalid JSON, bad
@@ -104,9 +109,11 @@ class Probe:
         *,
         load_nested: Callable[[str], History] | None = None,
         text: str | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.location = location
         self.options = options or ColumnOptions()
+        self.limits = limits or Limits()
         self.notes: list[str] = []
         """What reading tolerated (duplicate JSON keys); the registry adds it to the History."""
         self._load_nested = load_nested
@@ -148,22 +155,40 @@ class Probe:
             raise LoadError(self.location, f"cannot be read ({exc.strerror or exc})") from None
 
     @cached_property
+    def raw(self) -> Buffer:
+        """The whole content as UTF-8 bytes: gzip unwrapped, the encoding from its BOM.
+
+        Read within :attr:`limits` (see :mod:`curvedoc.loaders.reading`) and checked to be
+        text; the parsers work on these bytes, so a large input is never also held as a
+        Python string.
+        """
+        if "text" in self.__dict__:
+            return self.__dict__["text"].encode("utf-8", "surrogatepass")
+        raw = read_bytes(self.path, self.limits, self.location)
+        return read_utf8(raw, self.location)
+
+    @cached_property
     def text(self) -> str:
-        """The whole content as text: gzip unwrapped, the encoding from its byte-order mark."""
-        return decode_text(read_bytes(self.path), self.location)
+        """The whole content as text (decoded from :attr:`raw` on first use)."""
+        return self.raw.decode("utf-8", "surrogatepass")
 
     @cached_property
     def head(self) -> str:
         """The first :data:`HEAD_CHARS` characters after any leading whitespace.
 
-        Enough to tell JSON from CSV, or to spot a header or a tag, before any full parse.
-        Taken from :attr:`text` today; a streaming reader can fill it from the first bytes
-        alone. A LoadError when the input is empty (or only whitespace).
+        Enough to tell JSON from CSV, or to spot a header or a tag, before any full parse;
+        decoded from the first bytes alone. A LoadError when the input is empty (or only
+        whitespace).
         """
-        head = self.text.lstrip()[:HEAD_CHARS]
-        if not head:
-            raise LoadError(self.location, "is empty")
-        return head
+        raw = self.raw
+        window = 4 * HEAD_CHARS
+        start = 0
+        while start < len(raw):
+            piece = bytes(raw[start : start + window]).decode("utf-8", "ignore").lstrip()
+            if piece:
+                return piece[:HEAD_CHARS]
+            start += window
+        raise LoadError(self.location, "is empty")
 
     @cached_property
     def syntax(self) -> Literal["json", "csv"]:
@@ -174,21 +199,32 @@ class Probe:
         """
         if self.head[0] in "{[":
             return "json"
-        if self.head[0] in '"0123456789-tfnNI' and looks_like_json_scalar(self.text.lstrip()):
-            raise LoadError(self.location, "JSON holds a single value, not a training history")
+        if (
+            self.head[0] in '"0123456789-tfnNI'
+            and len(self.raw) <= SCALAR_CHECK_BYTES
+            and looks_like_json_scalar(self.text.lstrip())
+        ):
+            raise NotAHistoryError(
+                self.location, "JSON holds a single value, not a training history"
+            )
         return "csv"
 
     @cached_property
     def json(self) -> Any:
-        """The text parsed as JSON (duplicate keys: the last wins, and a note says so)."""
-        data, notes = parse_json(self.text, self.location)
+        """The content parsed as JSON (duplicate keys: the last wins, and a note says so).
+
+        Long lists of numbers come back as
+        :class:`~curvedoc.loaders.series.ParsedNumbers` (parsed straight into arrays; see
+        :func:`~curvedoc.loaders.parsing.parse_json_bytes`).
+        """
+        data, notes = parse_json_bytes(self.raw, self.location)
         self.notes.extend(notes)
         return data
 
     @cached_property
     def table(self) -> tuple[list[str], dict[str, np.ndarray]]:
-        """The text parsed as a CSV table: its header and one float column per name."""
-        return parse_table(self.text, self.location)
+        """The content parsed as a CSV table: its header and one float column per name."""
+        return parse_table_bytes(self.raw, self.location, max_series=self.limits.max_series)
 
     def load_nested(self, location: str) -> History:
         """Read another location (a run inside this one) through the registry."""

@@ -6,10 +6,15 @@ TensorFlow. TensorBoard's own readers (``EventAccumulator``, ``event_file_loader
 through ``tensorboard.compat.tf``, which imports TensorFlow whenever it is installed (seconds
 of start-up in every process), so the TFRecord framing is read here instead: each record is
 ``uint64 length | uint32 masked CRC32C of the length | data | uint32 masked CRC32C of the
-data``. The length CRC is checked on every record, all at once with numpy (it catches a
-file that is not an event file, or a damaged one); the data CRC is not (a byte-by-byte
-CRC in Python would cost more than the parsing), so a damaged record shows up as a
-protobuf that does not parse. Every scalar point is kept: no reservoir sampling.
+data`` (CRC-32C, Castagnoli; ``masked = ((crc >> 15) | (crc << 17)) + 0xa282ead8``, as the
+TFRecord format documents). Files are streamed a few MiB at a time, never read whole, and
+both CRCs are checked on every record, a batch of records at a time with numpy: a damaged
+length stops reading that file there (the rest cannot be framed; noted), a damaged data
+CRC skips that one record and reading goes on (noted, naming the record). Records longer
+than :data:`MAX_SCALAR_RECORD` (images, histograms, graphs: never a scalar) are stepped
+over unparsed. The event files of one run together may hold at most ``--max-bytes``.
+Values go straight into typed arrays, not lists of Python numbers. Every scalar point is
+kept: no reservoir sampling.
 
 What becomes what (the mapping; ``tests/test_tensorboard.py`` checks it on real runs):
 
@@ -56,22 +61,26 @@ logged twice keeps its later value (a restarted run, noted when the steps go bac
 
 from __future__ import annotations
 
+import io
 import re
 import struct
+from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from curvedoc.errors import LoadError, MissingExtraError
 from curvedoc.history import History, SourceInfo
+from curvedoc.loaders.reading import Limits, format_size
 from curvedoc.loaders.source import Form, Probe, Source
 
 __all__ = [
     "SOURCE",
     "TaggedSeries",
+    "event_files",
     "find_runs",
     "has_event_files",
     "history_from_series",
@@ -98,9 +107,18 @@ MAX_DEPTH = 6
 _HEADER = struct.Struct("<QI")
 _RUNNING_MEAN_RTOL = 1e-4
 
+MAX_SCALAR_RECORD = 64 * 1024
+"""Records longer than this are stepped over unparsed (a scalar event is ~100 bytes)."""
+
+READ_BLOCK = 4 << 20
+"""Event files are read this many bytes at a time."""
+
 
 def is_event_file(path: Path) -> bool:
-    """Whether a file name is a TensorBoard event file (``events.out.tfevents.*``)."""
+    """Whether a file name is a TensorBoard event file (``events.out.tfevents.*``).
+
+    A regular file (links followed): a FIFO or a device with that name is never opened.
+    """
     return "tfevents" in path.name and path.is_file()
 
 
@@ -110,6 +128,17 @@ def has_event_files(path: Path) -> bool:
         return any(is_event_file(p) for p in path.iterdir())
     except OSError:
         return False
+
+
+def event_files(run: Path) -> list[Path]:
+    """Every event file of one run (in it and its subdirectories, a few levels deep)."""
+    out: list[Path] = []
+    for folder in _event_dirs(run):
+        try:
+            out.extend(sorted(p for p in folder.iterdir() if is_event_file(p)))
+        except OSError:
+            continue
+    return out
 
 
 def _event_dirs(run: Path) -> list[Path]:
@@ -170,12 +199,15 @@ def find_runs(path: Path, *, depth: int = MAX_DEPTH) -> list[Path]:
 
 @dataclass
 class _Raw:
-    """One (subdirectory, tag) stream of scalar points, in the order written."""
+    """One (subdirectory, tag) stream of scalar points, in the order written.
+
+    Steps and values are typed arrays (8 bytes a point), never lists of Python numbers.
+    """
 
     folder: str
     tag: str
-    steps: list[int]
-    values: list[float]
+    steps: array[int] = field(default_factory=lambda: array("q"))
+    values: array[float] = field(default_factory=lambda: array("d"))
 
 
 def _protos() -> tuple[Any, Any, Any]:
@@ -215,43 +247,137 @@ def masked_crc32c(rows: np.ndarray) -> np.ndarray:
 
 
 def _records(data: bytes) -> Iterator[bytes | str]:
-    """Yield the records of a TFRecord file; a str as the last item says why reading stopped.
+    """Yield the records of in-memory TFRecord data.
 
-    The framing is walked first (lengths only), then every length CRC is checked at once
-    with numpy, and the records up to the first damaged header are yielded.
+    A str as the last item says why reading stopped (see :func:`read_records`, which this
+    wraps; records that fail their data CRC are left out).
     """
-    pos, end = 0, len(data)
-    unpack = _HEADER.unpack_from
-    starts: list[int] = []
-    lengths: list[int] = []
-    problem: str | None = None
-    while pos < end:
-        if end - pos < 12:
-            problem = f"ends in the middle of a record header at byte {pos}"
-            break
-        length = unpack(data, pos)[0]
-        if pos + 16 + length > end:
-            problem = f"ends in the middle of a record at byte {pos} (still being written?)"
-            if end - pos >= 12:
-                starts.append(pos)  # check this header too: a damaged length looks like this
-            break
-        starts.append(pos)
-        lengths.append(length)
-        pos += 16 + length
-    if starts:
-        raw = np.frombuffer(data, dtype=np.uint8)
-        at = np.asarray(starts, dtype=np.int64)
-        headers = raw[at[:, None] + np.arange(8)]
-        stored = raw[at[:, None] + np.arange(8, 12)].copy().view("<u4").reshape(-1)
-        bad = np.flatnonzero(masked_crc32c(headers) != stored)
-        if bad.size:
-            k = int(bad[0])
-            problem = f"has a damaged record header at byte {starts[k]}"
-            lengths = lengths[:k]
-    for start, length in zip(starts, lengths, strict=False):
-        yield data[start + 12 : start + 12 + length]
-    if problem is not None:
-        yield problem
+    for item in read_records(io.BytesIO(data), len(data)):
+        if isinstance(item, _Stop):
+            yield item.problem
+            return
+        if isinstance(item, bytes):
+            yield item
+
+
+@dataclass(frozen=True)
+class _Stop:
+    """Why reading a file stopped before its end (it cannot be framed any further)."""
+
+    problem: str
+
+
+@dataclass(frozen=True)
+class _Skipped:
+    """A record whose data fails its CRC (``index`` counts from 0), skipped."""
+
+    index: int
+    offset: int
+
+
+def read_records(fh: BinaryIO, size: int) -> Iterator[bytes | _Skipped | _Stop]:
+    """Stream the records of a TFRecord file, checking both CRCs of every record.
+
+    Yields each record's data (records longer than :data:`MAX_SCALAR_RECORD` as ``b""``,
+    stepped over unread), a :class:`_Skipped` for a record whose data CRC fails, and a
+    :class:`_Stop` last when the framing breaks (a damaged header, or a file cut short).
+    The file is read :data:`READ_BLOCK` bytes at a time; the CRCs of a block's records are
+    checked together with numpy. A length field is trusted to read further only after
+    its own CRC checked, so a damaged (or sparse, all-zero) file costs one header.
+    """
+    buf = fh.read(READ_BLOCK)
+    base = 0  # file offset of buf[0]
+    index = 0
+    while True:
+        pos = 0
+        batch: list[tuple[int, int]] = []  # (start in buf, length) of whole records
+        stop: _Stop | None = None
+        step_over: int | None = None  # file offset just past a long record
+        while True:
+            if len(buf) - pos < 12:
+                if base + len(buf) >= size and pos < len(buf):
+                    stop = _Stop(f"ends in the middle of a record header at byte {base + pos}")
+                break  # the end, or more to read
+            length = _HEADER.unpack_from(buf, pos)[0]
+            end = pos + 16 + length
+            if end <= len(buf):
+                batch.append((pos, length))
+                pos = end
+                continue
+            if not _header_ok(buf, pos):
+                stop = _Stop(f"has a damaged record header at byte {base + pos}")
+            elif base + end > size:
+                stop = _Stop(
+                    f"ends in the middle of a record at byte {base + pos} (still being written?)"
+                )
+            elif length > MAX_SCALAR_RECORD:
+                step_over = base + end
+            break  # (otherwise a record runs on into the next block)
+        items, bad = _check_batch(buf, batch)
+        for k, (start, _) in enumerate(batch):
+            if k == bad:
+                yield _Stop(f"has a damaged record header at byte {base + start}")
+                return
+            item = items[k]
+            yield _Skipped(index, base + start) if item is None else item
+            index += 1
+        if stop is not None:
+            yield stop
+            return
+        if step_over is not None:
+            fh.seek(step_over)
+            yield b""
+            index += 1
+            base, buf = step_over, b""
+        else:
+            base, buf = base + pos, buf[pos:]
+        if base >= size and not buf:
+            return
+        more = fh.read(READ_BLOCK)
+        if not more:  # shorter than its size said: cut while being read
+            if buf:
+                yield _Stop(f"ends in the middle of a record at byte {base} (still being written?)")
+            return
+        buf += more
+
+
+def _header_ok(buf: bytes, pos: int) -> bool:
+    """Whether the length field at ``pos`` matches its masked CRC."""
+    raw = np.frombuffer(buf, dtype=np.uint8, count=12, offset=pos)
+    stored = int(raw[8:12].copy().view("<u4")[0])
+    return int(masked_crc32c(raw[None, :8])[0]) == stored
+
+
+def _check_batch(buf: bytes, batch: list[tuple[int, int]]) -> tuple[list[bytes | None], int]:
+    """Check the CRCs of whole records in ``buf``.
+
+    Returns each record's data (None where its data CRC fails) and the index of the first
+    damaged header (-1 when none is).
+    """
+    if not batch:
+        return [], -1
+    raw = np.frombuffer(buf, dtype=np.uint8)
+    starts = np.fromiter((p for p, _ in batch), dtype=np.int64, count=len(batch))
+    lengths = np.fromiter((n for _, n in batch), dtype=np.int64, count=len(batch))
+    headers = raw[starts[:, None] + np.arange(8)]
+    stored = raw[starts[:, None] + np.arange(8, 12)].copy().view("<u4").reshape(-1)
+    damaged = np.flatnonzero(masked_crc32c(headers) != stored)
+    bad = int(damaged[0]) if damaged.size else -1
+    ok = np.ones(len(batch), dtype=bool)
+    check = np.flatnonzero(lengths <= MAX_SCALAR_RECORD)
+    for length in np.unique(lengths[check]):
+        sel = check[lengths[check] == length]
+        data_at = starts[sel] + 12
+        rows = raw[data_at[:, None] + np.arange(int(length))]
+        crc = raw[(data_at + length)[:, None] + np.arange(4)].copy().view("<u4").reshape(-1)
+        ok[sel] = masked_crc32c(rows) == crc
+    items: list[bytes | None] = []
+    for k, (start, length) in enumerate(batch):
+        if length > MAX_SCALAR_RECORD:
+            items.append(b"")
+        else:
+            items.append(buf[start + 12 : start + 12 + length] if ok[k] else None)
+    return items, bad
 
 
 class _ScalarDecoder:
@@ -308,30 +434,52 @@ class _ScalarDecoder:
         return None
 
 
-def _read_run(run: Path) -> tuple[list[_Raw], list[str]]:
-    """Every scalar stream of a run, and notes about files that ended early."""
+def _read_run(run: Path, limits: Limits | None = None) -> tuple[list[_Raw], list[str]]:
+    """Every scalar stream of a run, and notes on files that ended early or had damaged records."""
+    limits = limits or Limits()
     event_pb2, types_pb2, tensor_util = _protos()
     decoder = _ScalarDecoder(types_pb2, tensor_util)
     streams: dict[tuple[str, str], _Raw] = {}
     skip: set[tuple[str, str]] = set()
     notes: list[str] = []
-    n_files = 0
+    files: list[tuple[str, Path, int]] = []
     for folder in _event_dirs(run):
         rel = folder.relative_to(run).as_posix()
         rel = "" if rel == "." else rel
         for file in sorted(p for p in folder.iterdir() if is_event_file(p)):
-            n_files += 1
             try:
-                data = file.read_bytes()
+                size = file.stat().st_size
             except OSError as exc:
                 raise LoadError(str(file), f"cannot be read ({exc.strerror or exc})") from None
-            first = True
-            for rec in _records(data):
-                if isinstance(rec, str):
+            files.append((rel, file, size))
+    total = sum(size for _, _, size in files)
+    if total > limits.max_bytes:
+        raise limits.too_large(str(run), f"holds {format_size(total)} of event files,")
+    if not files:
+        raise LoadError(str(run), "is a directory with no TensorBoard event files")
+    for rel, file, size in files:
+        try:
+            fh = file.open("rb")
+        except OSError as exc:
+            raise LoadError(str(file), f"cannot be read ({exc.strerror or exc})") from None
+        name = file.relative_to(run)
+        first = True
+        skipped: list[_Skipped] = []
+        with fh:
+            for rec in read_records(fh, size):
+                if isinstance(rec, _Stop):
                     if first:
-                        raise LoadError(str(file), f"is not a TensorBoard event file ({rec})")
-                    notes.append(f"{file.relative_to(run)} {rec}: read up to there")
+                        raise LoadError(
+                            str(file), f"is not a TensorBoard event file ({rec.problem})"
+                        )
+                    notes.append(f"{name} {rec.problem}: read up to there")
                     break
+                if isinstance(rec, _Skipped):
+                    skipped.append(rec)
+                    continue
+                if not rec:
+                    first = False  # a long record that framed correctly
+                    continue
                 try:
                     event = event_pb2.Event.FromString(rec)
                 except Exception:  # protobuf's DecodeError; its class differs by backend
@@ -339,7 +487,7 @@ def _read_run(run: Path) -> tuple[list[_Raw], list[str]]:
                         raise LoadError(
                             str(file), "is not a TensorBoard event file (a record does not parse)"
                         ) from None
-                    notes.append(f"{file.relative_to(run)} has a damaged record: read up to there")
+                    notes.append(f"{name} has a damaged record: read up to there")
                     break
                 first = False
                 if not event.HasField("summary"):
@@ -357,11 +505,20 @@ def _read_run(run: Path) -> tuple[list[_Raw], list[str]]:
                         continue
                     raw = streams.get(key)
                     if raw is None:
-                        raw = streams[key] = _Raw(rel, v.tag, [], [])
+                        if len(streams) >= limits.max_series:
+                            raise limits.too_many_series(
+                                str(run), f"logs more than {limits.max_series:,} scalar tags"
+                            )
+                        raw = streams[key] = _Raw(rel, v.tag)
                     raw.steps.append(int(event.step))
                     raw.values.append(x)
-    if n_files == 0:
-        raise LoadError(str(run), "is a directory with no TensorBoard event files")
+        if skipped:
+            first_bad = skipped[0]
+            more = f" and {len(skipped) - 1} more" if len(skipped) > 1 else ""
+            notes.append(
+                f"{name}: record {first_bad.index} (at byte {first_bad.offset}){more} "
+                "failed its checksum (damaged data): skipped"
+            )
     return list(streams.values()), notes
 
 
@@ -404,8 +561,16 @@ def _dedupe(raw: _Raw) -> tuple[np.ndarray, np.ndarray, bool]:
     Returns the steps, the values, and whether the steps ever went back (a run restarted
     from an earlier checkpoint into the same directory, as TensorBoard itself detects).
     """
-    steps = np.asarray(raw.steps, dtype=np.int64)
-    values = np.asarray(raw.values, dtype=np.float64)
+    steps = (
+        np.frombuffer(raw.steps, dtype=np.int64).copy()
+        if isinstance(raw.steps, array)
+        else (np.asarray(raw.steps, dtype=np.int64))
+    )
+    values = (
+        np.frombuffer(raw.values, dtype=np.float64).copy()
+        if isinstance(raw.values, array)
+        else np.asarray(raw.values, dtype=np.float64)
+    )
     if steps.size < 2:
         return steps, values, False
     diff = np.diff(steps)
@@ -544,12 +709,12 @@ def load(probe: Probe) -> History:
             "is a TensorBoard log: --train-col, --val-col and --x-col apply to CSV and JSON "
             "files (TensorBoard tags are mapped by their names)",
         )
-    return load_tensorboard(probe.path)
+    return load_tensorboard(probe.path, probe.limits)
 
 
-def load_tensorboard(path: Path) -> History:
+def load_tensorboard(path: Path, limits: Limits | None = None) -> History:
     """Read one TensorBoard run directory as a History (see the module docstring)."""
-    streams, notes = _read_run(path)
+    streams, notes = _read_run(path, limits)
     if not streams:
         raise LoadError(str(path), "TensorBoard event files hold no scalar summaries")
     keras_style = any(
@@ -690,7 +855,9 @@ def _build(
 
         for s in epoch_level:
             s.steps = to_epoch(s.steps)
-            s.steps, s.values, _ = _dedupe(_Raw("", "", s.steps.tolist(), s.values.tolist()))
+            s.steps, s.values, _ = _dedupe(
+                _Raw("", "", array("q", s.steps.tobytes()), array("d", s.values.tobytes()))
+            )
         batch_epoch = to_epoch(batch_steps)
         # an epoch with only per-step values (validation skipped) is still a row
         epochs = np.unique(np.concatenate([s.steps for s in epoch_level] + [batch_epoch]))

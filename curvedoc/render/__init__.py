@@ -77,12 +77,16 @@ def render(result: Report | Comparison | RunTable, fmt: str, style: TextStyle | 
         ValueError: an unknown format, or a result of another type.
     """
     style = style or TextStyle()
-    from curvedoc.batch import RunTable
-    from curvedoc.compare import Comparison
     from curvedoc.report import Report
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    if fmt != "json":  # JSON escapes them itself, and keeps names exactly
+        # names and paths come from the data: no control character reaches a terminal
+        # (text, or Markdown and HTML read with cat or less)
+        from curvedoc.safe_text import escape_strings
+
+        result = escape_strings(result)
     if isinstance(result, Report):
         if fmt == "json":
             from curvedoc.render.json import render_json
@@ -99,6 +103,10 @@ def render(result: Report | Comparison | RunTable, fmt: str, style: TextStyle | 
         from curvedoc.render.terminal import render_terminal
 
         return render_terminal(result, width=style.width, color=style.color)
+    # imported only now: one run's report does not pay for the other results' modules
+    from curvedoc.batch import RunTable
+    from curvedoc.compare import Comparison
+
     if isinstance(result, Comparison):
         if fmt == "json":
             from curvedoc.render.json import render_comparison_json

@@ -30,6 +30,7 @@ from curvedoc.render.markdown import (
     run_cells,
     run_summary,
     series_rows,
+    skipped_summary,
 )
 from curvedoc.report import Cause, Finding, Report
 
@@ -465,5 +466,6 @@ def render_runs_html(table: RunTable) -> str:
         "<th>verdict</th><th>confidence</th><th>epochs</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
         + (f"<h2>Failed to load ({len(bad)})</h2><ul>{failed}</ul>" if bad else "")
+        + (f"<p>{esc(skipped_summary(table))}</p>" if table.skipped else "")
         + f"<p><small>{esc(STABILITY_NOTE)}</small></p></body></html>\n"
     )

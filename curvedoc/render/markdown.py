@@ -11,6 +11,7 @@ everywhere.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -356,6 +357,29 @@ def run_cells(s: RunSummary) -> dict[str, str]:
     }
 
 
+SKIPPED_SHOWN = 8
+"""How many skipped files the text and Markdown summaries name (JSON lists them all)."""
+
+
+def skipped_summary(table: RunTable) -> str:
+    """One line on the files a scan passed over: how many, by reason, the first few names."""
+    from collections import Counter
+
+    skipped = table.skipped
+    base = table.base
+    reasons = Counter(f.reason for f in skipped)
+    by_reason = "; ".join(f"{n} {reason}" for reason, n in reasons.most_common())
+    names = []
+    for f in skipped[:SKIPPED_SHOWN]:
+        rel = os.path.relpath(f.path, base) if base else f.path
+        names.append(f.path if rel.startswith("..") else rel)
+    more = f" and {len(skipped) - SKIPPED_SHOWN} more" if len(skipped) > SKIPPED_SHOWN else ""
+    return (
+        f"skipped {len(skipped)} file{'s' if len(skipped) != 1 else ''} that are not training "
+        f"histories ({by_reason}): {', '.join(names)}{more}"
+    )
+
+
 def render_runs_markdown(table: RunTable) -> str:
     """Render the many-runs summary as a Markdown table (names escaped)."""
     from curvedoc.batch import STABILITY_NOTE
@@ -379,6 +403,9 @@ def render_runs_markdown(table: RunTable) -> str:
         lines.append(f"## Failed to load ({len(bad)})")
         lines.append("")
         lines.extend(f"- {md_escape(s.error)}" for s in bad)
+        lines.append("")
+    if table.skipped:
+        lines.append(md_escape(skipped_summary(table)))
         lines.append("")
     lines.append(f"_{md_escape(STABILITY_NOTE)}_")
     return "\n".join(lines) + "\n"

@@ -28,6 +28,7 @@ from curvedoc.render.markdown import (
     run_cells,
     run_summary,
     series_rows,
+    skipped_summary,
 )
 from curvedoc.report import Cause, Finding, Report
 
@@ -349,7 +350,9 @@ def render_runs_terminal(table: RunTable, *, width: int | None = None, color: bo
     head = f"curvedoc: {n} run{'s' if n != 1 else ''}"
     if table.base and table.base != ".":
         head += f" under {table.base}"
-    head += f" ({len(ok)} analysed, {len(bad)} failed, {table.seconds:.1f}s)"
+    head += f" ({len(ok)} analysed, {len(bad)} failed"
+    head += f", {len(table.skipped)} skipped" if table.skipped else ""
+    head += f", {table.seconds:.1f}s)"
     console.print(Text(head, style="bold"))
     if ok:
         grid = Table(show_edge=False, pad_edge=False, header_style="bold")
@@ -377,6 +380,8 @@ def render_runs_terminal(table: RunTable, *, width: int | None = None, color: bo
         console.print(Text(f"failed to load ({len(bad)}):", style="bold red"))
         for s in bad:
             console.print(Text(f"  {s.error}"), overflow="fold")
+    if table.skipped:
+        console.print(Text(skipped_summary(table), style="dim"), overflow="fold")
     console.print(Text(STABILITY_NOTE, style="dim"), overflow="fold")
     text = buf.getvalue()
     return text if color else _strip_trailing(text)
