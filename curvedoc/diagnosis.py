@@ -274,8 +274,8 @@ def rank_causes(
     """Rank the four categories of a sick run by the weight table's probabilities.
 
     Each listed category carries the findings that add to its score (problems before
-    observations, then largest contribution first), their fixes (or the category's usual first fixes when no finding of its own
-    names one), and the evidence against it. Categories under :data:`MIN_SHOWN` are left
+    observations, then largest contribution first), their fixes (or the category's usual
+    first fixes when no finding of its own names one), and the evidence against it. Categories under :data:`MIN_SHOWN` are left
     out, the top one never. When the top two are within :data:`AMBIGUOUS_MARGIN`, an
     :class:`Uncertainty` names the facts that would tell them apart.
     """
