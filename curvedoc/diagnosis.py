@@ -276,8 +276,9 @@ def rank_causes(
     Each listed category carries the findings that add to its score (problems before
     observations, then largest contribution first), their fixes (or the category's usual
     first fixes when no finding of its own names one), and the evidence against it.
-    Categories under :data:`MIN_SHOWN` are left out, the top one never. When the top two are within :data:`AMBIGUOUS_MARGIN`, an
-    :class:`Uncertainty` names the facts that would tell them apart.
+    Categories under :data:`MIN_SHOWN` are left out, the top one never. When the top two
+    are within :data:`AMBIGUOUS_MARGIN`, an :class:`Uncertainty` names the facts that
+    would tell them apart.
     """
     probs = table.probabilities(features)
     order = sorted(CATEGORIES, key=lambda c: -probs[c])
