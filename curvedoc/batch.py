@@ -303,7 +303,9 @@ def analyse_one(job: Job) -> RunSummary:
             from curvedoc.context_merge import apply_context
 
             apply_context(history, job.context)
-        report = diagnose(history)
+        # the summary table draws nothing: plot data only for a report file or MLflow
+        drawn = (job.report_path is not None and job.render is not None) or job.publish is not None
+        report = diagnose(history, curves=drawn)
     except NotAHistoryError as exc:
         summary.skipped = _one_line(exc.problem)
         return summary

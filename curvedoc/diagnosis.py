@@ -137,22 +137,26 @@ FACTS_TO_ASK: tuple[Ask, ...] = (
 read the fact, and whether the run's context already holds it."""
 
 
-def diagnose(history: History, *, weights: WeightTable | None = None) -> Report:
+def diagnose(
+    history: History, *, weights: WeightTable | None = None, curves: bool = True
+) -> Report:
     """Diagnose a run: measured findings, ranked causes with fixes, and plot data.
 
     Args:
         history: a run from :func:`curvedoc.load` (or built in memory).
         weights: the evidence weights (default: the shipped, fitted table).
+        curves: compute the plot data (``report.curves``); a summary of many runs that
+            draws no plot leaves it out, which halves the time per run.
 
     Returns:
         A :class:`~curvedoc.report.Report`; ``report.healthy`` is true when no warning or
         error finding was made and the run is long enough to judge.
     """
-    return diagnose_with_features(history, weights=weights)[0]
+    return diagnose_with_features(history, weights=weights, curves=curves)[0]
 
 
 def diagnose_with_features(
-    history: History, *, weights: WeightTable | None = None
+    history: History, *, weights: WeightTable | None = None, curves: bool = True
 ) -> tuple[Report, dict[str, float]]:
     """:func:`diagnose`, also returning the weight table's inputs (:func:`features_of`).
 
@@ -162,10 +166,12 @@ def diagnose_with_features(
     # inf/NaN and are handled; numpy's warnings about it would only be noise for the caller
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _diagnose(history, weights or load_weights())
+        return _diagnose(history, weights or load_weights(), curves)
 
 
-def _diagnose(history: History, table: WeightTable) -> tuple[Report, dict[str, float]]:
+def _diagnose(
+    history: History, table: WeightTable, curves: bool = True
+) -> tuple[Report, dict[str, float]]:
     """The body of :func:`diagnose`, run with numpy's floating-point warnings silenced."""
     m = measure(history)
     notes = list(history.source.notes) + list(m.notes)
@@ -239,7 +245,7 @@ def _diagnose(history: History, table: WeightTable) -> tuple[Report, dict[str, f
         run=run,
         notes=tuple(notes),
         errors=tuple(errors),
-        curves=plot_data(history, m, findings),
+        curves=plot_data(history, m, findings) if curves else {},
         too_short=too_short,
         task=m.task.to_dict(),
         fluctuation=fluctuation_summary(m, sick, too_short),
