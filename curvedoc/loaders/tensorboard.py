@@ -300,6 +300,11 @@ def read_records(fh: BinaryIO, size: int) -> Iterator[bytes | _Skipped | _Stop]:
                 break  # the end, or more to read
             length = _HEADER.unpack_from(buf, pos)[0]
             end = pos + 16 + length
+            if not batch and not _header_ok(buf, pos):
+                # a block's first header is checked alone, so a damaged or all-zero
+                # file stops here instead of framing a block of bogus records
+                stop = _Stop(f"has a damaged record header at byte {base + pos}")
+                break
             if end <= len(buf):
                 batch.append((pos, length))
                 pos = end
