@@ -242,8 +242,8 @@ def _classes_at_chance(pairs: tuple[PairMeasures, ...], acc: str | None) -> int 
     if loss is None or loss.val is None or accuracy is None or accuracy.val is None:
         return None
     last, best_acc = loss.val.last, accuracy.val.best
-    if not (math.isfinite(last) and math.isfinite(best_acc)) or last <= 0:
-        return None
+    if not (math.isfinite(last) and math.isfinite(best_acc)) or not 0 < last < math.log(1001):
+        return None  # (also keeps exp() finite for a loss that blew up)
     k = round(math.exp(last))
     if not 2 <= k <= 1000:
         return None

@@ -232,3 +232,12 @@ def test_the_logs_tell_the_class_count_of_a_classifier_at_chance() -> None:
     good_acc = [0.3, 0.6, 0.75, 0.8, 0.84, 0.86, 0.87, 0.88, 0.88, 0.89]
     hist = {"loss": good, "val_loss": good, "accuracy": good_acc, "val_accuracy": good_acc}
     assert measure(_history(hist)).task.n_classes is None
+
+
+def test_a_classifier_whose_loss_blew_up_has_no_class_count_and_no_crash() -> None:
+    # found on a corpus run: a validation loss of 1e4 made exp() overflow
+    loss = [2.3, 40.0, 900.0, 5e3, 1e4, 1e4, 1.2e4, 1e4]
+    acc = [0.1, 0.1, 0.09, 0.1, 0.1, 0.1, 0.1, 0.1]
+    hist = _history({"loss": loss, "val_loss": loss, "accuracy": acc, "val_accuracy": acc})
+    assert measure(hist).task.n_classes is None
+    assert not diagnose(hist).healthy
