@@ -384,6 +384,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument(
+        "--calibration-only",
+        action="store_true",
+        help="do not diagnose or print the held-out split (while it is being generated, or "
+        "to refit without looking at it)",
+    )
     ap.add_argument("--prior", action="store_true", help="write the prior table and exit")
     args = ap.parse_args(argv)
     if args.prior:
@@ -499,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         "fitted cause table, on its own calibration faults:",
         by_mode(faulty, table_proba(table, faulty)),
     )
-    if held:
+    if held and not args.calibration_only:
         hex_ = [e for e in collect(held, args.corpus, args.jobs) if e["label"] != "healthy"]
         report_block("held-out, prior table:", by_mode(hex_, table_proba(prior, hex_)))
         report_block("held-out, fitted table:", by_mode(hex_, table_proba(table, hex_)))

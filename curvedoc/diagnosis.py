@@ -388,10 +388,15 @@ def fluctuation_summary(m: Measurements, sick: bool, too_short: bool) -> Fluctua
             "epochs cannot show whether it still improves"
         )
     harmful = sick or costly or acc_costly
-    lead = "Harmful" if harmful else "Benign"
+    if costly or acc_costly:
+        summary = "Harmful: " + "; ".join(parts)
+    elif sick:  # the run has a problem, but not one the last epochs' wiggle adds to
+        summary = "The wiggle itself costs little: " + "; ".join(parts)
+    else:
+        summary = "Benign: " + "; ".join(parts)
     return Fluctuation(
         harmful=harmful,
-        summary=f"{lead}: " + "; ".join(parts),
+        summary=summary,
         series=fc.series,
         best=fc.best,
         best_epoch=fc.best_epoch,

@@ -116,7 +116,9 @@ TOP_CAUSE = [
     (FIX / "lr_high_lstm.curvedoc.json", "hyperparameters"),
     (FIX / "lr_low_gru.json", "hyperparameters"),
     (FIX / "lr_low_gru.curvedoc.json", "hyperparameters"),
-    (FIX / "tiny_batch_lstm.curvedoc.json", "hyperparameters"),
+    # batch_size 2 whose curves are smooth (loss ±0.3 %) trained fine: noted, not a problem
+    # (in the calibration corpus most batch-2 runs whose curves stay smooth were not hurt)
+    (FIX / "tiny_batch_lstm.curvedoc.json", None),
     (FIX / "diverged_lstm.json", "hyperparameters"),
     (FIX / "label_noise_gru_classify.json", "data_noise"),
     (FIX / "small_val_lstm.curvedoc.json", "data_noise"),
@@ -171,3 +173,23 @@ def test_scaling_a_loss_leaves_the_bare_diagnosis_unchanged() -> None:
         r = diagnose(scaled)
         assert [c.category for c in r.causes] == [c.category for c in base.causes]
         assert sorted(f.code for f in r.findings) == sorted(f.code for f in base.findings)
+
+
+def _severity(path: Path, code: str, bare: bool = False) -> set[str]:
+    h = curvedoc.load(path)
+    if bare:
+        h = History(epochs=h.epochs, epoch_series=dict(h.epoch_series), source=h.source)
+    return {f.severity for f in diagnose(h).findings if f.code == code}
+
+
+def test_a_growing_gap_with_steady_accuracy_is_noted_not_a_problem() -> None:
+    # a digits MLP at its healthy recipe: training loss -> 0.002, validation loss 12 % off
+    # its best, validation accuracy within a point of its best all along
+    assert _severity(RUNS2 / "digits_img__mlp__healthy_ref__s1.json.gz", "CD202") == {"info"}
+    # the same gap with accuracy falling away stays a warning
+    assert _severity(RUNS / "breast_cancer__gru__oversized__s1.json.gz", "CD202") == {"warning"}
+
+
+def test_a_setting_outside_its_range_with_the_matching_symptom_is_a_problem() -> None:
+    # 2 hidden units and a loss that levels off high: a warning, not a note
+    assert _severity(RUNS2 / "sine__lstm__cap_tiny__s1.json.gz", "CD207") == {"warning"}

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 
 from curvedoc import fixes
 from curvedoc.rules.common import (
+    HOLDS_NOTE,
     curve_trouble,
     curve_troubles,
+    decisions_hold,
     finite,
     pct,
     primary,
@@ -141,7 +143,8 @@ def overfitting(inp: RuleInput) -> Iterator[Outcome]:
         "validation more than 5 % off its best, the rise in both cases more than twice the "
         "validation curve's own wiggle: a classifier that fits its training set "
         "perfectly can end with a large ratio and still be fine while its validation loss "
-        "holds, but not at 30x and rising"
+        "holds, but not at 30x and rising; below CD201's rise, info when a classifier's "
+        "validation accuracy holds near its best (over-confidence that costs no accuracy)"
     ),
 )
 def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
@@ -176,12 +179,15 @@ def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
     extreme = g > GAP_EXTREME and p.val_rise > max(0.05, noise)
     if slope > 0 and (moderate or extreme):
         f = inp.m.facts
+        # a rise CD201 would call overfitting stays a warning; below it, a classifier
+        # whose accuracy holds is only growing over-confident
+        holds = p.val_rise <= max(VAL_RISE, noise) and decisions_hold(inp.m)
         yield Hit(
             message=(
                 f"{p.val.key} ends {math.exp(g):.1f}x {p.train.key}, the gap is still growing and "
-                f"validation is {pct(p.val_rise)} off its best"
+                f"validation is {pct(p.val_rise)} off its best{HOLDS_NOTE if holds else ''}"
             ),
-            severity="warning",
+            severity="info" if holds else "warning",
             strength=0.3 + 0.3 * ramp(g, math.log(3), math.log(30)),
             evidence={
                 "gap_final_log": r4(g),
@@ -483,12 +489,13 @@ TINY_WIDTH = 4
     code="CD207",
     name="model-too-small",
     category="architecture",
-    severity="info",
+    severity="warning",
     measures="the narrowest recorded hidden layer (units or filters)",
     threshold=(
-        f"a hidden layer of {TINY_WIDTH} units or fewer, noted (the fitted problem score "
-        "weighs it with the curves): a handful of units can represent only the coarsest "
-        "pattern"
+        f"a hidden layer of {TINY_WIDTH} units or fewer: a warning when the loss levels off "
+        "high (it barely fell, fell as a straight line, or validation never got 2.5x below "
+        "the untrained level), else noted for the fitted problem score: a handful of units "
+        "can represent only the coarsest pattern"
     ),
     uses_context=True,
 )
@@ -525,7 +532,7 @@ def model_too_small(inp: RuleInput) -> Iterator[Outcome]:
     yield Hit(
         message=f"the narrowest hidden layer has {f.min_units} unit(s)"
         + ("; the loss levels off high" if hurt else ""),
-        severity="info",
+        severity="warning" if hurt else "info",
         strength=ramp(TINY_WIDTH + 1 - f.min_units, 0, TINY_WIDTH),
         evidence={"min_units": f.min_units, "threshold": TINY_WIDTH, "params": f.params},
         fixes=(fixes.wider_model(f),),

@@ -153,3 +153,33 @@ def accuracy_steady(m: Measurements, side: str) -> bool:
     jit = s.jitter_tail if finite(s.jitter_tail) else s.jitter
     steady_rise = finite(s.rise) and s.rise < 1.5 * ACCURACY_STEADY
     return finite(jit) and jit < ACCURACY_STEADY and steady_rise
+
+
+def decisions_hold(m: Measurements) -> bool:
+    """Whether a rising validation loss leaves a classifier's decisions as good as at its best.
+
+    True when the validation accuracy is steady (:func:`accuracy_steady`): it wiggles less
+    than two points and ends within three of its best. A validation cross-entropy then
+    climbs because the model grows over-confident on the few samples it gets wrong, which
+    early stopping on the loss would trim but which costs no accuracy: the loss-rise rules
+    report it as info, not as a problem. Not when the accuracies themselves are far apart
+    (training more than :data:`ACCURACY_GAP_SMALL` above validation): a model that gets its
+    training set right and a sixth of the validation set wrong has memorised, however steady
+    its validation accuracy. False for regressions and runs without accuracy.
+    """
+    if not accuracy_steady(m, "val"):
+        return False
+    p = m.accuracy_pair()
+    if p is None or p.train is None or p.val is None:
+        return True
+    gap = p.train.last - p.val.last
+    return not (finite(gap) and gap > ACCURACY_GAP_SMALL)
+
+
+ACCURACY_GAP_SMALL = 0.05
+"""A final training accuracy at most five points above the validation accuracy: the model
+decides about as well on unseen data as on what it trained on."""
+
+
+HOLDS_NOTE = " (validation accuracy holds near its best: growing over-confidence, noted)"
+"""What the loss-rise rules add to their message when :func:`decisions_hold`."""

@@ -30,6 +30,11 @@ DIVERGED_RISE = math.log(10.0)
 LR_EXTREME_FACTOR = 30.0
 """A recorded learning rate this many times the top of its optimizer's range is a problem on
 its own; above the range, the fitted problem score weighs it with the curves."""
+LR_WITH_SYMPTOM = 3.0
+"""A recorded learning rate this many times outside its optimizer's range *and* the curve
+symptom such a rate causes (trouble for a high rate, a slow straight decline for a low one)
+is a problem: the setting and the curves tell the same story. Inside this factor, a rate is
+too close to the range's edge for the usual ranges to tell (they span about 3x)."""
 LR_LOW_EXTREME = 10.0
 """A recorded learning rate this many times below the bottom of the range is a problem on its
 own; below the range, the fitted problem score weighs it with the curves."""
@@ -368,8 +373,9 @@ def loss_ends_above_start(inp: RuleInput) -> Iterator[Outcome]:
         f"{LR_EXTREME_FACTOR:g}x the top of the typical range or more (Adam/RMSprop 3e-3, SGD "
         "with momentum 0.1, plain SGD 0.3; when the optimizer was not recorded, 0.1): Keras "
         "defaults sit inside these ranges and networks do not train that far above them; "
-        "any rate above the range is noted, and the fitted problem score weighs it with the "
-        "curves"
+        f"{LR_WITH_SYMPTOM:g}x or more with trouble in the curves (jitter, a rise, a stall); "
+        "any other rate above the range is noted, and the fitted problem score weighs it "
+        "with the curves"
     ),
     uses_context=True,
 )
@@ -418,7 +424,11 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
             f"typical range ({fixes.fmt_num(lo)}-{fixes.fmt_num(hi)})"
             + (f"; {trouble[0]}" if trouble else "")
         ),
-        severity="warning" if ratio >= LR_EXTREME_FACTOR else "info",
+        severity=(
+            "warning"
+            if ratio >= LR_EXTREME_FACTOR or (ratio >= LR_WITH_SYMPTOM and trouble)
+            else "info"
+        ),
         strength=ramp(math.log10(ratio), 0.0, math.log10(LR_EXTREME_FACTOR)),
         evidence={
             "learning_rate": f.learning_rate,
@@ -567,8 +577,9 @@ def _still_falling(s: SeriesMeasures) -> bool:
     threshold=(
         f"{LR_LOW_EXTREME:g}x below the bottom of the typical range or more (Adam 1e-4, SGD "
         "with momentum 1e-3, plain SGD 1e-2, Adadelta 0.1): steps that small cannot train "
-        "in a normal number of epochs; any rate below the range is noted, and the fitted "
-        "problem score weighs it with the curves"
+        f"in a normal number of epochs; {LR_WITH_SYMPTOM:g}x below or more when the loss "
+        "barely moved or fell as a straight line on a log axis; any other rate below the "
+        "range is noted, and the fitted problem score weighs it with the curves"
     ),
     uses_context=True,
 )
@@ -601,7 +612,7 @@ def learning_rate_low(inp: RuleInput) -> Iterator[Outcome]:
     ratio = lo / f.learning_rate
     kinds = {k for k, _ in curve_troubles(inp.m)}
     slow = bool(kinds & {"little_improvement", "straight"})
-    warn = ratio >= LR_LOW_EXTREME
+    warn = ratio >= LR_LOW_EXTREME or (ratio >= LR_WITH_SYMPTOM and slow)
     fx = [fixes.raise_learning_rate(f)]
     if f.optimizer and f.optimizer.lower() == "sgd" and (f.momentum or 0.0) < 0.5:
         fx.insert(0, fixes.sgd_momentum(f))
