@@ -221,16 +221,16 @@ def print_eval(title: str, ev: dict[str, Any], *, gradations: bool = False) -> N
             print(f"  {k:40s} {hit:3d}/{n:<3d} ({miss})")
 
 
-GUARD_PER_STRATUM = 1
+GUARD_PER_STRATUM = 8
 """Runs per (mode, label, fault kind) stratum in the frozen guard subset."""
 
 
 def guard_selection(rows: list[dict[str, str]]) -> list[tuple[str, str]]:
-    """The frozen subset: per mode, one run of every (label, fault kind) stratum.
+    """The frozen subset: per mode, up to eight runs of every (label, fault kind) stratum.
 
     Candidates are the calibration runs scored in that mode (visible faults, and every
     healthy-labelled run: healthy recipes and faults too mild to hurt, so near-threshold
-    runs are in). Within a stratum the run with the smallest SHA-1 of its id is taken: a
+    runs are in). Within a stratum the eight runs with the smallest SHA-1 of their ids are taken: a
     fixed, arbitrary choice that no diagnosis influenced.
     """
     import hashlib
