@@ -406,6 +406,15 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted({n for e in examples for n in e["features"]})
     counts = Counter((e["mode"], e["label"]) for e in examples)
     print(f"{len(examples)} examples ({len(faulty)} visible faults); {len(names)} features")
+    from curvedoc.rules.registry import all_rules
+
+    unseen = sorted(r.code for r in all_rules() if r.code not in names)
+    if unseen:
+        # a rule the corpus never triggers keeps its prior weights: no data speaks for it
+        print(
+            "rules that never fired on the calibration runs (prior weights kept): "
+            + ", ".join(unseen)
+        )
     for (mode, label), n in sorted(counts.items()):
         print(f"  {mode:8s} {label:16s} {n}")
     y = np.array([CATEGORIES.index(e["label"]) for e in faulty])

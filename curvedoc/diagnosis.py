@@ -24,7 +24,7 @@ import numpy as np
 from curvedoc import metrics as M
 from curvedoc.analysis import Measurements, measure, run_stats, summary_metrics
 from curvedoc.context import ContextFacts
-from curvedoc.fixes import DEFAULT_FIXES
+from curvedoc.fixes import CATEGORY_FIXES, DEFAULT_FIXES
 from curvedoc.history import History
 from curvedoc.report import (
     CATEGORIES,
@@ -310,6 +310,12 @@ def rank_causes(
                     fixes.append(fx)
         if not fixes:
             fixes = [make(facts) for make in DEFAULT_FIXES[cat]]
+        else:  # the fixes that act on this category lead (a stable sort keeps the rest)
+            own = {make(facts).text for make in CATEGORY_FIXES[cat]}
+            fixes.sort(key=lambda fx: fx.text not in own)
+            if fixes[0].text not in own:  # its findings name no fix of its own: the usual
+                usual = [make(facts) for make in DEFAULT_FIXES[cat]]
+                fixes = usual + [fx for fx in fixes if fx.text not in {u.text for u in usual}]
         notes = [
             a.reason
             for code, a in against

@@ -426,3 +426,38 @@ DEFAULT_FIXES = {
 }
 """The usual first fixes of each category, for a cause the curves point at without a
 finding of its own to name one."""
+
+CATEGORY_FIXES = {
+    "unscaled_data": (scale_features, scale_targets, normalization_layer, more_data),
+    "architecture": (
+        dropout,
+        smaller_model,
+        early_stopping,
+        weight_decay,
+        loss_for_task,
+        linear_output,
+        relu_activations,
+        wider_model,
+    ),
+    "hyperparameters": (
+        lower_learning_rate,
+        raise_learning_rate,
+        clip_gradients,
+        warmup_or_schedule,
+        larger_batch,
+        smaller_batch,
+        more_epochs,
+        sgd_momentum,
+    ),
+    "data_noise": (
+        clean_labels,
+        clean_outliers,
+        huber_loss,
+        denoise_inputs,
+        larger_validation,
+        smooth_monitoring,
+    ),
+}
+"""Which category each fix acts on. A finding can serve several causes (a loss that did not
+move: unscaled inputs, or a learning rate far too low) and lists the fixes of all of them;
+a cause shows the fixes that act on its own category first."""

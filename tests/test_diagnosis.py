@@ -193,3 +193,35 @@ def test_a_growing_gap_with_steady_accuracy_is_noted_not_a_problem() -> None:
 def test_a_setting_outside_its_range_with_the_matching_symptom_is_a_problem() -> None:
     # 2 hidden units and a loss that levels off high: a warning, not a note
     assert _severity(RUNS2 / "sine__lstm__cap_tiny__s1.json.gz", "CD207") == {"warning"}
+
+
+def test_a_causes_first_fix_acts_on_its_own_category() -> None:
+    # "the loss did not move" serves several causes and lists the fixes of all of them;
+    # each cause leads with one of its own (here: not "scale the inputs" for hyperparameters)
+    from curvedoc.analysis import measure
+    from curvedoc.fixes import CATEGORY_FIXES
+
+    for name in ("outliers_lstm.json", "lr_low_gru.json", "unscaled_lstm_prices.curvedoc.json"):
+        history = curvedoc.load(FIX / name)
+        report = diagnose(history)
+        facts = measure(history).facts
+        for cause in report.causes:
+            own = {make(facts).text for make in CATEGORY_FIXES[cause.category]}
+            assert cause.fixes[0].text in own, (name, cause.category, cause.fixes[0].text)
+
+
+def test_every_fix_belongs_to_a_category() -> None:
+    import inspect
+
+    from curvedoc import fixes
+    from curvedoc.report import Fix
+
+    makers = {
+        name
+        for name, obj in vars(fixes).items()
+        if inspect.isfunction(obj)
+        and obj.__module__ == fixes.__name__
+        and inspect.signature(obj).return_annotation in (Fix, "Fix")
+    }
+    placed = {m.__name__ for ms in fixes.CATEGORY_FIXES.values() for m in ms}
+    assert makers and makers <= placed, makers - placed
