@@ -21,6 +21,7 @@ Usage::
     python benchmarks/accuracy.py --split calibration   # one split
     python benchmarks/accuracy.py --errors              # list misdiagnosed calibration runs
     python benchmarks/accuracy.py --json out.json       # machine-readable results
+    python benchmarks/accuracy.py --code ../before      # the same runs, older code
 """
 
 from __future__ import annotations
@@ -67,22 +68,37 @@ def strip_to_epoch_logs(history: Any) -> Any:
 def diagnose_modes(path: str, weights: str | None = None) -> dict[str, Any]:
     """Diagnose one run file with and without context: causes, sickness, findings, features."""
     import curvedoc
-    from curvedoc.diagnosis import diagnose_with_features
-    from curvedoc.weights import load_weights
+
+    try:
+        from curvedoc.diagnosis import diagnose_with_features
+        from curvedoc.weights import load_weights
+    except ImportError:  # an older checkout (--code): hand-set strengths, no features
+        from curvedoc.diagnosis import diagnose
+
+        def diagnose_with_features(hist: Any, weights: Any = None) -> tuple[Any, dict]:
+            return diagnose(hist), {}
+
+        def load_weights(path: Any) -> None:
+            return None
 
     table = load_weights(weights) if weights else None
-    h = curvedoc.load(path)
+    try:
+        h = curvedoc.load(path)
+    except Exception as exc:  # older code refused some runs (NaN from the first epoch)
+        refused = {"causes": [], "sick": False, "too_short": False, "healthy": False}
+        extra = {"findings": [], "features": {}, "errors": [], "refused": str(exc)[:200]}
+        return {mode: {**refused, **extra} for mode in MODES}
     out: dict[str, Any] = {}
     for mode, hist in (("context", h), ("bare", strip_to_epoch_logs(h))):
         r, features = diagnose_with_features(hist, weights=table)
         out[mode] = {
             "causes": [(c.category, round(c.confidence, 4)) for c in r.causes],
             "sick": any(f.severity != "info" for f in r.findings),
-            "too_short": r.too_short,
+            "too_short": getattr(r, "too_short", False),
             "healthy": r.healthy,
             "findings": [f"{f.code}:{f.severity}" for f in r.findings if f.severity != "info"],
             "features": features,
-            "errors": [e.error for e in r.errors],
+            "errors": [e.error for e in getattr(r, "errors", ())],
         }
     return out
 
@@ -127,6 +143,8 @@ def evaluate(
         r = res[mode]
         causes = [c for c, _ in r["causes"]]
         pred = causes[0] if causes else ("too_short" if r["too_short"] else "healthy")
+        if r.get("refused"):
+            pred = "refused"  # an error instead of a report: a miss, shown in its own column
         t = row["label"]
         if t == "healthy":
             n_healthy += 1
@@ -147,7 +165,7 @@ def evaluate(
         hit1 = pred == t
         top1 += hit1
         top2 += t in causes[:2]
-        missed += not causes
+        missed += not causes and not r.get("refused")
         per_cat[t][0] += hit1
         per_cat[t][1] += 1
         g = per_grade[(row["fault_kind"], row["gradation"])]
@@ -188,7 +206,8 @@ def evaluate(
 def print_eval(title: str, ev: dict[str, Any], *, gradations: bool = False) -> None:
     """Print one evaluation block."""
     print(f"\n== {title}")
-    cols = [*LABELS, "too_short"]
+    seen = {p for row in ev["confusion"].values() for p in row}
+    cols = [*LABELS, "too_short"] + (["refused"] if "refused" in seen else [])
     width = max(len(x) for x in LABELS) + 1
     print("true \\ predicted".ljust(width) + "".join(c[:11].rjust(12) for c in cols))
     for t in LABELS:
@@ -329,9 +348,18 @@ def main(argv: list[str] | None = None) -> int:
         help="choose the frozen calibration subset the test suite guards (tests/data/"
         "accuracy_guard.json) and record its current numbers",
     )
+    ap.add_argument(
+        "--code",
+        type=Path,
+        help="diagnose with the curvedoc package of another checkout (its root), e.g. the "
+        "code before a change, for a before/after on the same runs",
+    )
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", type=Path, help="write results to this JSON file")
     args = ap.parse_args(argv)
+    if args.code is not None:  # workers inherit the path: they import that curvedoc
+        sys.path.insert(0, str(args.code.resolve()))
+        print(f"code: {args.code.resolve()}")
 
     rows = [r for r in read_manifest(args.corpus) if r.get("label")]
     splits = ("calibration", "heldout") if args.split == "all" else (args.split,)
