@@ -241,3 +241,15 @@ def test_a_classifier_whose_loss_blew_up_has_no_class_count_and_no_crash() -> No
     hist = _history({"loss": loss, "val_loss": loss, "accuracy": acc, "val_accuracy": acc})
     assert measure(hist).task.n_classes is None
     assert not diagnose(hist).healthy
+
+
+def test_a_classifier_whose_loss_blew_up_is_not_called_unscaled_targets() -> None:
+    # issue 9's third defect: accuracy columns and a loss blown up to 4.9e16 by the learning
+    # rate; the squared-error scale rule (CD102) assumes a regression and must stay silent
+    loss = [2.3, 8.0, 4.1e3, 9e9, 4.9e16, 4.9e16, 4.9e16, 4.9e16]
+    acc = [0.11, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
+    hist = _history({"loss": loss, "val_loss": loss, "accuracy": acc, "val_accuracy": acc})
+    report = diagnose(hist)
+    assert measure(hist).task.kind == "classification"
+    assert not any(f.code == "CD102" for f in report.findings)
+    assert report.causes[0].category == "hyperparameters"
