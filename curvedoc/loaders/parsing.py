@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -30,7 +29,7 @@ import numpy as np
 
 from curvedoc.errors import LoadError, NotAHistoryError
 from curvedoc.loaders.reading import DEFAULT_MAX_SERIES, Buffer
-from curvedoc.loaders.series import NAN_TOKENS, ParsedNumbers, value_of_token
+from curvedoc.loaders.series import NAN_TOKENS, ParsedNumbers, safe_float, value_of_token
 
 try:  # the fast parser (a runtime dependency); the standard library stands in without it
     import msgspec as _msgspec
@@ -710,14 +709,4 @@ def _parse_chunk(chunk: bytes | memoryview) -> tuple[np.ndarray, bool] | None:
     try:
         return np.array(converted, dtype=np.float64), written
     except (OverflowError, ValueError, TypeError):
-        return np.array([_big(v) for v in converted], dtype=np.float64), written
-
-
-def _big(v: float | int | None) -> float:
-    """A number beyond float range as an infinity of its sign (None as NaN)."""
-    if v is None:
-        return math.nan
-    try:
-        return float(v)
-    except OverflowError:
-        return math.inf if v > 0 else -math.inf
+        return np.array([safe_float(v) for v in converted], dtype=np.float64), written

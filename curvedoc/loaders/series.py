@@ -72,7 +72,7 @@ def to_series(values: Any, key: str, path: str) -> np.ndarray:
         arr = np.array(values, dtype=np.float64)
     except (OverflowError, ValueError, TypeError):
         # ints beyond float range
-        arr = np.array([_safe_float(v) for v in values], dtype=np.float64)
+        arr = np.array([safe_float(v) for v in values], dtype=np.float64)
     if arr.ndim != 1:
         raise LoadError(path, f"series {key!r} is not a flat list of numbers")
     return arr
@@ -175,7 +175,12 @@ def _token_to_float(v: str) -> float:
     return math.nan
 
 
-def _safe_float(v: Any) -> float:
+def safe_float(v: Any) -> float:
+    """A parsed JSON number as a float.
+
+    None is NaN; a number beyond float range (a huge integer literal, which ``float()``
+    refuses) is an infinity of its sign.
+    """
     if v is None:
         return math.nan
     try:
