@@ -235,18 +235,23 @@ def make_fifo_folder(d: Path) -> list[str]:
     return ["analyze", str(root)]
 
 
+NOT_HISTORIES = (
+    ("README.md", b"# notes\n"),
+    ("config.json", b'{"lr": 0.001, "model": "lstm"}'),
+    ("curve.png", b"\x89PNG\r\n\x1a\n" + bytes(64)),
+    ("manifest.csv", b"run_id,lr\nrun_a,0.1\n"),
+    ("history.context.json", b'{"batch_size": 32}'),
+    (".history.json.0123456789ab.tmp", b'{"format": "curvedoc-hist'),
+    ("train.py", b"print(1)\n"),
+    ("params.yaml", b"lr: 0.1\n"),
+)
+"""What sits beside histories in a real runs folder, none of it a history (name, bytes):
+the issue's 10,000-file row here and ``tests/test_hostile_inputs.py`` share it."""
+
+
 def make_ten_thousand(d: Path) -> list[str]:
     root = d / "ten_thousand"
-    kinds = [
-        ("README.md", b"# notes\n"),
-        ("config.json", b'{"lr": 0.001, "model": "lstm"}'),
-        ("curve.png", b"\x89PNG\r\n\x1a\n" + bytes(64)),
-        ("manifest.csv", b"run_id,lr\nrun_a,0.1\n"),
-        ("history.context.json", b'{"batch_size": 32}'),
-        (".history.json.0123456789ab.tmp", b'{"format": "curvedoc-hist'),
-        ("train.py", b"print(1)\n"),
-        ("params.yaml", b"lr: 0.1\n"),
-    ]
+    kinds = NOT_HISTORIES
     for i in range(9_200):
         run_dir = root / f"run_{i:05d}"
         run_dir.mkdir(parents=True)

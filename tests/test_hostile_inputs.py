@@ -27,6 +27,9 @@ import numpy as np
 import pytest
 from conftest import FIXTURES, ROOT, healthy_history_dict
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from hostile_inputs import NOT_HISTORIES
+
 MB = 1024 * 1024
 SLOW_MACHINE = 3.0
 """Time bounds are generous: the suite shares two cores with other work."""
@@ -276,16 +279,8 @@ def test_a_fifo_in_a_runs_folder_is_skipped_without_opening_it(tmp_path: Path) -
 
 def _runs_folder(root: Path, n_files: int, n_other: int) -> None:
     """``n_files`` files in run folders, ``n_other`` of them plainly not histories."""
-    kinds = [
-        ("README.md", b"# notes\n"),
-        ("config.json", b'{"lr": 0.001, "model": "lstm"}'),
-        ("curve.png", b"\x89PNG\r\n\x1a\n" + bytes(64)),
-        ("manifest.csv", b"run_id,lr\nrun_a,0.1\n"),
-        ("history.context.json", b'{"batch_size": 32}'),
-        (".history.json.0123456789ab.tmp", b'{"format": "curvedoc-hist'),
-        ("train.py", b"print(1)\n"),
-        ("params.yaml", b"lr: 0.1\n"),
-    ]
+    kinds = NOT_HISTORIES
+
     rng = np.random.default_rng(0)
     curves = [
         json.dumps({"loss": ((0.1 + np.exp(-0.08 * np.arange(20))) * f).tolist()})
