@@ -175,11 +175,8 @@ def test_scaling_a_loss_leaves_the_bare_diagnosis_unchanged() -> None:
         assert sorted(f.code for f in r.findings) == sorted(f.code for f in base.findings)
 
 
-def _severity(path: Path, code: str, bare: bool = False) -> set[str]:
-    h = curvedoc.load(path)
-    if bare:
-        h = History(epochs=h.epochs, epoch_series=dict(h.epoch_series), source=h.source)
-    return {f.severity for f in diagnose(h).findings if f.code == code}
+def _severity(path: Path, code: str) -> set[str]:
+    return {f.severity for f in _fired(path, code)}
 
 
 def test_a_growing_gap_with_steady_accuracy_is_noted_not_a_problem() -> None:
