@@ -9,6 +9,9 @@ without the recorder would have it:
   ``--context optimizer=... learning_rate=... batch_size=... train_samples=...
   val_samples=... params=...``, taken from the recorded context (the optimizer's class
   name only, as typed; ``params`` the total count, as ``model.summary()`` prints it);
+* ``facts+scale``: the five facts plus the two scale facts a person reads off the data,
+  ``input_scale=...`` and ``target_scale=...`` (the largest feature's root mean square, as
+  the recorder measured it, to three digits);
 * ``model``: the epoch logs plus ``--model run.keras``: the run's model, built from the
   manifest's ``recipe`` by ``corpus2_lib.build_model2`` and saved compiled and untrained
   (the facts a model file gives do not depend on the weights);
@@ -59,12 +62,15 @@ from accuracy import (  # noqa: E402
 MODES = {
     "curve": "epoch logs only",
     "facts": "+ --context (5 facts)",
+    "facts+scale": "+ --context (5 facts, input_scale, target_scale)",
     "model": "+ --model",
     "facts+model": "+ --model + --context",
     "context": "+ recorded context",
     "full": "recorder file (full)",
 }
 FACT_KEYS = ("optimizer", "learning_rate", "batch_size", "train_samples", "val_samples", "params")
+SCALE_KEYS = ("input_scale", "target_scale")
+"""The two scale facts of ``facts+scale``: what the recorder's data statistics add."""
 MODEL_EXTRA_FACTS = ("batch_size", "train_samples", "val_samples")
 """What ``--context`` adds to ``--model`` in ``facts+model``: what a model file cannot know."""
 
@@ -84,6 +90,12 @@ def typed_facts(context: dict[str, Any], keys: tuple[str, ...] = FACT_KEYS) -> l
         if isinstance(context.get("params"), dict)
         else context.get("params"),
     }
+    # the scale facts a person reads off the data: the largest feature's RMS, as recorded
+    from curvedoc.context import _stats
+
+    for key, stats in (("input_scale", "input_stats"), ("target_scale", "target_stats")):
+        rms = _stats(context.get(stats)).rms_max
+        values[key] = f"{rms:.3g}" if rms else None
     lr = values["learning_rate"]
     if isinstance(lr, dict):  # a schedule: the rate a person would quote is its first
         lr = (lr.get("config") or {}).get("initial_learning_rate")
@@ -167,6 +179,7 @@ def diagnose_sources(path: str, model_path: str | None, weights: str | None) -> 
     histories: dict[str, Any] = {
         "curve": bare,
         "facts": apply_context(copy.deepcopy(bare), [given(FACT_KEYS)]),
+        "facts+scale": apply_context(copy.deepcopy(bare), [given(FACT_KEYS + SCALE_KEYS)]),
         "context": apply_context(copy.deepcopy(bare), [fragment("recorded", full.context)]),
         "full": full,
     }

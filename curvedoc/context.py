@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -233,6 +233,20 @@ def _stats(raw: Any) -> _Stats:
     return _Stats(max_abs, max_std, min_std, mean_abs, rms_max, rms_ratio, variance, features)
 
 
+def _typed_scale(stats: _Stats, typed: Any) -> _Stats:
+    """Recorded statistics with a typed scale fact (``input_scale``, ``target_scale``) over them.
+
+    A person who knows "the inputs are raw prices around 2,000" gives the largest feature's
+    typical absolute size: its root mean square, which is what the scale rules read
+    (``rms_max``), and the size the messages quote (``max_abs``). Given facts override
+    recorded ones; the spread between features stays unknown unless it was recorded.
+    """
+    value = _num(typed)
+    if value is None or not math.isfinite(value) or value <= 0:
+        return stats
+    return replace(stats, rms_max=value, max_abs=value)
+
+
 def _layer_facts(
     layers: Any,
 ) -> tuple[int | None, tuple[int, ...], int | None, float | None, bool | None, bool | None]:
@@ -368,8 +382,8 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
     if out_units is not None and (kind == "crossentropy" or out_act in ("softmax", "sigmoid")):
         n_classes = 2 if out_units == 1 else out_units
     task = context.get("task") if context.get("task") in ("classification", "regression") else None
-    ins = _stats(context.get("input_stats"))
-    tgs = _stats(context.get("target_stats"))
+    ins = _typed_scale(_stats(context.get("input_stats")), context.get("input_scale"))
+    tgs = _typed_scale(_stats(context.get("target_stats")), context.get("target_scale"))
     in_max, in_max_std, in_min_std, in_features = (
         ins.max_abs,
         ins.max_std,

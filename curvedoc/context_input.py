@@ -244,10 +244,16 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "steps_per_epoch": _positive_int,
     "initial_epoch": _non_negative_int,
     "task": _task,
+    "input_scale": _positive_float,
+    "target_scale": _positive_float,
 }
 
 CONTEXT_KEYS = tuple(_PARSERS)
-"""Keys of ``--context KEY=VALUE`` (the history format's scalar context keys, plus task)."""
+"""Keys of ``--context KEY=VALUE``: the history format's scalar context keys, the task,
+and two scale facts a person can read off the data without the recorder's statistics:
+``input_scale``, the typical absolute size of the largest input feature (its root mean
+square: about 1 when standardised, 2,000 for raw prices) and ``target_scale``, the same
+for the targets (see :func:`curvedoc.context.read_context`)."""
 
 _KEYS_HELP = "valid keys: " + ", ".join(CONTEXT_KEYS)
 _FILE_KEYS_HELP = _KEYS_HELP + ", layers"

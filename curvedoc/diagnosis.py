@@ -64,17 +64,23 @@ HOW_TO_GIVE = (
     "record the run with curvedoc.keras.CurveRecorder, or give the fact: "
     "curvedoc analyze FILE --context {fact}=VALUE"
 )
-HOW_TO_GIVE_DATA = (
-    "record the run with curvedoc.keras.CurveRecorder(path, data=x_train, targets=y_train): "
-    "it writes the scale of every feature and target"
+HOW_TO_GIVE_INPUT_SCALE = (
+    "give the typical size of the largest input feature (about 1 when standardised): "
+    "curvedoc analyze FILE --context input_scale=VALUE; or record the run with "
+    "curvedoc.keras.CurveRecorder(path, data=x_train), which writes every feature's scale"
+)
+HOW_TO_GIVE_TARGET_SCALE = (
+    "give the typical size of the targets (about 1 when standardised): "
+    "curvedoc analyze FILE --context target_scale=VALUE; or record the run with "
+    "curvedoc.keras.CurveRecorder(path, targets=y_train)"
 )
 HOW_TO_GIVE_LAYERS = (
     "give the saved model (curvedoc analyze FILE --model model.keras), a context file with "
     "its layers (--context-file), or record with curvedoc.keras.CurveRecorder"
 )
 HOW_TO_GIVE_BY_FACT = {
-    "input_stats": HOW_TO_GIVE_DATA,
-    "target_stats": HOW_TO_GIVE_DATA,
+    "input_stats": HOW_TO_GIVE_INPUT_SCALE,
+    "target_stats": HOW_TO_GIVE_TARGET_SCALE,
     "layers": HOW_TO_GIVE_LAYERS,
 }
 FACTS_TO_ASK: tuple[Ask, ...] = (

@@ -91,6 +91,33 @@ def test_task_given_as_a_fact_reaches_the_task_inference(cli: Cli, run_csv: Path
     assert doc["metrics"]["context"]["task"] == "classification"
 
 
+SCALED_UP = ROOT / "fixtures" / "corpus2" / "runs" / "sine__lstm__x_scale_1000__s1.json.gz"
+"""A real LSTM run whose inputs were multiplied by 1,000 (recorded RMS 1,414): its curves
+alone look like an ordinary run."""
+
+
+def test_scale_facts_show_what_only_the_data_could(cli: Cli, tmp_path: Path) -> None:
+    from curvedoc import load, names
+
+    recorded = load(SCALED_UP)
+    logs = {
+        k: [float(v) for v in a]
+        for k, a in recorded.epoch_series.items()
+        if not names.is_learning_rate(k)
+    }
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(logs))
+    bare = _json(cli("analyze", path, "--format", "json"))
+    assert not any(c["category"] == "unscaled_data" for c in bare["causes"][:1])
+    doc = _json(cli("analyze", path, "--format", "json", "--context", "input_scale=1.41e3"))
+    assert doc["causes"][0]["category"] == "unscaled_data"
+    assert "CD101" in doc["causes"][0]["findings"]
+    assert doc["metrics"]["context"]["input_rms_max"] == pytest.approx(1410)
+    assert doc["run"]["context_sources"] == {"input_scale": "--context"}
+    scaled = _json(cli("analyze", path, "--format", "json", "--context", "input_scale=1"))
+    assert not any(f["code"] == "CD101" and f["severity"] != "info" for f in scaled["findings"])
+
+
 @pytest.mark.parametrize(
     ("fact", "says"),
     [
@@ -101,6 +128,8 @@ def test_task_given_as_a_fact_reaches_the_task_inference(cli: Cli, run_csv: Path
         ("task=ranking", "the task is classification or regression"),
         ("batch_size", "expected KEY=VALUE"),
         ("batch_size=", "no value given"),
+        ("input_scale=0", "--context input_scale=0: a positive number is needed"),
+        ("target_scale=big", "--context target_scale=big: a positive number is needed"),
     ],
 )
 def test_a_wrong_fact_is_a_usage_error_listing_the_valid_keys(

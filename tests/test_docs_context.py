@@ -186,7 +186,7 @@ def test_inputs_context_section_runs(
 ) -> None:
     where = workdir(True)
     ran = run_section(section(*SECTIONS["inputs"]), cli, monkeypatch, capsys)
-    assert ran == {"bash": 5, "python": 2, "text": 0, "file": 2}
+    assert ran == {"bash": 6, "python": 2, "text": 0, "file": 2}
     from mlflow.tracking import MlflowClient
 
     tags = MlflowClient(f"sqlite:///{where / 'mlflow.db'}").get_run(os.environ["RUN_ID"]).data.tags
