@@ -331,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit 0 (it reports, it does not judge)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=CORPUS2)
-    ap.add_argument("--split", choices=("calibration", "heldout", "all"), default="all")
+    ap.add_argument("--split", choices=("calibration", "heldout", "heldout2", "all"), default="all")
     ap.add_argument("--weights", default=None, help="a weight table other than the shipped one")
     ap.add_argument("--gradations", action="store_true", help="print accuracy per gradation")
     ap.add_argument("--errors", action="store_true", help="list misdiagnosed calibration runs")

@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the comparison; print one table (and write ``--json``)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=CORPUS2)
-    ap.add_argument("--split", choices=("calibration", "heldout", "all"), default="all")
+    ap.add_argument("--split", choices=("calibration", "heldout", "heldout2", "all"), default="all")
     ap.add_argument("--limit", type=int, default=None, help="at most N runs, spread evenly")
     ap.add_argument("--models-dir", type=Path, default=None)
     ap.add_argument("--weights", default=None, help="a weight table other than the shipped one")

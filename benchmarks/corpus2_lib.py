@@ -391,6 +391,176 @@ def _randhie(seed: int) -> RawTable:
     return RawTable(x, y, 0, cols, "statsmodels.datasets.randhie, log(1 + mdvis), 2,500 sampled")
 
 
+# ---- second held-out datasets (written after the 2026-12-01 freeze; never calibrated on) ----
+
+
+def _solar(seed: int) -> RawSeries:
+    """Hourly output of a rooftop photovoltaic plant (W) with cloud cover and panel temperature.
+
+    Clear-sky power follows the sun (a seasonal day length and peak) times a cloud factor:
+    an AR(1) cloudiness process with passing fronts, clipped to [0, 1], and fast cumulus
+    flicker in the afternoon; panel temperature rises with sun and air temperature and
+    costs 0.4 %/deg C above 25. Target: power 2 h ahead.
+    """
+    rng = np.random.default_rng(15000 + seed)
+    n = 2400
+    t = np.arange(n, dtype=float)
+    hour = t % 24
+    doy = (t // 24 + rng.integers(0, 365)) % 365
+    length = 12 + 3.5 * np.sin(2 * np.pi * (doy - 80) / 365)
+    sun = np.clip(np.sin(np.pi * (hour - (12 - length / 2)) / length), 0, None)
+    cloud = np.zeros(n)
+    e = rng.normal(0, 0.12, n)
+    for i in range(1, n):
+        cloud[i] = 0.93 * cloud[i - 1] + 0.07 * 0.35 + e[i]
+    for start in rng.choice(n - 30, size=10, replace=False):
+        cloud[start : start + rng.integers(10, 30)] += rng.uniform(0.3, 0.6)
+    cloud = np.clip(cloud, 0, 1)
+    flicker = np.where((hour > 12) & (hour < 17), rng.uniform(0, 0.25, n), 0.0)
+    air = 10 + 8 * np.sin(2 * np.pi * (doy - 110) / 365) + 5 * np.sin(2 * np.pi * (hour - 9) / 24)
+    peak = rng.uniform(4000, 6500)
+    irradiance = 1000 * sun * (1 - 0.75 * cloud) * (1 - flicker)
+    panel = air + 0.03 * irradiance + rng.normal(0, 0.8, n)
+    power = peak * irradiance / 1000 * (1 - 0.004 * np.maximum(panel - 25, 0))
+    power = np.maximum(power + rng.normal(0, 15, n), 0.0)
+    vals = np.stack([power, 100 * cloud, panel, hour], axis=1)
+    return RawSeries(
+        vals,
+        ["power_w", "cloud_pct", "panel_temp_c", "hour"],
+        0,
+        2,
+        "numpy: simulated rooftop solar power with clouds and panel temperature, 2 h ahead",
+    )
+
+
+def _gestures(seed: int) -> RawSequences:
+    """Wrist accelerometer traces of 4 gestures (circle, swipe, shake, tap), 3 axes, milli-g.
+
+    48 samples at 25 Hz. Each trace has its own speed, amplitude, start time and wrist tilt
+    (gravity split over the axes); the gesture rides on hand tremor and sensor noise;
+    milli-g units (gravity about 1000).
+    """
+    rng = np.random.default_rng(16000 + seed)
+    n, length = 1800, 48
+    y = rng.integers(0, 4, n)
+    t = np.arange(length) / 25.0
+    x = np.empty((n, length, 3))
+    for i in range(n):
+        c = int(y[i])
+        speed = rng.uniform(0.7, 1.4)
+        amp = rng.uniform(0.5, 1.2)
+        t0 = rng.uniform(0.1, 0.6)
+        tt = np.clip((t - t0) * speed, 0, None)
+        on = (tt > 0) & (tt < 1.0)
+        g = np.zeros((length, 3))
+        if c == 0:  # circle
+            g[:, 0] = on * amp * np.cos(2 * np.pi * tt)
+            g[:, 1] = on * amp * np.sin(2 * np.pi * tt)
+        elif c == 1:  # swipe: one push and one stop
+            g[:, 0] = on * amp * 1.5 * np.sin(2 * np.pi * tt)
+        elif c == 2:  # shake: fast back and forth
+            g[:, 1] = on * amp * np.sin(2 * np.pi * 5 * tt)
+        else:  # tap: two short jolts
+            g[:, 2] = (
+                amp
+                * 2.0
+                * (np.exp(-((tt - 0.2) ** 2) / 0.002) + np.exp(-((tt - 0.5) ** 2) / 0.002))
+            )
+        tilt = rng.normal(0, 0.3, 2)
+        gravity = np.array([np.sin(tilt[0]), np.sin(tilt[1]), np.cos(tilt[0]) * np.cos(tilt[1])])
+        tremor = 0.05 * np.sin(2 * np.pi * rng.uniform(8, 12) * t + rng.uniform(0, 6.3))[:, None]
+        x[i] = 1000 * (g + gravity + tremor + rng.normal(0, 0.08, (length, 3)))
+    return RawSequences(
+        np.round(x),
+        y.astype(int),
+        4,
+        ["acc_x_mg", "acc_y_mg", "acc_z_mg"],
+        "numpy: simulated wrist accelerometer gestures, 4 classes, milli-g",
+    )
+
+
+def _shapes(seed: int) -> RawImages:
+    """12x12 images of 6 outlined shapes (circle, square, triangle, cross, ring, bar), 0-255.
+
+    Each image has its own position, size, rotation, line width, background gradient and
+    pixel noise; 15 % carry a second small distractor blob.
+    """
+    rng = np.random.default_rng(17000 + seed)
+    n, size = 2000, 12
+    y = rng.integers(0, 6, n)
+    yy, xx = np.mgrid[0:size, 0:size] + 0.5
+    x = np.zeros((n, size, size, 1))
+    for i in range(n):
+        c = int(y[i])
+        cx, cy = rng.uniform(4.5, 7.5, 2)
+        r = rng.uniform(2.5, 4.0)
+        ang = rng.uniform(0, np.pi)
+        lw = rng.uniform(0.6, 1.1)
+        u = (xx - cx) * np.cos(ang) + (yy - cy) * np.sin(ang)
+        v = -(xx - cx) * np.sin(ang) + (yy - cy) * np.cos(ang)
+        d = np.hypot(u, v)
+        if c == 0:
+            dist = np.abs(d - r)
+        elif c == 1:
+            dist = np.abs(np.maximum(np.abs(u), np.abs(v)) - r * 0.8)
+        elif c == 2:
+            k = np.maximum(
+                np.maximum(-v - r * 0.5, 0.87 * u + 0.5 * v - r * 0.5),
+                -0.87 * u + 0.5 * v - r * 0.5,
+            )
+            dist = np.abs(k)
+        elif c == 3:
+            dist = np.where(
+                np.maximum(np.abs(u), np.abs(v)) < r, np.minimum(np.abs(u), np.abs(v)), 9.0
+            )
+        elif c == 4:
+            dist = np.minimum(np.abs(d - r), np.abs(d - r * 0.45))
+        else:
+            dist = np.where(np.abs(u) < r, np.abs(v), 9.0)
+        img = np.clip(1.2 - dist / lw, 0, 1)
+        if rng.random() < 0.15:
+            bx, by = rng.uniform(1, 11, 2)
+            img = np.maximum(img, np.exp(-((xx - bx) ** 2 + (yy - by) ** 2) / 0.8))
+        img = img + 0.15 * (xx / size) * rng.uniform(-1, 1) + rng.normal(0, 0.07, img.shape)
+        x[i, :, :, 0] = np.clip(img, 0, 1) * 255
+    return RawImages(x, y.astype(int), 6, "numpy: 12x12 outlined shapes, 6 classes")
+
+
+def _moons_tab(seed: int) -> RawTable:
+    """Two interleaved half-moons (sklearn make_moons, noise 0.25) plus 6 distractor
+    features, in random measurement units; binary."""
+    from sklearn.datasets import make_moons
+
+    rng = np.random.default_rng(18000 + seed)
+    xm, y = make_moons(n_samples=2000, noise=0.25, random_state=180 + seed)
+    extra = rng.normal(0, 1, (2000, 6))
+    extra[:, 0] += 0.3 * xm[:, 0]  # one weakly informative distractor
+    x = np.concatenate([xm, extra], axis=1)
+    scale, offset = _units(rng, x.shape[1])
+    return RawTable(
+        x * scale + offset,
+        y.astype(int),
+        2,
+        [f"f{i}" for i in range(x.shape[1])],
+        "sklearn.datasets.make_moons (noise 0.25) + 6 distractors, random units",
+    )
+
+
+def _friedman2_tab(seed: int) -> RawTable:
+    """Sklearn make_friedman2 (impedance of an RLC circuit: 4 physical inputs), noise 30;
+    the target is already in ohms, 0-1,700."""
+    from sklearn.datasets import make_friedman2
+
+    x, y = make_friedman2(n_samples=2000, noise=30.0, random_state=190 + seed)
+    return RawTable(
+        x,
+        y.astype(float),
+        0,
+        ["resistance_ohm", "angular_freq", "inductance_h", "capacitance_f"],
+        "sklearn.datasets.make_friedman2 (RLC impedance, noise 30), raw physical units",
+    )
+
+
 DATASETS2: dict[str, dict[str, Any]] = {
     # calibration
     "sine": {"task": REGRESSION, "kind": "series", "load": _sine},
@@ -413,6 +583,12 @@ DATASETS2: dict[str, dict[str, Any]] = {
     "glyphs": {"task": CLASSIFICATION, "kind": "images", "load": _glyphs},
     "fair": {"task": CLASSIFICATION, "kind": "table", "load": _fair},
     "randhie": {"task": REGRESSION, "kind": "table", "load": _randhie},
+    # second held-out
+    "solar": {"task": REGRESSION, "kind": "series", "load": _solar},
+    "gestures": {"task": CLASSIFICATION, "kind": "sequences", "load": _gestures},
+    "shapes": {"task": CLASSIFICATION, "kind": "images", "load": _shapes},
+    "moons_tab": {"task": CLASSIFICATION, "kind": "table", "load": _moons_tab},
+    "friedman2": {"task": REGRESSION, "kind": "table", "load": _friedman2_tab},
 }
 
 _CACHE: dict[tuple[str, int], Any] = {}
@@ -553,9 +729,19 @@ def prepare2(dataset: str, seed: int, spec: dict[str, Any]) -> Prepared:
 # Models
 # ----------------------------------------------------------------------------------------
 
-SEQUENCE_FAMILIES = ("lstm", "gru", "simplernn", "conv_gru", "cnn1d", "tcn", "bigru_gap")
-FLAT_FAMILIES = ("mlp", "mlp_bn")
-IMAGE_FAMILIES = ("cnn2d", "cnn2d_gap")
+SEQUENCE_FAMILIES = (
+    "lstm",
+    "gru",
+    "simplernn",
+    "conv_gru",
+    "cnn1d",
+    "tcn",
+    "bigru_gap",
+    "gru_ln",
+    "sepcnn1d",
+)
+FLAT_FAMILIES = ("mlp", "mlp_bn", "mlp_ln")
+IMAGE_FAMILIES = ("cnn2d", "cnn2d_gap", "sepcnn2d")
 
 
 def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...]) -> list[Any]:
@@ -576,6 +762,14 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
       larger than 4, then ``Flatten`` and ``Dense(64)`` + activation;
     * ``cnn2d_gap``: ``Conv2D(w, 3, same)``, ``BatchNormalization``, activation, pooling as
       ``cnn2d``, then ``GlobalAveragePooling2D``.
+
+    * ``gru_ln``: ``GRU(w, return_sequences=True)`` + ``LayerNormalization`` per width but
+      the last, the last ``GRU(w)``, then a ``Dense(16)`` head with the hidden activation;
+    * ``sepcnn1d``: ``SeparableConv1D(w, 5, same)`` + activation per width, pooling as
+      ``cnn1d``, then ``GlobalMaxPooling1D``;
+    * ``mlp_ln``: ``Flatten`` then ``Dense(w)``, ``LayerNormalization``, activation;
+    * ``sepcnn2d``: ``SeparableConv2D(w, 3, same)`` + activation, pooling as ``cnn2d``,
+      then ``GlobalMaxPooling2D``.
 
     ``dropout_layer`` adds a ``Dropout`` after every hidden block; ``activation`` (default
     relu) is the hidden activation of the dense and convolutional families.
@@ -601,15 +795,24 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
         for i, u in enumerate(units):
             out.append(cell(u, return_sequences=i < len(units) - 1, dropout=drop))
             after()
-    elif family == "cnn1d":
+    elif family == "gru_ln":
+        for i, u in enumerate(units):
+            last = i == len(units) - 1
+            out.append(L.GRU(u, return_sequences=not last, dropout=drop))
+            if not last:
+                out.append(L.LayerNormalization())
+            after()
+        out.append(L.Dense(16, activation=act, **kw))
+    elif family in ("cnn1d", "sepcnn1d"):
         length = input_shape[0]
+        conv = L.SeparableConv1D if family == "sepcnn1d" else L.Conv1D
         for u in units:
-            out.append(L.Conv1D(u, 5, padding="same", activation=act, **kw))
+            out.append(conv(u, 5, padding="same", activation=act, **kw))
             if length > 4:
                 out.append(L.MaxPooling1D(2))
                 length //= 2
             after()
-        out.append(L.GlobalAveragePooling1D())
+        out.append(L.GlobalMaxPooling1D() if family == "sepcnn1d" else L.GlobalAveragePooling1D())
     elif family == "tcn":
         for i, u in enumerate(units):
             out.append(
@@ -627,6 +830,8 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
         for u in units:
             if family == "mlp_bn":
                 out += [L.Dense(u, **kw), L.BatchNormalization(), L.Activation(act)]
+            elif family == "mlp_ln":
+                out += [L.Dense(u, **kw), L.LayerNormalization(), L.Activation(act)]
             else:
                 out.append(L.Dense(u, activation=act, **kw))
             after()
@@ -639,6 +844,8 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
                     L.BatchNormalization(),
                     L.Activation(act),
                 ]
+            elif family == "sepcnn2d":
+                out.append(L.SeparableConv2D(u, 3, padding="same", activation=act, **kw))
             else:
                 out.append(L.Conv2D(u, 3, padding="same", activation=act, **kw))
             if size > 4:
@@ -647,6 +854,8 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
             after()
         if family == "cnn2d_gap":
             out.append(L.GlobalAveragePooling2D())
+        elif family == "sepcnn2d":
+            out.append(L.GlobalMaxPooling2D())
         else:
             out += [L.Flatten(), L.Dense(64, activation=act, **kw)]
     else:
