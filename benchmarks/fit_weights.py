@@ -63,7 +63,7 @@ PRIOR_WEIGHT = 3.0
 """Prior table: a finding at full strength multiplies its own category's odds by e^3 = 20."""
 PRIOR_AGAINST = -1.5
 """Prior table: evidence against divides its category's odds by e^1.5 = 4.5."""
-C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 """Inverse L2 strengths tried by cross-validation."""
 
 
@@ -390,6 +390,13 @@ def main(argv: list[str] | None = None) -> int:
         help="do not diagnose or print the held-out split (while it is being generated, or "
         "to refit without looking at it)",
     )
+    ap.add_argument(
+        "--fit-splits",
+        default="calibration",
+        help="comma list of the corpus splits to fit on (default: calibration). A held-out "
+        "split that has been measured and examined may join the calibration data; one "
+        "that has not must never be named here",
+    )
     ap.add_argument("--prior", action="store_true", help="write the prior table and exit")
     args = ap.parse_args(argv)
     if args.prior:
@@ -398,9 +405,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     rows = read_manifest(args.corpus)
-    calib = [r for r in rows if r.get("split") == "calibration" and r.get("label")]
-    held = [r for r in rows if r.get("split") == "heldout" and r.get("label")]
-    print(f"{len(calib)} calibration runs, {len(held)} held-out runs (labelled)")
+    fit_splits = {s.strip() for s in args.fit_splits.split(",") if s.strip()}
+    calib = [r for r in rows if r.get("split") in fit_splits and r.get("label")]
+    held = [
+        r
+        for r in rows
+        if r.get("split") == "heldout" and "heldout" not in fit_splits and r.get("label")
+    ]
+    print(
+        f"{len(calib)} runs to fit on (splits {', '.join(sorted(fit_splits))}), "
+        f"{len(held)} held-out runs (labelled)"
+    )
     examples = collect(calib, args.corpus, args.jobs)
     faulty = [e for e in examples if e["label"] != "healthy"]
     names = sorted({n for e in examples for n in e["features"]})
@@ -486,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
         "corpus": str(args.corpus.relative_to(ROOT))
         if args.corpus.is_relative_to(ROOT)
         else str(args.corpus),
-        "split": "calibration",
+        "split": ",".join(sorted(fit_splits)),
         "examples": len(examples),
         "datasets": sorted({e["dataset"] for e in examples}),
         "model": "multinomial logistic regression shrunk towards the declared categories, "

@@ -29,6 +29,10 @@ NEAR_CHANCE = math.log(1.5)
 """Validation within 1.5x of the chance-level loss after a whole run."""
 FLOOR_GAIN_ALONE = math.log(2.0)
 """Against the recorded chance level, a floor above half of it needs no further symptom."""
+FLOOR_RISE = 0.10
+"""A floor is a warning when validation then rose this much (log units, 3 %): memorising."""
+FLOOR_WOBBLE = 0.05
+"""... or when validation wobbles this much around its trend (±5 %)."""
 
 
 @rule(
@@ -249,8 +253,8 @@ def outlier_batches(inp: RuleInput) -> Iterator[Outcome]:
         "the best validation loss stayed above 1/2.5 of the untrained level (log 0.92; for "
         "a regression, R^2 under 0.6) and validation is flat or rising at the end, training "
         "having moved at least 10 % (less is CD104) but not more than 20x (that is "
-        "memorisation, CD201); a warning with a symptom (validation rising again or "
-        "wobbling over ±5 %), else, when the recorded chance level puts the floor above "
+        "memorisation, CD201); a warning with a symptom (validation rising again by 10 % "
+        "or wobbling over ±5 %), else, when the recorded chance level puts the floor above "
         "half of it, an info: a learnable signal takes the loss down by an order of "
         "magnitude; noisy labels or targets stop it early and high, but so does a dataset "
         "with little signal, and a smooth run converged to its floor is not a sick curve"
@@ -310,8 +314,8 @@ def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
         return
     if memorised:
         return  # training fell 20x or more: capacity to memorise, the architecture rules' case
-    memorising = finite(p.val_rise) and p.val_rise > 0.03
-    wobbling = finite(va.wiggle) and va.wiggle > 0.05
+    memorising = finite(p.val_rise) and p.val_rise > FLOOR_RISE
+    wobbling = finite(va.wiggle) and va.wiggle > FLOOR_WOBBLE
     # a floor measured against the recorded chance level stands on its own when it is low
     # enough; otherwise (or from the curve alone, where the first epoch stands in for the
     # untrained level) it takes a symptom: the model memorising noise, or a wobbling curve
