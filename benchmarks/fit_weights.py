@@ -63,7 +63,7 @@ PRIOR_WEIGHT = 3.0
 """Prior table: a finding at full strength multiplies its own category's odds by e^3 = 20."""
 PRIOR_AGAINST = -1.5
 """Prior table: evidence against divides its category's odds by e^1.5 = 4.5."""
-C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 """Inverse L2 strengths tried by cross-validation."""
 
 

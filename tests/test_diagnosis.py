@@ -66,7 +66,11 @@ RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
     "CD316": (RUNS2 / "waveforms__gru__lr_x30__s1.json.gz", FIX / "healthy_gru_classify.json"),
     "CD401": (FIX / "small_val_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
     "CD402": (FIX / "outliers_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
-    "CD403": (FIX / "label_noise_gru_classify.json", FIX / "healthy_gru_classify.json"),
+    # an MLP on digits with 25 % of the labels wrong in both splits: a floor, then a climb
+    "CD403": (
+        RUNS2 / "digits_img__mlp__label_noise_25_both__s1.json.gz",
+        FIX / "healthy_gru_classify.json",
+    ),
     "CD404": (RUNS2 / "sine__lstm__outliers_12__s1.json.gz", FIX / "healthy_lstm_sine.json"),
 }
 
@@ -120,7 +124,11 @@ TOP_CAUSE = [
     # (in the calibration corpus most batch-2 runs whose curves stay smooth were not hurt)
     (FIX / "tiny_batch_lstm.curvedoc.json", None),
     (FIX / "diverged_lstm.json", "hyperparameters"),
-    (FIX / "label_noise_gru_classify.json", "data_noise"),
+    # label noise whose only trace in the curves is a smooth 3 % climb of validation after
+    # its floor: noted (CD403 info, early stopping among its fixes), not called a problem;
+    # as a warning the same pattern flagged 27 healthy runs on hard data for 3 faults named
+    # on the broad corpus (benchmarks/accuracy.py, calibration and first held-out)
+    (FIX / "label_noise_gru_classify.json", None),
     (FIX / "small_val_lstm.curvedoc.json", "data_noise"),
     (FIX / "outliers_lstm.curvedoc.json", "data_noise"),
 ]

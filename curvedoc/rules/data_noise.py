@@ -31,6 +31,12 @@ FLOOR_GAIN_ALONE = math.log(2.0)
 """Against the recorded chance level, a floor above half of it needs no further symptom."""
 FLOOR_RISE = 0.10
 """A floor is a warning when validation then rose this much (log units, 3 %): memorising."""
+FLOOR_RISE_STEADY = 0.03
+"""A smaller, smooth climb (3 %, at least :data:`FLOOR_RISE_OVER_WOBBLE` times the validation
+curve's wobble around its trend) is noted as an info: early stopping would keep the best
+epoch, but on hard data healthy runs climb like this too."""
+FLOOR_RISE_OVER_WOBBLE = 5.0
+"""How far a steady climb must stand above the curve's wobble (RMS around the trend)."""
 FLOOR_WOBBLE = 0.05
 """... or when validation wobbles this much around its trend (±5 %)."""
 
@@ -254,8 +260,9 @@ def outlier_batches(inp: RuleInput) -> Iterator[Outcome]:
         "a regression, R^2 under 0.6) and validation is flat or rising at the end, training "
         "having moved at least 10 % (less is CD104) but not more than 20x (that is "
         "memorisation, CD201); a warning with a symptom (validation rising again by 10 % "
-        "or wobbling over ±5 %), else, when the recorded chance level puts the floor above "
-        "half of it, an info: a learnable signal takes the loss down by an order of "
+        "or wobbling over ±5 %); an info for a smooth climb of 3 % (five times the curve's "
+        "wobble), or when the recorded chance level puts the floor above half of it: "
+        "a learnable signal takes the loss down by an order of "
         "magnitude; noisy labels or targets stop it early and high, but so does a dataset "
         "with little signal, and a smooth run converged to its floor is not a sick curve"
     ),
@@ -314,16 +321,26 @@ def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
         return
     if memorised:
         return  # training fell 20x or more: capacity to memorise, the architecture rules' case
+    # validation climbing back by 10 % is the model memorising the noise; a smooth climb
+    # of a few per cent, well out of the curve's own wobble, is noted (info): on the broad
+    # corpus it marks as many healthy runs on hard data as noisy ones (3 hits for 27 false
+    # alarms as a warning)
     memorising = finite(p.val_rise) and p.val_rise > FLOOR_RISE
+    climbing = (
+        finite(p.val_rise)
+        and p.val_rise > FLOOR_RISE_STEADY
+        and finite(va.wiggle)
+        and p.val_rise > FLOOR_RISE_OVER_WOBBLE * va.wiggle
+    )
     wobbling = finite(va.wiggle) and va.wiggle > FLOOR_WOBBLE
     # a floor measured against the recorded chance level stands on its own when it is low
     # enough; otherwise (or from the curve alone, where the first epoch stands in for the
     # untrained level) it takes a symptom: the model memorising noise, or a wobbling curve
-    if not (memorising or wobbling or (chance and gain < FLOOR_GAIN_ALONE)):
+    if not (memorising or climbing or wobbling or (chance and gain < FLOOR_GAIN_ALONE)):
         return
     f = inp.m.facts
     fx = [fixes.clean_labels(f), fixes.huber_loss(f), fixes.denoise_inputs(f)]
-    if memorising:
+    if memorising or climbing:
         fx.append(fixes.early_stopping(f))
     reference = (
         f"the chance level ({fixes.fmt_num(f.chance_loss)})" if chance else "the starting loss"
@@ -331,7 +348,7 @@ def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
     yield Hit(
         message=(
             f"{va.key} got only {math.exp(gain):.1f}x below {reference} and levelled off"
-            + (f", then rose {pct(p.val_rise)}" if memorising else "")
+            + (f", then rose {pct(p.val_rise)}" if memorising or climbing else "")
             + (f", wobbling {rel(va.wiggle)}" if wobbling else "")
             + ": a noise floor the model cannot learn below"
         ),
