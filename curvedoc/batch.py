@@ -46,7 +46,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,12 +99,12 @@ def is_multi_run(path: Path) -> bool:
         return True
     if not path.is_dir():
         return False
-    from curvedoc.loaders.directories import discover_runs
+    from curvedoc.loaders.directories import scan
     from curvedoc.loaders.tensorboard import is_tensorboard_run
 
     if is_tensorboard_run(path):
         return False
-    return len(discover_runs(path)) >= 2
+    return len(scan(path, stop_after=2).runs) >= 2
 
 
 @dataclass(frozen=True)
@@ -215,8 +215,12 @@ class RunSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (strict JSON: non-finite numbers become null)."""
-        out = asdict(self)
-        del out["skipped"]  # skipped runs are listed apart (RunTable.skipped)
+        # fields are numbers, strings and lists of strings: a shallow copy is asdict's
+        # result, without its deep copy (a sweep of 9,000 runs spent a second there)
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "skipped"}
+        out["top_findings"] = list(self.top_findings)
+        out["findings"] = list(self.findings)
+        # skipped runs are listed apart (RunTable.skipped)
         out["status"] = "error" if self.error else "ok"
         for key in ("jitter", "stability", "top_confidence"):
             v = out[key]

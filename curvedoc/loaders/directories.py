@@ -22,6 +22,7 @@ them as runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from curvedoc.errors import LoadError
 from curvedoc.fileio import is_temporary_name
 from curvedoc.history import History
 from curvedoc.loaders.source import Form, Probe, Source
-from curvedoc.loaders.tensorboard import is_tensorboard_run
+from curvedoc.loaders.tensorboard import KERAS_SPLITS, has_event_files, is_tensorboard_run
 
 HISTORY_SUFFIXES = (".json", ".csv", ".tsv", ".json.gz", ".csv.gz", ".tsv.gz")
 """File names a folder scan treats as history files (content decides the format later)."""
@@ -95,7 +96,29 @@ _SPECIAL = (
 )
 
 
-def scan(path: Path, *, max_depth: int = MAX_DEPTH) -> Scan:
+class _Enough(Exception):
+    """Raised inside :func:`scan` once ``stop_after`` runs were found."""
+
+
+def _is_tensorboard_listing(folder: Path, entries: list[os.DirEntry[str]]) -> bool:
+    """:func:`~curvedoc.loaders.tensorboard.is_tensorboard_run` from a listing in hand.
+
+    The folder holds event files itself, or a Keras ``train``/``validation`` subfolder
+    does: the same test, without listing the folder a second time.
+    """
+    for entry in entries:
+        if "tfevents" in entry.name:
+            try:
+                if entry.is_file():  # follows a link; a FIFO or device is never opened
+                    return True
+            except OSError:
+                continue
+    return any(
+        entry.name in KERAS_SPLITS and has_event_files(folder / entry.name) for entry in entries
+    )
+
+
+def scan(path: Path, *, max_depth: int = MAX_DEPTH, stop_after: int | None = None) -> Scan:
     """Every run at or below a folder, and every file passed over (see the module docstring).
 
     Runs are TensorBoard run directories and history files; a TensorBoard run's own
@@ -103,6 +126,7 @@ def scan(path: Path, *, max_depth: int = MAX_DEPTH) -> Scan:
     folders (``.git``, ``checkpoints``, ...) are not entered and not listed, except a
     writer's leftover temporary files, which are listed as skipped. Each real folder and
     file is visited once, however many links lead to it. Linear in the number of entries.
+    ``stop_after``: stop once that many runs were found (is there more than one run?).
     """
     result = Scan()
     seen: set[tuple[int, int]] = set()
@@ -114,14 +138,19 @@ def scan(path: Path, *, max_depth: int = MAX_DEPTH) -> Scan:
         seen.add(key)
         return True
 
+    def found(run: Path) -> None:
+        result.runs.append(run)
+        if stop_after is not None and len(result.runs) >= stop_after:
+            raise _Enough
+
     def walk(folder: Path, depth: int) -> None:
-        if is_tensorboard_run(folder):
-            result.runs.append(folder)
-            return
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
+            return
+        if _is_tensorboard_listing(folder, entries):
+            found(folder)
             return
         for entry in entries:
             name = entry.name
@@ -145,7 +174,7 @@ def scan(path: Path, *, max_depth: int = MAX_DEPTH) -> Scan:
             if why is not None:
                 result.skipped.append(Skipped(str(p), why))
             elif first_visit(st):
-                result.runs.append(p)
+                found(p)
             else:
                 result.skipped.append(Skipped(str(p), "the same file as another run found"))
 
@@ -154,7 +183,11 @@ def scan(path: Path, *, max_depth: int = MAX_DEPTH) -> Scan:
         seen.add((root.st_dev, root.st_ino))
     except OSError:
         pass
-    walk(path, max_depth)
+    if is_tensorboard_run(path):  # an unreadable folder can still be named as a run
+        result.runs.append(path)
+        return result
+    with contextlib.suppress(_Enough):
+        walk(path, max_depth)
     result.runs.sort()
     return result
 
