@@ -321,7 +321,8 @@ def rank_causes(
             fixes.sort(key=lambda fx: fx.text not in own)
             if fixes[0].text not in own:  # its findings name no fix of its own: the usual
                 usual = [make(facts) for make in DEFAULT_FIXES[cat]]
-                fixes = usual + [fx for fx in fixes if fx.text not in {u.text for u in usual}]
+                usual_texts = {u.text for u in usual}
+                fixes = usual + [fx for fx in fixes if fx.text not in usual_texts]
         notes = [
             a.reason
             for code, a in against

@@ -23,11 +23,15 @@ a 500-epoch run are judged on the same footing.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+T = TypeVar("T")
 
 MAD_TO_SD = 1.482602218505602
 """Consistency constant: 1.4826 * MAD estimates the standard deviation of normal data."""
@@ -115,15 +119,27 @@ _MEMO_POINTS = 4096
 """Only series up to this length are remembered (epoch curves are binned to at most 2,000
 points before they are measured), so the memos hold a few MB at most."""
 _badness_memo: dict[tuple[bytes, str], tuple[np.ndarray, bool]] = {}
-_trend_memo: dict[tuple[bytes, int], np.ndarray] = {}
-_loo_memo: dict[tuple[bytes, int], np.ndarray] = {}
+_trend_memo: dict[tuple[bytes, int | None], np.ndarray] = {}
+_loo_memo: dict[tuple[bytes, int | None], np.ndarray] = {}
 
 
-def _remember(memo: dict, key: object, value: object) -> None:
-    """Store ``value`` under ``key``; a full memo is emptied first (bounded memory)."""
-    if len(memo) >= _MEMO_SIZE:
-        memo.clear()
-    memo[key] = value
+def _recall(memo: dict, y: np.ndarray, setting: object, compute: Callable[[], T]) -> T:
+    """``compute()``, or what it gave last time for the same series and setting.
+
+    Series longer than :data:`_MEMO_POINTS` are not kept; a full memo is emptied first
+    (bounded memory). Callers hand out copies of what is kept, so no caller can change
+    what the next one gets.
+    """
+    if y.shape[0] > _MEMO_POINTS:
+        return compute()
+    key = (y.tobytes(), setting)
+    hit = memo.get(key)
+    if hit is None:
+        hit = compute()
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[key] = hit
+    return hit
 
 
 def default_window(n: int, *, fraction: float = 0.1, minimum: int = 3, maximum: int = 201) -> int:
@@ -197,14 +213,8 @@ def badness(y: np.ndarray, *, direction: str = "lower") -> tuple[np.ndarray, boo
     [-0.5, -0.75]
     """
     y = _as_1d(y)
-    if y.shape[0] > _MEMO_POINTS:
-        return _badness(y, direction)
-    key = (y.tobytes(), direction)
-    hit = _badness_memo.get(key)
-    if hit is None:
-        hit = _badness(y, direction)
-        _remember(_badness_memo, key, hit)
-    return hit[0].copy(), hit[1]
+    z, is_log = _recall(_badness_memo, y, direction, lambda: _badness(y, direction))
+    return z.copy(), is_log
 
 
 def _badness(y: np.ndarray, direction: str) -> tuple[np.ndarray, bool]:
@@ -250,14 +260,7 @@ def trend(y: np.ndarray, *, window: int | None = None) -> np.ndarray:
     [1.0, 3.0, 4.0, 4.0, 4.0]
     """
     y = _as_1d(y)
-    if y.shape[0] > _MEMO_POINTS:
-        return _trend(y, window)
-    key = (y.tobytes(), -1 if window is None else int(window))
-    hit = _trend_memo.get(key)
-    if hit is None:
-        hit = _trend(y, window)
-        _remember(_trend_memo, key, hit)
-    return hit.copy()
+    return _recall(_trend_memo, y, window, lambda: _trend(y, window)).copy()
 
 
 def _trend(y: np.ndarray, window: int | None) -> np.ndarray:
@@ -404,14 +407,7 @@ def loo_residuals(y: np.ndarray, *, window: int | None = None) -> np.ndarray:
     [nan, 0.0, -3.0, 6.0, -3.0, 0.0, nan]
     """
     y = _as_1d(y)
-    if y.shape[0] > _MEMO_POINTS:
-        return _loo_residuals(y, window)
-    key = (y.tobytes(), -1 if window is None else int(window))
-    hit = _loo_memo.get(key)
-    if hit is None:
-        hit = _loo_residuals(y, window)
-        _remember(_loo_memo, key, hit)
-    return hit.copy()
+    return _recall(_loo_memo, y, window, lambda: _loo_residuals(y, window)).copy()
 
 
 def _loo_residuals(y: np.ndarray, window: int | None) -> np.ndarray:

@@ -33,7 +33,7 @@ from curvedoc.errors import LoadError
 from curvedoc.fileio import is_temporary_name
 from curvedoc.history import History
 from curvedoc.loaders.source import Form, Probe, Source
-from curvedoc.loaders.tensorboard import KERAS_SPLITS, has_event_files, is_tensorboard_run
+from curvedoc.loaders.tensorboard import is_tensorboard_run
 
 HISTORY_SUFFIXES = (".json", ".csv", ".tsv", ".json.gz", ".csv.gz", ".tsv.gz")
 """File names a folder scan treats as history files (content decides the format later)."""
@@ -100,24 +100,6 @@ class _Enough(Exception):
     """Raised inside :func:`scan` once ``stop_after`` runs were found."""
 
 
-def _is_tensorboard_listing(folder: Path, entries: list[os.DirEntry[str]]) -> bool:
-    """:func:`~curvedoc.loaders.tensorboard.is_tensorboard_run` from a listing in hand.
-
-    The folder holds event files itself, or a Keras ``train``/``validation`` subfolder
-    does: the same test, without listing the folder a second time.
-    """
-    for entry in entries:
-        if "tfevents" in entry.name:
-            try:
-                if entry.is_file():  # follows a link; a FIFO or device is never opened
-                    return True
-            except OSError:
-                continue
-    return any(
-        entry.name in KERAS_SPLITS and has_event_files(folder / entry.name) for entry in entries
-    )
-
-
 def scan(path: Path, *, max_depth: int = MAX_DEPTH, stop_after: int | None = None) -> Scan:
     """Every run at or below a folder, and every file passed over (see the module docstring).
 
@@ -148,8 +130,11 @@ def scan(path: Path, *, max_depth: int = MAX_DEPTH, stop_after: int | None = Non
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
+            # a folder that cannot be listed may still hold a readable train/ subfolder
+            if is_tensorboard_run(folder):
+                found(folder)
             return
-        if _is_tensorboard_listing(folder, entries):
+        if is_tensorboard_run(folder, entries):
             found(folder)
             return
         for entry in entries:
@@ -183,9 +168,6 @@ def scan(path: Path, *, max_depth: int = MAX_DEPTH, stop_after: int | None = Non
         seen.add((root.st_dev, root.st_ino))
     except OSError:
         pass
-    if is_tensorboard_run(path):  # an unreadable folder can still be named as a run
-        result.runs.append(path)
-        return result
     with contextlib.suppress(_Enough):
         walk(path, max_depth)
     result.runs.sort()

@@ -62,10 +62,11 @@ logged twice keeps its later value (a restarted run, noted when the steps go bac
 from __future__ import annotations
 
 import io
+import os
 import re
 import struct
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -114,12 +115,18 @@ READ_BLOCK = 4 << 20
 """Event files are read this many bytes at a time."""
 
 
-def is_event_file(path: Path) -> bool:
+def is_event_file(path: Path | os.DirEntry[str]) -> bool:
     """Whether a file name is a TensorBoard event file (``events.out.tfevents.*``).
 
     A regular file (links followed): a FIFO or a device with that name is never opened.
+    Takes a path, or an entry of a listing already made (``os.scandir``).
     """
-    return "tfevents" in path.name and path.is_file()
+    if "tfevents" not in path.name:
+        return False
+    try:
+        return path.is_file()
+    except OSError:  # a listing's entry may raise where a path says False
+        return False
 
 
 def has_event_files(path: Path) -> bool:
@@ -159,17 +166,23 @@ def _walk_event_dirs(path: Path, depth: int) -> Iterator[Path]:
         yield from _walk_event_dirs(child, depth - 1)
 
 
-def is_tensorboard_run(path: Path) -> bool:
+def is_tensorboard_run(path: Path, entries: Sequence[os.DirEntry[str]] | None = None) -> bool:
     """Whether a directory is one TensorBoard run.
 
     It is when it holds event files itself (PyTorch, tensorboardX), or when a ``train`` or
-    ``validation`` subdirectory does (Keras).
+    ``validation`` subdirectory does (Keras). ``entries``: the directory's listing, when
+    the caller has made it already (a folder scan), so it is not listed a second time.
     """
-    if not path.is_dir():
-        return False
-    if has_event_files(path):
+    if entries is None:
+        if not path.is_dir():
+            return False
+        if has_event_files(path):
+            return True
+        return any(has_event_files(path / split) for split in KERAS_SPLITS)
+    if any(is_event_file(entry) for entry in entries):
         return True
-    return any(has_event_files(path / split) for split in KERAS_SPLITS)
+    names = {entry.name for entry in entries}
+    return any(has_event_files(path / split) for split in KERAS_SPLITS if split in names)
 
 
 def _find_run_roots(path: Path, *, depth: int) -> list[Path]:

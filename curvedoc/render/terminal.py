@@ -354,6 +354,11 @@ _RUN_COLUMNS = (
 _ANSI = {"bold": "\x1b[1m", "green": "\x1b[32m", "yellow": "\x1b[33m", "red": "\x1b[31m"}
 
 
+def _verdict_style(s: RunSummary) -> str:
+    """The colour of a run's verdict in the table: healthy, an error, or a warning."""
+    return "green" if s.healthy else ("red" if s.worst_severity == "error" else "yellow")
+
+
 def _fold(text: str, width: int) -> list[str]:
     """Wrap ``text`` at spaces into lines of at most ``width`` terminal cells.
 
@@ -390,9 +395,8 @@ def _plain_runs_grid(runs: list[RunSummary], width: int, color: bool) -> str:
     from rich.cells import cell_len
 
     rows = [run_cells(s) for s in runs]
-    styles = [
-        "green" if s.healthy else ("red" if s.worst_severity == "error" else "yellow") for s in runs
-    ]
+    styles = [_verdict_style(s) for s in runs]
+    verdict_col = next(i for i, c in enumerate(_RUN_COLUMNS) if c[1] == "verdict")
     # rich's sizing (Table._calculate_column_widths): each column's widest cell plus its
     # padding; when too wide, the widest foldable column shrinks to the next widest, then
     # both, and so on (rich's own _collapse_widths and ratio_reduce)
@@ -423,7 +427,7 @@ def _plain_runs_grid(runs: list[RunSummary], width: int, color: bool) -> str:
                 text = cells[i][k] if k < len(cells[i]) else ""
                 pad = " " * (widths[i] - cell_len(text))
                 text = pad + text if how == "right" else text + pad
-                parts.append(paint(text, verdict_style if i == 4 else style))
+                parts.append(paint(text, verdict_style if i == verdict_col else style))
             out.append(f" {sep} ".join(parts))
         return "\n".join(out) + "\n"
 
@@ -470,7 +474,7 @@ def render_runs_terminal(table: RunTable, *, width: int | None = None, color: bo
         grid.add_column("epochs", justify="right", no_wrap=True)
         for s in ok:
             c = run_cells(s)
-            style = "green" if s.healthy else ("red" if s.worst_severity == "error" else "yellow")
+            style = _verdict_style(s)
             grid.add_row(
                 c["rank"],
                 c["run"],
