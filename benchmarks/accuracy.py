@@ -9,7 +9,9 @@ Every run is diagnosed twice:
   faults.
 
 For each split (``calibration``: what the rules and weights were built on; ``heldout``:
-other datasets *and* other model families, generated after the freeze) it prints top-1
+other datasets *and* other model families, generated after the freeze; ``all`` is these
+two; the later held-out splits ``heldout2`` and ``heldout3``, each with datasets and
+families of its own, are chosen by name) it prints top-1
 and top-2 accuracy, how many visible faults were called healthy (or too short), the
 false-alarm rate on healthy-labelled runs (healthy recipes and faults too mild to hurt), a
 confusion matrix, accuracy per fault kind and gradation, and a reliability table of the
@@ -19,6 +21,7 @@ Usage::
 
     python benchmarks/accuracy.py                       # both splits, both modes
     python benchmarks/accuracy.py --split calibration   # one split
+    python benchmarks/accuracy.py --split heldout3      # once, after the freeze
     python benchmarks/accuracy.py --errors              # list misdiagnosed calibration runs
     python benchmarks/accuracy.py --json out.json       # machine-readable results
     python benchmarks/accuracy.py --code ../before      # the same runs, older code
@@ -331,7 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit 0 (it reports, it does not judge)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=CORPUS2)
-    ap.add_argument("--split", choices=("calibration", "heldout", "heldout2", "all"), default="all")
+    ap.add_argument(
+        "--split", choices=("calibration", "heldout", "heldout2", "heldout3", "all"), default="all"
+    )
     ap.add_argument("--weights", default=None, help="a weight table other than the shipped one")
     ap.add_argument("--gradations", action="store_true", help="print accuracy per gradation")
     ap.add_argument("--errors", action="store_true", help="list misdiagnosed calibration runs")

@@ -27,7 +27,8 @@ for like row), false alarms on the healthy-labelled runs.
 
 Usage::
 
-    python benchmarks/context_sources.py                         # every labelled run
+    python benchmarks/context_sources.py                         # calibration + heldout
+    python benchmarks/context_sources.py --split heldout3        # a later held-out split
     python benchmarks/context_sources.py --split calibration --limit 60
     python benchmarks/context_sources.py --corpus /path/to/corpus2 --json out.json
 
@@ -217,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the comparison; print one table (and write ``--json``)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=CORPUS2)
-    ap.add_argument("--split", choices=("calibration", "heldout", "heldout2", "all"), default="all")
+    ap.add_argument(
+        "--split", choices=("calibration", "heldout", "heldout2", "heldout3", "all"), default="all"
+    )
     ap.add_argument("--limit", type=int, default=None, help="at most N runs, spread evenly")
     ap.add_argument("--models-dir", type=Path, default=None)
     ap.add_argument("--weights", default=None, help="a weight table other than the shipped one")

@@ -6,7 +6,14 @@ convolutional nets on digit images) are what the diagnosis is built and fitted o
 **held-out** cells (10) use six datasets *and* four model families that appear nowhere in
 calibration (temporal convolutional nets, bidirectional GRUs with pooling, MLPs with batch
 normalisation, all-convolutional 2-D nets with global pooling); they are generated only
-after the rules and weights are frozen (``--split heldout``) and measured once.
+after the rules and weights are frozen (``--split heldout``) and measured once. Each
+later held-out split brings five datasets and four families found in no other split,
+written after the previous held-out was examined: ``heldout2`` (8 cells: GRU with layer
+normalisation, separable 1-D and 2-D convolutions, MLP with layer normalisation) and
+``heldout3`` (7 cells: LSTM with attention, a small transformer encoder, residual MLPs,
+residual 2-D convolutional nets, on a chaotic Lorenz series, radio modulations, texture
+patches, the 1996 US election survey and concrete strength). The recipes (faults and
+gradations per cell) are the same in every split.
 
 Every cell has five healthy recipes and faults from the four cause categories in
 gradations around the usual thresholds (learning rate 1x-100x the optimizer's usual range
@@ -24,6 +31,7 @@ Usage::
     nice -n 10 python benchmarks/make_corpus.py --workers 2        # calibration (resumable)
     nice -n 10 python benchmarks/make_corpus.py --max-minutes 110  # one part of < 2 h
     nice -n 10 python benchmarks/make_corpus.py --split heldout    # after the freeze only
+    nice -n 10 python benchmarks/make_corpus.py --split heldout3   # after the next freeze
     python benchmarks/make_corpus.py --list --split all            # print the matrix
     python benchmarks/make_corpus.py --quick                       # smoke test, temp dir
     python benchmarks/make_corpus.py --manifest-only               # recompute the labels
@@ -60,7 +68,8 @@ MAX_RUNS_PER_WORKER = 40
 CALIBRATION = "calibration"
 HELDOUT = "heldout"
 HELDOUT2 = "heldout2"
-SEEDS = {CALIBRATION: (1, 2), HELDOUT: (21, 22), HELDOUT2: (31,)}
+HELDOUT3 = "heldout3"
+SEEDS = {CALIBRATION: (1, 2), HELDOUT: (21, 22), HELDOUT2: (31,), HELDOUT3: (41,)}
 
 CELLS: dict[str, tuple[tuple[str, str], ...]] = {
     CALIBRATION: (
@@ -111,6 +120,18 @@ CELLS: dict[str, tuple[tuple[str, str], ...]] = {
         ("friedman2", "mlp_ln"),
         ("shapes", "mlp_ln"),
     ),
+    # written after the second held-out was measured and examined, to be generated after
+    # the next freeze: 5 datasets and 4 families (attention and skip connections) found
+    # nowhere else in the corpus
+    HELDOUT3: (
+        ("lorenz", "lstm_attn"),
+        ("radio", "transformer"),
+        ("textures", "rescnn2d"),
+        ("anes96", "resmlp"),
+        ("radio", "lstm_attn"),
+        ("lorenz", "transformer"),
+        ("concrete", "resmlp"),
+    ),
 }
 
 # ----------------------------------------------------------------------------------------
@@ -142,6 +163,11 @@ DATASET_REF: dict[str, dict[str, Any]] = {
     "shapes": dict(),
     "moons_tab": dict(),
     "friedman2": dict(epochs=40),
+    "lorenz": dict(seq_len=24),
+    "radio": dict(),
+    "textures": dict(),
+    "anes96": dict(epochs=40),
+    "concrete": dict(epochs=40),
 }
 FAMILY_UNITS: dict[str, list[int]] = {
     "lstm": [32],
@@ -159,11 +185,18 @@ FAMILY_UNITS: dict[str, list[int]] = {
     "sepcnn1d": [32, 32],
     "mlp_ln": [64, 32],
     "sepcnn2d": [16, 32],
+    "lstm_attn": [32],
+    "transformer": [32, 32],
+    "resmlp": [64, 32],
+    "rescnn2d": [16, 32],
 }
 IMAGE_MLP_UNITS = [128, 64]
-RECURRENT = ("lstm", "gru", "simplernn", "conv_gru", "bigru_gap", "gru_ln")
+RECURRENT = ("lstm", "gru", "simplernn", "conv_gru", "bigru_gap", "gru_ln", "lstm_attn")
 RECURRENT_TRAIN = 800
 """Training sequences of the recurrent cells' recipes (their datasets have 1,200-1,700)."""
+SHORT_RECIPE = (*RECURRENT, "transformer")
+"""Families slow per step (recurrent layers, attention): on sequences, their cells train on
+``RECURRENT_TRAIN`` sequences for 20 epochs."""
 SMALL_TRAIN = {"diabetes": 150}
 """Training samples of ``healthy_small`` and the capacity faults (default 250)."""
 
@@ -190,8 +223,8 @@ def ref_spec(dataset: str, family: str) -> dict[str, Any]:
         epochs=30,
         scaling="standard",
     )
-    if family in RECURRENT and kind in ("series", "sequences"):
-        # recurrent cells train on 800 sequences for 20 epochs: runs of 10-20 s
+    if family in SHORT_RECIPE and kind in ("series", "sequences"):
+        # recurrent and attention cells train on 800 sequences for 20 epochs: runs of 10-20 s
         spec.update(train_limit=RECURRENT_TRAIN, epochs=20)
     spec.update(DATASET_REF[dataset])
     return spec
@@ -368,8 +401,16 @@ def _n_features(dataset: str) -> int:
             "traffic": 4,
             "river": 3,
             "solar": 4,
+            "lorenz": 3,
         },
-        "sequences": {"waveforms": 2, "activity": 6, "ecg": 1, "vibration": 2, "gestures": 3},
+        "sequences": {
+            "waveforms": 2,
+            "activity": 6,
+            "ecg": 1,
+            "vibration": 2,
+            "gestures": 3,
+            "radio": 2,
+        },
         "table": {
             "breast_cancer_tab": 30,
             "tab_blobs": 12,
@@ -379,6 +420,8 @@ def _n_features(dataset: str) -> int:
             "randhie": 9,
             "moons_tab": 8,
             "friedman2": 4,
+            "anes96": 9,
+            "concrete": 8,
         },
         "images": {},
     }[raw["kind"]].get(dataset, 1)
@@ -651,7 +694,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=None, help="output folder (fixtures/corpus2)")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--split", choices=(CALIBRATION, HELDOUT, HELDOUT2, "all"), default=CALIBRATION)
+    ap.add_argument(
+        "--split", choices=(CALIBRATION, HELDOUT, HELDOUT2, HELDOUT3, "all"), default=CALIBRATION
+    )
     ap.add_argument("--seeds", default=None, help="comma list (default: the split's seeds)")
     ap.add_argument("--only", default=None, help="comma list of fnmatch patterns on run ids")
     ap.add_argument("--quick", action="store_true", help="smoke test: a few 4-epoch runs, temp dir")

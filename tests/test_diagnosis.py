@@ -49,6 +49,10 @@ RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
     ),
     "CD207": (RUNS2 / "sine__lstm__cap_tiny__s1.json.gz", FIX / "healthy_lstm_sine.curvedoc.json"),
     "CD208": (FIX / "lr_high_lstm.json", FIX / "healthy_lstm_sine.json"),
+    "CD209": (
+        RUNS2 / "glyphs__cnn2d_gap__n_train_100__s21.json.gz",
+        FIX / "healthy_lstm_sine.json",
+    ),
     "CD301": (FIX / "diverged_lstm.json", FIX / "lr_high_lstm.json"),
     "CD302": (FIX / "lr_high_lstm.json", FIX / "healthy_lstm_sine.json"),
     "CD303": (FIX / "lr_high_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
@@ -59,6 +63,7 @@ RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
     "CD308": (FIX / "healthy_lstm_sine.json", FIX / "diverged_lstm.json"),
     "CD309": (FIX / "lr_low_gru.json", FIX / "healthy_gru_classify.json"),
     "CD310": (FIX / "lr_high_lstm.json", FIX / "healthy_lstm_sine.json"),
+    "CD311": (RUNS2 / "sine__lstm__few_epochs__s1.json.gz", FIX / "healthy_lstm_sine.json"),
     "CD312": (RUNS / "activity__bilstm__lr_high__s2.json.gz", FIX / "healthy_lstm_sine.json"),
     "CD313": (RUNS / "activity__bilstm__lr_high__s3.json.gz", FIX / "healthy_gru_classify.json"),
     "CD314": (RUNS2 / "sine__cnn1d__lr_x100__s1.json.gz", FIX / "healthy_lstm_sine.json"),
@@ -239,3 +244,31 @@ def test_a_smooth_run_converged_to_a_high_floor_is_noted_not_sick() -> None:
     report = diagnose(h)
     assert report.healthy
     assert {f.severity for f in report.findings if f.code == "CD403"} == {"info"}
+
+
+def test_a_flat_perfect_validation_accuracy_is_not_stuck_at_chance() -> None:
+    # separable Conv1D on wrist gestures (SGD with momentum): validation accuracy is 1.0 at
+    # every epoch while the training accuracy climbs from 0.73 to 1.0: a plateau at the top,
+    # not one class answered throughout
+    path = RUNS2 / "gestures__sepcnn1d__healthy_alt_b__s31.json.gz"
+    assert _fired(path, "CD313") == []
+    # a classifier that answers one class has a flat training accuracy too, and still fires
+    assert _severity(RUNS / "activity__bilstm__lr_high__s3.json.gz", "CD313") == {"warning"}
+
+
+def test_validation_accuracy_given_back_makes_a_small_loss_rise_a_problem() -> None:
+    # an MLP on activity windows with 25 % wrong training labels: validation loss only 11 %
+    # above its best (under CD201's 22 %), but validation accuracy fell from 0.90 to 0.82
+    hits = _fired(RUNS2 / "activity__mlp__label_noise_25__s1.json.gz", "CD201")
+    assert [h.severity for h in hits] == ["warning"]
+    assert hits[0].evidence["val_accuracy_given_back"] >= 0.05
+    # a rise whose accuracy holds stays a note (the digits MLP at its healthy recipe)
+    assert "warning" not in _severity(RUNS2 / "digits_img__mlp__healthy_ref__s1.json.gz", "CD201")
+
+
+def test_a_short_run_still_plunging_is_too_few_epochs_and_a_long_one_is_not() -> None:
+    # the 6-epoch LSTM on sines: validation still falling ~35 % per epoch at the end
+    hits = _fired(RUNS2 / "sine__lstm__few_epochs__s1.json.gz", "CD311")
+    assert [h.severity for h in hits] == ["warning"] and hits[0].evidence["epochs"] == 6
+    # the same model trained for its 20 epochs has levelled off
+    assert _fired(RUNS2 / "sine__lstm__healthy_ref__s1.json.gz", "CD311") == []

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterator
 
 from curvedoc import fixes
+from curvedoc.analysis import Measurements
 from curvedoc.rules.common import (
     HOLDS_NOTE,
     curve_trouble,
@@ -35,6 +36,26 @@ TRAIN_GAIN_AFTER = 0.1
 """...and training fell at least 10 % (log 0.1) after the onset."""
 LEARNED = math.log(2.5)
 """...and validation first got at least 2.5x below the starting loss (else: a noise floor)."""
+ACCURACY_GIVEN_BACK = 0.05
+"""A classifier whose validation accuracy trend ends five points or more below its best (and
+more than twice its own wiggle) has lost decisions, not only confidence: what
+``EarlyStopping(restore_best_weights=True)`` would have kept is then worth acting on, however
+little the validation loss rose."""
+
+
+def accuracy_given_back(m: Measurements) -> float:
+    """How far a classifier's validation accuracy trend ended below its best (accuracy units).
+
+    The sustained rise of the accuracy's badness (its best-to-end drop, on the trend, so one
+    unlucky epoch does not count), kept only when it exceeds twice the curve's own wiggle.
+    NaN for regressions, runs without validation accuracy, or a drop inside the noise.
+    """
+    p = m.accuracy_pair()
+    va = None if p is None else p.val
+    if va is None or va.n_finite < 6 or not finite(va.rise):
+        return float("nan")
+    noise = 2.0 * va.wiggle if finite(va.wiggle) else 0.0
+    return va.rise if va.rise > noise else float("nan")
 
 
 @rule(
@@ -51,7 +72,9 @@ LEARNED = math.log(2.5)
         "own wiggle (the low point of a noisy curve is low by chance), while training fell at "
         "least 10 % after that point and did not itself regress, after validation first fell "
         "at least 2.5x below the starting loss; smaller rises (5-22 %), or a run EarlyStopping "
-        "ended, are info: runs without early stopping routinely drift up a little at the end"
+        "ended, are info: runs without early stopping routinely drift up a little at the end, "
+        f"unless a classifier's validation accuracy gave back {ACCURACY_GIVEN_BACK:.0%} or more "
+        "(and more than twice its wiggle) from its best: lost decisions, not only confidence"
     ),
 )
 def overfitting(inp: RuleInput) -> Iterator[Outcome]:
@@ -103,14 +126,23 @@ def overfitting(inp: RuleInput) -> Iterator[Outcome]:
     f = m.facts
     stopped_early = f.epochs_planned is not None and n < f.epochs_planned
     early = rel_onset < 0.6
-    severity = "warning" if rise > max(VAL_RISE, noise) and not stopped_early else "info"
+    acc_lost = accuracy_given_back(m)
+    decisions_lost = finite(acc_lost) and acc_lost >= ACCURACY_GIVEN_BACK
+    worth_acting = rise > max(VAL_RISE, noise) or decisions_lost
+    severity = "warning" if worth_acting and not stopped_early else "info"
     strength = 0.4 + 0.35 * ramp(rise, VAL_RISE, 0.6) + 0.15 * (1.0 if early else 0.0)
     fx = [fixes.early_stopping(f), fixes.dropout(f), fixes.smaller_model(f), fixes.weight_decay(f)]
     note = " (training stopped early, so EarlyStopping likely caught it)" if stopped_early else ""
     yield Hit(
         message=(
             f"{va.key} bottomed out at epoch {onset_epoch} and ended {pct(rise)} above its best "
-            f"while {tr.key} kept falling: the model overfits{note}"
+            f"while {tr.key} kept falling: the model overfits"
+            + (
+                f"; validation accuracy gave back {acc_lost:.0%} from its best"
+                if decisions_lost
+                else ""
+            )
+            + note
         ),
         severity=severity,
         strength=min(strength, 0.9),
@@ -119,6 +151,7 @@ def overfitting(inp: RuleInput) -> Iterator[Outcome]:
             "onset_share_of_run": r4(rel_onset),
             "val_rise_log": r4(rise),
             "threshold_log": VAL_RISE,
+            "val_accuracy_given_back": r4(acc_lost),
             "val_gain_log": r4(p.val_gain),
             "train_gain_after_onset_log": r4(p.train_gain_after_onset),
             "gap_at_best_log": r4(p.gap_rel_best),
@@ -198,6 +231,109 @@ def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
             series=(p.val.key, p.train.key),
             fixes=(fixes.dropout(f), fixes.smaller_model(f), fixes.early_stopping(f)),
         )
+
+
+MEMORISE_BEND = 0.6
+"""Training's late slope (log units) 60 % or more of its early one: no bend towards a floor
+(the same straight-line test as CD304)."""
+MEMORISE_TRAIN_DROP = math.log(2.0)
+"""...having fallen at least 2x over the run: a training loss that is really learning."""
+MEMORISE_VAL_SHARE = 1.0 / 3.0
+"""Validation's late slope at most a third of training's: what training still learns does
+not carry over to unseen data."""
+MEMORISE_GAP = math.log(2.0)
+"""...with validation already ending 2x or more above training: the gap is visible, not a
+matter of dropout-on-training-only offsets."""
+
+
+@rule(
+    code="CD209",
+    name="validation-stalls",
+    category="architecture",
+    severity="warning",
+    measures=(
+        "the late slopes (log units per run length) of the training and validation losses, "
+        "the training curve's bend, and the final validation/training loss ratio"
+    ),
+    threshold=(
+        f"training falling as a straight line on a log axis (late slope {MEMORISE_BEND:.0%} or "
+        f"more of the early one, {math.exp(MEMORISE_TRAIN_DROP):g}x down in all) while "
+        f"validation falls at most {MEMORISE_VAL_SHARE:.2g} as fast at the end and already "
+        f"ends {math.exp(MEMORISE_GAP):g}x or more above training: the model keeps learning "
+        "its training set and not the task; a run that levels off together, or a validation "
+        "curve that keeps pace, is not flagged"
+    ),
+)
+def validation_stalls(inp: RuleInput) -> Iterator[Outcome]:
+    """Training keeps falling in a straight line while validation has levelled off.
+
+    What it detects:
+        A training loss that never bends towards a floor (it is still falling at its early
+        pace at the end) beside a validation loss that stopped improving, so the gap between
+        them widens every epoch.
+
+    Why it matters:
+        What the model still learns is the training set's particulars: a network with more
+        capacity than the data supports, or too few training samples for the model. Before
+        the validation loss turns up (CD201) it stalls; more epochs only widen the gap.
+
+    Evidence:
+        Late slopes of both losses, the training curve's bend, the final ratio.
+
+    Suggested fixes:
+        More training data or augmentation; dropout or weight decay; a smaller model;
+        EarlyStopping(restore_best_weights=True).
+
+    Known limitations:
+        Training metrics computed with dropout active sit above validation and hide the gap;
+        a validation set drawn from another distribution stalls for its own reasons.
+    """
+    p = primary(inp.m)
+    if p is None or p.train is None or p.val is None:
+        return
+    tr, va = p.train, p.val
+    if not (tr.is_log and va.is_log) or tr.nonfinite_any or va.nonfinite_any:
+        return
+    if tr.n_finite < 6 or va.n_finite < 6:
+        return
+    bend = tr.bend
+    if not (finite(bend) and finite(tr.slope_late) and finite(va.slope_late)):
+        return
+    if not finite(tr.improvement) or tr.improvement < MEMORISE_TRAIN_DROP:
+        return
+    if bend < MEMORISE_BEND or tr.slope_late >= 0:
+        return
+    g = p.gap_rel_final
+    if not finite(g) or g < MEMORISE_GAP:
+        return
+    share = va.slope_late / tr.slope_late  # both falling: share < 1; validation rising: < 0
+    if share > MEMORISE_VAL_SHARE:
+        return
+    f = inp.m.facts
+    yield Hit(
+        message=(
+            f"{tr.key} is still falling in a straight line (no bend towards a floor) while "
+            f"{va.key} has levelled off and ends {math.exp(g):.1f}x above it: the model keeps "
+            "learning its training set, not the task"
+        ),
+        severity="warning",
+        strength=0.4 + 0.4 * ramp(g, MEMORISE_GAP, math.log(10.0)),
+        evidence={
+            "train_bend": r4(bend),
+            "bend_threshold": MEMORISE_BEND,
+            "train_slope_late_per_run": r4(tr.slope_late),
+            "val_slope_late_per_run": r4(va.slope_late),
+            "val_share_of_train_slope": r4(share),
+            "gap_final_log": r4(g),
+        },
+        series=(tr.key, va.key),
+        fixes=(
+            fixes.more_data(f),
+            fixes.dropout(f),
+            fixes.smaller_model(f),
+            fixes.early_stopping(f),
+        ),
+    )
 
 
 @rule(

@@ -78,6 +78,10 @@ CHANCE_MARGIN = 0.02
 """An accuracy within two points of 1/K (K classes) is guessing."""
 NEAR_CHANCE_LOSS = 0.95
 """A best validation loss at 95 % or more of the chance-level loss learned nothing."""
+TRAIN_ACCURACY_MOVED = 0.05
+"""A training accuracy that moved five points or more over the run: the model's decisions
+changed, so a flat validation accuracy is a plateau (often a perfect one), not one class
+answered throughout."""
 BENIGN_JITTER = 0.03
 """Jitter above this (log units, ±3 %) is wiggle worth naming a cause for, even when benign."""
 
@@ -779,7 +783,9 @@ def large_batch_few_steps(inp: RuleInput) -> Iterator[Outcome]:
         "best validation loss against the chance-level loss ln K"
     ),
     threshold=(
-        f"validation accuracy moving less than {FLAT_ACCURACY:g} over the whole run, or "
+        f"validation accuracy moving less than {FLAT_ACCURACY:g} over the whole run while the "
+        f"training accuracy moved less than {TRAIN_ACCURACY_MOVED:g} (else it is a plateau, "
+        "often a perfect one), or "
         f"ending within {CHANCE_MARGIN:g} of 1/K, or the best validation loss at "
         f"{NEAR_CHANCE_LOSS:.0%} or more of ln K: a model that answers one class (or guesses) "
         "throughout learned nothing, whatever its loss did in the first epoch"
@@ -825,7 +831,10 @@ def stuck_at_chance(inp: RuleInput) -> Iterator[Outcome]:
     evidence: dict[str, float | int | str | None] = {"n_classes": k}
     if acc is not None and acc.val is not None and acc.val.n_finite >= 5:
         va = acc.val
-        flat = finite(va.spread) and va.spread < FLAT_ACCURACY
+        tra = acc.train
+        # a model that answers one class throughout has a flat training accuracy too
+        learned = tra is not None and finite(tra.spread) and tra.spread >= TRAIN_ACCURACY_MOVED
+        flat = finite(va.spread) and va.spread < FLAT_ACCURACY and not learned
         at_chance = k is not None and finite(va.best) and va.best <= 1.0 / k + CHANCE_MARGIN
         evidence.update(accuracy_range=r4(va.spread), best_accuracy=r4(va.best))
         if flat:
@@ -1036,6 +1045,88 @@ def still_improving(inp: RuleInput) -> Iterator[Outcome]:
             series=(s.key,),
             fixes=(fixes.more_epochs(inp.m.facts),),
         )
+
+
+SHORT_RUN = 12
+"""A run of this many epochs or fewer is short: Keras tutorials train for 10-50 epochs, and a
+curve still plunging after a dozen is a run that ended before it converged."""
+MID_DESCENT_SHARE = 0.5
+"""The end-of-run pace (log units per run length) at half or more of the total improvement:
+one more run length at that pace would bring half as much again."""
+
+
+@rule(
+    code="CD311",
+    name="stopped-mid-descent",
+    category="hyperparameters",
+    severity="warning",
+    measures=(
+        "the run's length in epochs and the validation loss's slope over the last 30 % of the "
+        "run (log units per run length) as a share of its total improvement"
+    ),
+    threshold=(
+        f"a run of {SHORT_RUN} epochs or fewer whose validation (else training) loss still "
+        f"falls at the end at {MID_DESCENT_SHARE:.0%} or more of its total improvement per "
+        "run length, not ended by EarlyStopping: the model stopped half trained; longer runs "
+        "that are still improving are CD309's info"
+    ),
+)
+def stopped_mid_descent(inp: RuleInput) -> Iterator[Outcome]:
+    """A short run that ended while its loss was still plunging: too few epochs.
+
+    What it detects:
+        A run of a dozen epochs or fewer whose validation loss falls as fast at the end as
+        it did on average: no levelling off at all before training stopped.
+
+    Why it matters:
+        The final model is whatever the optimizer reached when the epochs ran out, not what
+        the model can do; its numbers understate the model, and the curve says nothing yet
+        about overfitting or a floor.
+
+    Evidence:
+        Epochs, the late slope, the total improvement and their ratio.
+
+    Suggested fixes:
+        Train for more epochs with EarlyStopping(restore_best_weights=True) as a guard.
+
+    Known limitations:
+        A deliberately short run (a smoke test, a fine-tuning pass) is flagged too.
+    """
+    m = inp.m
+    p = primary(m)
+    if p is None or m.too_short or m.n_epochs > SHORT_RUN:
+        return
+    f = m.facts
+    if f.epochs_planned is not None and m.n_epochs < f.epochs_planned:
+        return  # EarlyStopping (or the user) ended it: the curve had levelled by its test
+    s = p.val if p.val is not None and p.val.n_finite >= 5 else p.train
+    if s is None or not s.is_log or s.nonfinite_any or s.n_finite < 5:
+        return
+    if not (finite(s.slope_tail) and finite(s.improvement)) or s.improvement < 0.1:
+        return
+    if finite(s.rise) and s.rise >= 0.02:
+        return
+    share = -s.slope_tail / s.improvement
+    if share < MID_DESCENT_SHARE:
+        return
+    yield Hit(
+        message=(
+            f"{s.key} was still falling steeply when the run ended after {m.n_epochs} epochs "
+            f"({pct(-s.slope_tail)} per run length, {share:.0%} of all it gained): too few epochs"
+        ),
+        severity="warning",
+        strength=0.5 + 0.5 * ramp(share, MID_DESCENT_SHARE, 1.5),
+        evidence={
+            "epochs": m.n_epochs,
+            "short_run_epochs": SHORT_RUN,
+            "slope_late_per_run": r4(s.slope_tail),
+            "improvement_log": r4(s.improvement),
+            "pace_share": r4(share),
+            "threshold_share": MID_DESCENT_SHARE,
+        },
+        series=(s.key,),
+        fixes=(fixes.more_epochs(f),),
+    )
 
 
 FROZEN_SPREAD = 1e-4
