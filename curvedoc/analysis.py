@@ -739,6 +739,9 @@ def measure(history: History) -> Measurements:
     lr = history.learning_rate()
     if lr is not None and bin_size > 1:
         lr, _ = M.bin_means(lr, max_points=MAX_POINTS)
+    task = infer_task(pairs, facts)
+    facts, inferred = infer_sample_counts(history, task, facts)
+    notes.extend(inferred)
     m = Measurements(
         n_epochs=history.n_epochs,
         epochs=history.epochs,
@@ -750,9 +753,45 @@ def measure(history: History) -> Measurements:
         facts=facts,
         lr=lr,
         notes=tuple(notes),
-        task=infer_task(pairs, facts),
+        task=task,
     )
     return replace(m, fluctuation=fluctuation_cost(series, pairs, primary, m.epoch_at))
+
+
+def infer_sample_counts(
+    history: History, task: TaskInfo, facts: ContextFacts
+) -> tuple[ContextFacts, list[str]]:
+    """Training and validation sample counts read from a classifier's accuracy curves.
+
+    Keras logs each epoch's accuracy as ``correct / total`` over every sample the epoch saw,
+    so the values are fractions ``k/n`` (:func:`curvedoc.metrics.fraction_denominator`): the
+    training accuracy's ``n`` is the training set, the validation accuracy's the validation
+    set. Fills ``train_samples`` / ``val_samples`` only where no fact gave them, so a bare
+    ``history.history`` gets the sample-count evidence a recording would have; the notes say
+    where the numbers came from. Nothing is inferred from a batch-averaged accuracy (other
+    loggers), which fits no denominator.
+    """
+    if task.kind != "classification" or not task.accuracy:
+        return facts, []
+    pair = next((p for p in history.pairs() if p.name == task.accuracy), None)
+    if pair is None:
+        return facts, []
+    found: dict[str, int] = {}
+    for side, key in (("train_samples", pair.train), ("val_samples", pair.val)):
+        if key is None or getattr(facts, side) is not None:
+            continue
+        arr = history.epoch_series.get(key)
+        n = M.fraction_denominator(np.asarray(arr, dtype=float)) if arr is not None else None
+        if n is not None:
+            found[side] = n
+    if not found:
+        return facts, []
+    notes = [
+        f"{side} = {n:,} read from the steps of {key} (1/{n:,}), not recorded"
+        for side, n in found.items()
+        for key in [pair.train if side == "train_samples" else pair.val]
+    ]
+    return replace(facts, **found), notes
 
 
 def run_stats(m: Measurements) -> RunStats:

@@ -1069,3 +1069,43 @@ def windows(y: np.ndarray, window: int) -> np.ndarray:
     [[0.0, 1.0], [1.0, 2.0], [2.0, 3.0]]
     """
     return sliding_window_view(_as_1d(y), window)
+
+
+def fraction_denominator(
+    values: np.ndarray, *, max_n: int = 20_000, min_distinct: int = 4, tol: float = 1e-3
+) -> int | None:
+    """The smallest ``n`` for which every value is a whole multiple of ``1/n``, if one exists.
+
+    An accuracy that Keras logs per epoch is ``correct / total`` over every sample the epoch
+    saw, so its values are fractions ``k/n`` with ``n`` the number of samples (training
+    accuracy: the training set; validation accuracy: the validation set). Recovering ``n``
+    gives the sample counts a history of curves alone does not record.
+
+    Formula: the smallest ``n`` in ``[2, max_n]`` with ``|v_i n - round(v_i n)| <= tol'`` for
+    every finite ``v_i`` in ``[0, 1]``, where ``tol' = max(tol, 4e-6 n)`` (a value rounded
+    to six significant digits, or float32, is off by up to ``~5e-7``, i.e. ``5e-7 n`` counts).
+    ``None`` with fewer than ``min_distinct`` distinct values (the answer would be a guess),
+    with a value outside ``[0, 1]``, or when no ``n`` fits (a batch-averaged accuracy, a
+    weighted one, or per-timestep accuracies of a sequence output). The chance that ``d``
+    distinct arbitrary reals fit some ``n`` by luck is about ``max_n (2 tol')^d``: negligible
+    for ``d >= 4``.
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0 or np.any(v < 0) or np.any(v > 1):
+        return None
+    u = np.unique(np.round(v, 9))
+    u = u[(u > 0) & (u < 1)]  # 0 and 1 are multiples of every 1/n
+    if u.size < min_distinct:
+        return None
+    # every candidate against the first value, then the survivors against the rest: one
+    # pass of max_n products, and a handful after it
+    n = np.arange(2, max_n + 1, dtype=float)
+    tol_n = np.maximum(tol, 4e-6 * n)
+    for x in u:
+        prod = n * x
+        keep = np.abs(prod - np.round(prod)) <= tol_n
+        n, tol_n = n[keep], tol_n[keep]
+        if n.size == 0:
+            return None
+    return int(n[0])

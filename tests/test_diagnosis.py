@@ -7,6 +7,7 @@ Every file used here comes from a real training run (``fixtures/make_fixtures.py
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,7 @@ RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
     "CD313": (RUNS / "activity__bilstm__lr_high__s3.json.gz", FIX / "healthy_gru_classify.json"),
     "CD314": (RUNS2 / "sine__cnn1d__lr_x100__s1.json.gz", FIX / "healthy_lstm_sine.json"),
     "CD315": (RUNS2 / "sine__cnn1d__lr_x100__s1.json.gz", FIX / "healthy_lstm_sine.json"),
+    "CD317": (RUNS2 / "activity__mlp__lr_x100__s1.json.gz", FIX / "healthy_gru_classify.json"),
     "CD316": (RUNS2 / "waveforms__gru__lr_x30__s1.json.gz", FIX / "healthy_gru_classify.json"),
     "CD401": (FIX / "small_val_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
     "CD402": (FIX / "outliers_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
@@ -272,3 +274,19 @@ def test_a_short_run_still_plunging_is_too_few_epochs_and_a_long_one_is_not() ->
     assert [h.severity for h in hits] == ["warning"] and hits[0].evidence["epochs"] == 6
     # the same model trained for its 20 epochs has levelled off
     assert _fired(RUNS2 / "sine__lstm__healthy_ref__s1.json.gz", "CD311") == []
+
+
+def test_sample_counts_are_read_from_a_bare_classifiers_accuracy_steps(tmp_path: Path) -> None:
+    # the digits MLP trained on 50 samples, saved as a plain history.history (no context):
+    # its training accuracy moves in steps of 1/50 and its validation accuracy in 1/359
+    rec = curvedoc.load(RUNS2 / "digits_img__mlp__n_train_50__s1.json.gz")
+    bare = tmp_path / "history.json"
+    bare.write_text(json.dumps({k: [float(x) for x in v] for k, v in rec.epoch_series.items()}))
+    report = diagnose(curvedoc.load(bare))
+    facts = report.metrics["context"]
+    assert (facts["train_samples"], facts["val_samples"]) == (50, 359)
+    assert any("train_samples = 50" in n for n in report.notes)
+    assert any(f.code == "CD103" and f.severity == "warning" for f in report.findings)
+    # a regression has no accuracy to read: nothing is made up
+    reg = curvedoc.load(FIX / "healthy_lstm_sine.json")
+    assert diagnose(reg).metrics["context"]["train_samples"] is None

@@ -666,3 +666,26 @@ def test_doctests(module_name: str) -> None:
     assert result.failed == 0
     if module_name != "curvedoc.history":
         assert result.attempted > 0
+
+
+class TestFractionDenominator:
+    """``fraction_denominator``: the sample count behind an accuracy's k/n steps."""
+
+    @pytest.mark.parametrize("n", [10, 37, 100, 359, 1440, 5000])
+    def test_recovers_n_from_rounded_fractions(self, n: int) -> None:
+        k = np.random.default_rng(n).integers(0, n + 1, size=25)
+        assert M.fraction_denominator(np.round(k / n, 6)) == n
+
+    def test_float32_values_as_keras_logs_them(self) -> None:
+        k = np.array([31, 47, 52, 60, 66, 71, 74, 77])
+        assert M.fraction_denominator((k / 80).astype(np.float32)) == 80
+
+    def test_no_answer_for_arbitrary_reals_or_too_few_values(self) -> None:
+        rng = np.random.default_rng(0)
+        assert M.fraction_denominator(rng.random(20)) is None
+        assert M.fraction_denominator(np.array([0.5, 0.25, 0.75])) is None  # 3 distinct
+        assert M.fraction_denominator(np.array([0.2, 0.4, 1.5, 0.6, 0.8])) is None  # > 1
+
+    def test_the_smallest_fitting_denominator(self) -> None:
+        # quarters are also eighths; the smallest fitting n is the answer
+        assert M.fraction_denominator(np.array([0.25, 0.5, 0.75, 0.125, 0.375])) == 8

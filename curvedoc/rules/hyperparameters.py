@@ -1381,3 +1381,96 @@ def unsteady_validation(inp: RuleInput) -> Iterator[Outcome]:
         epochs=epoch_list(m, list(va.spike_indices)),
         fixes=(fixes.lower_learning_rate(f), fixes.larger_batch(f), fixes.early_stopping(f)),
     )
+
+
+BLOWUP_RATIO = 10.0
+"""The first epoch's mean training loss 10x or more above both the validation loss measured
+after it and the next epochs' training losses: the first steps blew the loss up. A healthy
+first epoch that learns fast averages in its untrained start too, but stays within a few
+times the loss it ends at."""
+
+
+@rule(
+    code="CD317",
+    name="first-epoch-blowup",
+    category="hyperparameters",
+    severity="info",
+    measures=(
+        "the first epoch's training loss against the validation loss after it and against "
+        "the median training loss of epochs 2-4 (both as ratios)"
+    ),
+    threshold=(
+        f"both ratios {BLOWUP_RATIO:g}x or more: the average over the first epoch's batches "
+        "holds losses far above anything the model returns to, the mark of steps that threw "
+        "the weights far off at the start; a training loss that stays far above validation "
+        "all run (outliers, CD404) is excluded by the second ratio. Evidence for the cause, "
+        "noted: on its own the run may recover"
+    ),
+)
+def first_epoch_blowup(inp: RuleInput) -> Iterator[Outcome]:
+    """The first epoch's training loss is far above everything after it: the first steps blew up.
+
+    What it detects:
+        A first-epoch training loss (the mean over its batches) ten or more times the
+        validation loss measured at the end of that epoch and the training losses of the
+        epochs after it.
+
+    Why it matters:
+        Steps too large for the untrained network throw the loss up by orders of magnitude
+        in the first batches; the model may recover, or land with dead or saturated units
+        and a loss frozen at the chance level. Either way the learning rate is too high for
+        the start of training.
+
+    Evidence:
+        The first training loss, the first validation loss, the median of epochs 2-4.
+
+    Suggested fixes:
+        Lower the learning rate, or warm it up over the first epochs; clip gradients.
+
+    Known limitations:
+        Needs a validation loss and four epochs; a loss with unscaled inputs can blow up in
+        the first steps too, which the scale rules weigh.
+    """
+    p = primary(inp.m)
+    if p is None or p.train is None or p.val is None or not p.train.is_log:
+        return
+    t = inp.history.epoch_series.get(p.train.key)
+    v = inp.history.epoch_series.get(p.val.key)
+    if t is None or v is None:
+        return
+    t = np.asarray(t, dtype=float)
+    v = np.asarray(v, dtype=float)
+    if t.size < 4 or v.size < 1:
+        return
+    t0, v0 = float(t[0]), float(v[0])
+    nxt = t[1:4][np.isfinite(t[1:4])]
+    if not (math.isfinite(t0) and math.isfinite(v0) and t0 > 0 and v0 > 0 and nxt.size):
+        return
+    t_next = float(np.median(nxt))
+    if t_next <= 0:
+        return
+    over_val, over_next = t0 / v0, t0 / t_next
+    if over_val < BLOWUP_RATIO or over_next < BLOWUP_RATIO:
+        return
+    f = inp.m.facts
+    ratio = min(over_val, over_next)
+    yield Hit(
+        message=(
+            f"the first epoch's {p.train.key} ({fixes.fmt_num(t0)}) is {over_val:.0f}x the "
+            f"{p.val.key} after it and {over_next:.0f}x the next epochs': the first steps blew "
+            "the loss up"
+        ),
+        severity="info",
+        strength=ramp(math.log10(ratio), 1.0, 3.0),
+        evidence={
+            "first_train_loss": r4(t0),
+            "first_val_loss": r4(v0),
+            "train_epochs_2_to_4_median": r4(t_next),
+            "ratio_over_val": r4(over_val),
+            "ratio_over_next": r4(over_next),
+            "threshold_ratio": BLOWUP_RATIO,
+        },
+        series=(p.train.key,),
+        epochs=(inp.m.epoch_at(0) or 0,),
+        fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f)),
+    )
