@@ -1085,8 +1085,9 @@ def fraction_denominator(
     every finite ``v_i`` in ``[0, 1]``, where ``tol' = max(tol, 4e-6 n)`` (a value rounded
     to six significant digits, or float32, is off by up to ``~5e-7``, i.e. ``5e-7 n`` counts).
     ``None`` with fewer than ``min_distinct`` distinct values (the answer would be a guess),
-    with a value outside ``[0, 1]``, or when no ``n`` fits (a batch-averaged accuracy, a
-    weighted one, or per-timestep accuracies of a sequence output). The chance that ``d``
+    with a value outside ``[0, 1]``, or when no ``n`` fits (a batch-averaged accuracy or a
+    weighted one). An accuracy over several outputs per sample (per time step, multi-label)
+    counts every output: ``n`` is then samples x outputs. The chance that ``d``
     distinct arbitrary reals fit some ``n`` by luck is about ``max_n (2 tol')^d``: negligible
     for ``d >= 4``.
     """

@@ -986,6 +986,32 @@ def _mha(cfg: Mapping[str, Any], ins: list[Shape]) -> _Result:
     return _Result(total, 0, [(*query[:-1], *out_dims)])
 
 
+def _dot_attention(cfg: Mapping[str, Any], ins: list[Shape]) -> _Result:
+    """Attention (Luong-style dot product): at most two scalar weights.
+
+    A ``scale`` with ``use_scale``, a ``concat_score_weight`` with ``score_mode="concat"``;
+    the output has the query's steps and the value's last dimension (value defaults to the
+    query).
+    """
+    total = int(bool(cfg.get("use_scale"))) + int(cfg.get("score_mode") == "concat")
+    query = ins[0]
+    value = ins[1] if len(ins) > 1 else ins[0]
+    return _Result(total, 0, [(*query[:-1], value[-1])])
+
+
+def _additive_attention(cfg: Mapping[str, Any], ins: list[Shape]) -> _Result:
+    """AdditiveAttention (Bahdanau-style): one weight per query feature, or none.
+
+    With ``use_scale`` (the default) a ``scale`` weight per feature of the query's last
+    dimension; the output as :func:`_dot_attention`.
+    """
+    query = ins[0]
+    value = ins[1] if len(ins) > 1 else ins[0]
+    dim = _need(query[-1], "attention input size")
+    total = dim if cfg.get("use_scale", True) else 0
+    return _Result(total, 0, [(*query[:-1], value[-1])])
+
+
 _RULES: dict[str, Any] = {
     "Dense": _dense,
     "SimpleRNN": _simple_rnn,
@@ -1003,6 +1029,8 @@ _RULES: dict[str, Any] = {
     "RepeatVector": _repeat_vector,
     "Concatenate": _concatenate,
     "MultiHeadAttention": _mha,
+    "Attention": _dot_attention,
+    "AdditiveAttention": _additive_attention,
 }
 for _rank in (1, 2, 3):
     _RULES[f"Conv{_rank}D"] = _conv(_rank)

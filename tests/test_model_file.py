@@ -185,6 +185,24 @@ def _functional() -> Any:
     return model, ("SGD", 0.01, "mse")
 
 
+def _attention() -> Any:
+    # the third held-out's LSTM with attention, and the other two attention layers' options
+    seq = keras.Input((12, 3))
+    h = L.LSTM(8, return_sequences=True)(seq)
+    last = L.Cropping1D((11, 0))(h)
+    ctx = L.Attention()([last, h])
+    scaled = L.Attention(use_scale=True, score_mode="concat")([last, h])
+    add = L.AdditiveAttention()([last, h])
+    plain = L.AdditiveAttention(use_scale=False)([h, h])
+    x = L.Concatenate()([ctx, scaled, add, last])
+    x = L.Flatten()(x)
+    y = L.GlobalAveragePooling1D()(plain)
+    out = L.Dense(1)(L.Concatenate()([x, y]))
+    model = keras.Model(seq, out)
+    model.compile(keras.optimizers.Adam(0.002), "mse")
+    return model, ("Adam", 0.002, "mse")
+
+
 MODELS = {
     "dense": _dense,
     "lstm": _lstm,
@@ -196,6 +214,7 @@ MODELS = {
     "embedding": _embedding,
     "convs_misc": _convs_misc,
     "functional": _functional,
+    "attention": _attention,
 }
 
 

@@ -23,7 +23,7 @@ TARGET_RMS = 4.0
 SQUARED_LOSS_LARGE = 50.0
 """A squared-error loss starting above this implies targets on a scale of ~7 or more."""
 FEW_SAMPLES = 100
-"""Training sequences below this are too few for a recurrent net to learn a stable pattern."""
+"""Training samples below this are too few for a neural network to learn a stable pattern."""
 FEW_SAMPLES_NOTE = 300
 """...and below this the sample count is noted (an info) as evidence of insufficient data."""
 NO_LEARNING = 0.1
@@ -266,7 +266,7 @@ def too_little_data(inp: RuleInput) -> Iterator[Outcome]:
         trouble = curve_trouble(inp.m)
         yield Hit(
             message=(
-                f"only {n:,} training samples: too few for a recurrent net to learn a stable "
+                f"only {n:,} training samples: too few for a neural network to learn a stable "
                 "pattern" + (f"; {trouble[0]}" if trouble else "")
             ),
             severity="warning",
