@@ -776,6 +776,13 @@ def infer_sample_counts(
     pair = next((p for p in history.pairs() if p.name == task.accuracy), None)
     if pair is None:
         return facts, []
+    values = [
+        np.asarray(history.epoch_series[k], dtype=float)
+        for k in (pair.train, pair.val)
+        if k is not None and k in history.epoch_series
+    ]
+    if values and _rounded_decimals(np.concatenate(values)):
+        return facts, []  # a logger that rounds to 3 decimals makes every accuracy k/1000
     found: dict[str, int] = {}
     for side, key in (("train_samples", pair.train), ("val_samples", pair.val)):
         if key is None or getattr(facts, side) is not None:
@@ -792,6 +799,20 @@ def infer_sample_counts(
         for key in [pair.train if side == "train_samples" else pair.val]
     ]
     return replace(facts, **found), notes
+
+
+ROUNDED_DECIMALS = 3
+"""Accuracies that all have this many decimals or fewer may have been rounded by the logger
+(a custom ``print(round(acc, 3))``): their steps then say 1/1000, 1/100 or 1/10, not the
+sample count, so no count is read from them. Keras, CSVLogger and TensorBoard write the
+full float. A real count whose fractions are all that short (training and validation sets
+both of 8, 10, 20, 25, 40, 50, ... samples) is given up with them."""
+
+
+def _rounded_decimals(values: np.ndarray) -> bool:
+    """Whether every finite value is a whole multiple of ``10**-ROUNDED_DECIMALS``."""
+    v = values[np.isfinite(values)] * 10**ROUNDED_DECIMALS
+    return bool(v.size) and bool(np.all(np.abs(v - np.round(v)) <= 1e-6 * 10**ROUNDED_DECIMALS))
 
 
 def run_stats(m: Measurements) -> RunStats:

@@ -290,3 +290,25 @@ def test_sample_counts_are_read_from_a_bare_classifiers_accuracy_steps(tmp_path:
     # a regression has no accuracy to read: nothing is made up
     reg = curvedoc.load(FIX / "healthy_lstm_sine.json")
     assert diagnose(reg).metrics["context"]["train_samples"] is None
+
+
+def test_accuracies_a_logger_rounded_give_no_sample_counts(tmp_path: Path) -> None:
+    # the same gestures GRU run (800 training, 360 validation samples) as a custom logger
+    # that prints round(acc, 2) would save it: every accuracy is then k/100, which says
+    # nothing about the data
+    rec = curvedoc.load(RUNS2 / "gestures__gru_ln__healthy_ref__s31.json.gz")
+    full = tmp_path / "full.json"
+    full.write_text(json.dumps({k: [float(x) for x in v] for k, v in rec.epoch_series.items()}))
+    facts = diagnose(curvedoc.load(full)).metrics["context"]
+    assert (facts["train_samples"], facts["val_samples"]) == (800, 360)
+    rounded = tmp_path / "rounded.json"
+    rounded.write_text(
+        json.dumps(
+            {
+                k: [round(float(x), 2) if "acc" in k else float(x) for x in v]
+                for k, v in rec.epoch_series.items()
+            }
+        )
+    )
+    facts = diagnose(curvedoc.load(rounded)).metrics["context"]
+    assert (facts["train_samples"], facts["val_samples"]) == (None, None)
