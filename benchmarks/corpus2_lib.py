@@ -970,6 +970,22 @@ functional API by :func:`_hidden_graph`; the others are ``Sequential`` stacks of
 :func:`_hidden_layers`."""
 
 
+def _knobs(spec: dict[str, Any]) -> tuple[list[int], str, float, float, dict[str, Any]]:
+    """The architecture knobs both model builders read from a run spec.
+
+    Widths per block, the hidden activation (default relu), the recurrent or attention
+    dropout, the dropout after every block, and the initializer as layer keyword arguments.
+    """
+    init = spec.get("init")
+    return (
+        [int(u) for u in spec["units"]],
+        spec.get("activation", "relu"),
+        float(spec.get("dropout", 0.0)),
+        float(spec.get("dropout_layer", 0.0)),
+        {"kernel_initializer": init} if init else {},
+    )
+
+
 def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...]) -> list[Any]:
     """The layers between ``Input`` and the output ``Dense`` for the spec's model family.
 
@@ -1005,12 +1021,7 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
     family = spec["model"]
     if family in GRAPH_FAMILIES:
         raise ValueError(f"{family!r} is built with the functional API (_hidden_graph)")
-    units = [int(u) for u in spec["units"]]
-    act = spec.get("activation", "relu")
-    drop = float(spec.get("dropout", 0.0))
-    drop_layer = float(spec.get("dropout_layer", 0.0))
-    init = spec.get("init")
-    kw: dict[str, Any] = {"kernel_initializer": init} if init else {}
+    units, act, drop, drop_layer, kw = _knobs(spec)
     out: list[Any] = []
 
     def after() -> None:
@@ -1121,12 +1132,7 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
     """
     L = keras.layers
     family = spec["model"]
-    units = [int(u) for u in spec["units"]]
-    act = spec.get("activation", "relu")
-    drop = float(spec.get("dropout", 0.0))
-    drop_layer = float(spec.get("dropout_layer", 0.0))
-    init = spec.get("init")
-    kw: dict[str, Any] = {"kernel_initializer": init} if init else {}
+    units, act, drop, drop_layer, kw = _knobs(spec)
 
     def after(h: Any) -> Any:
         return L.Dropout(drop_layer)(h) if drop_layer else h

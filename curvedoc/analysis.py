@@ -776,28 +776,22 @@ def infer_sample_counts(
     pair = next((p for p in history.pairs() if p.name == task.accuracy), None)
     if pair is None:
         return facts, []
-    values = [
-        np.asarray(history.epoch_series[k], dtype=float)
-        for k in (pair.train, pair.val)
-        if k is not None and k in history.epoch_series
-    ]
-    if values and _rounded_decimals(np.concatenate(values)):
+    series = {
+        side: (key, np.asarray(history.epoch_series[key], dtype=float))
+        for side, key in (("train_samples", pair.train), ("val_samples", pair.val))
+        if key is not None and key in history.epoch_series
+    }
+    if series and _rounded_decimals(np.concatenate([v for _, v in series.values()])):
         return facts, []  # a logger that rounds to 3 decimals makes every accuracy k/1000
     found: dict[str, int] = {}
-    for side, key in (("train_samples", pair.train), ("val_samples", pair.val)):
-        if key is None or getattr(facts, side) is not None:
-            continue
-        arr = history.epoch_series.get(key)
-        n = M.fraction_denominator(np.asarray(arr, dtype=float)) if arr is not None else None
+    notes: list[str] = []
+    for side, (key, values) in series.items():
+        n = M.fraction_denominator(values) if getattr(facts, side) is None else None
         if n is not None:
             found[side] = n
+            notes.append(f"{side} = {n:,} read from the steps of {key} (1/{n:,}), not recorded")
     if not found:
         return facts, []
-    notes = [
-        f"{side} = {n:,} read from the steps of {key} (1/{n:,}), not recorded"
-        for side, n in found.items()
-        for key in [pair.train if side == "train_samples" else pair.val]
-    ]
     return replace(facts, **found), notes
 
 

@@ -19,6 +19,7 @@ from curvedoc.rules.common import (
     ramp,
     up,
 )
+from curvedoc.rules.hyperparameters import STRAIGHT_BEND
 from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
 
 FEW_SAMPLES = 100
@@ -233,9 +234,6 @@ def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
         )
 
 
-MEMORISE_BEND = 0.6
-"""Training's late slope (log units) 60 % or more of its early one: no bend towards a floor
-(the same straight-line test as CD304)."""
 MEMORISE_TRAIN_DROP = math.log(2.0)
 """...having fallen at least 2x over the run: a training loss that is really learning."""
 MEMORISE_VAL_SHARE = 1.0 / 3.0
@@ -256,7 +254,7 @@ matter of dropout-on-training-only offsets."""
         "the training curve's bend, and the final validation/training loss ratio"
     ),
     threshold=(
-        f"training falling as a straight line on a log axis (late slope {MEMORISE_BEND:.0%} or "
+        f"training falling as a straight line on a log axis (late slope {STRAIGHT_BEND:.0%} or "
         f"more of the early one, {math.exp(MEMORISE_TRAIN_DROP):g}x down in all) while "
         f"validation falls at most {MEMORISE_VAL_SHARE:.2g} as fast at the end and already "
         f"ends {math.exp(MEMORISE_GAP):g}x or more above training: the model keeps learning "
@@ -301,7 +299,7 @@ def validation_stalls(inp: RuleInput) -> Iterator[Outcome]:
         return
     if not finite(tr.improvement) or tr.improvement < MEMORISE_TRAIN_DROP:
         return
-    if bend < MEMORISE_BEND or tr.slope_late >= 0:
+    if bend < STRAIGHT_BEND or tr.slope_late >= 0:
         return
     g = p.gap_rel_final
     if not finite(g) or g < MEMORISE_GAP:
@@ -320,7 +318,7 @@ def validation_stalls(inp: RuleInput) -> Iterator[Outcome]:
         strength=0.4 + 0.4 * ramp(g, MEMORISE_GAP, math.log(10.0)),
         evidence={
             "train_bend": r4(bend),
-            "bend_threshold": MEMORISE_BEND,
+            "bend_threshold": STRAIGHT_BEND,
             "train_slope_late_per_run": r4(tr.slope_late),
             "val_slope_late_per_run": r4(va.slope_late),
             "val_share_of_train_slope": r4(share),

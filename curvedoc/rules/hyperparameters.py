@@ -1445,8 +1445,8 @@ def first_epoch_blowup(inp: RuleInput) -> Iterator[Outcome]:
     v = inp.history.epoch_series.get(p.val.key)
     if t is None or v is None:
         return
-    t = np.asarray(t, dtype=float)
-    v = np.asarray(v, dtype=float)
+    t = np.asarray(t[:4], dtype=float)  # only the first epochs are read
+    v = np.asarray(v[:1], dtype=float)
     if t.size < 4 or v.size < 1:
         return
     t0, v0 = float(t[0]), float(v[0])
