@@ -22,6 +22,7 @@ Usage::
     python benchmarks/accuracy.py                       # both splits, both modes
     python benchmarks/accuracy.py --split calibration   # one split
     python benchmarks/accuracy.py --split heldout3      # once, after the freeze
+    python benchmarks/accuracy.py --split heldout4      # once, after the next freeze
     python benchmarks/accuracy.py --errors              # list misdiagnosed calibration runs
     python benchmarks/accuracy.py --json out.json       # machine-readable results
     python benchmarks/accuracy.py --code ../before      # the same runs, older code
@@ -335,7 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=CORPUS2)
     ap.add_argument(
-        "--split", choices=("calibration", "heldout", "heldout2", "heldout3", "all"), default="all"
+        "--split",
+        choices=("calibration", "heldout", "heldout2", "heldout3", "heldout4", "all"),
+        default="all",
     )
     ap.add_argument("--weights", default=None, help="a weight table other than the shipped one")
     ap.add_argument("--gradations", action="store_true", help="print accuracy per gradation")

@@ -29,6 +29,7 @@ Usage::
 
     python benchmarks/context_sources.py                         # calibration + heldout
     python benchmarks/context_sources.py --split heldout3        # a later held-out split
+    python benchmarks/context_sources.py --split heldout4        # the next one
     python benchmarks/context_sources.py --split calibration --limit 60
     python benchmarks/context_sources.py --corpus /path/to/corpus2 --json out.json
 
@@ -219,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=CORPUS2)
     ap.add_argument(
-        "--split", choices=("calibration", "heldout", "heldout2", "heldout3", "all"), default="all"
+        "--split",
+        choices=("calibration", "heldout", "heldout2", "heldout3", "heldout4", "all"),
+        default="all",
     )
     ap.add_argument("--limit", type=int, default=None, help="at most N runs, spread evenly")
     ap.add_argument("--models-dir", type=Path, default=None)

@@ -3,10 +3,12 @@
 The broad corpus (``benchmarks/make_corpus.py``, stored in ``fixtures/corpus2``) spans what
 users train: recurrent nets, 1-D convolutional and temporal-convolutional nets on
 sequences, dense MLPs on tables, images and flattened sequences, 2-D convolutional nets on
-digit-like images, and (third held-out) attention and residual nets: an LSTM with
-attention, a small transformer encoder, residual MLPs and residual 2-D convolutional nets,
-for regression and classification. Faults are injected one at
-a time, in gradations around every usual threshold (``make_corpus.py`` has the matrix).
+digit-like images, (third held-out) attention and residual nets: an LSTM with attention, a
+small transformer encoder, residual MLPs and residual 2-D convolutional nets, and (fourth
+held-out) residual LSTM stacks, 1-D inception nets, gated (GLU) MLPs and densely
+connected 2-D convolutional nets, for regression and classification. Faults are injected
+one at a time, in gradations around every usual threshold (``make_corpus.py`` has the
+matrix).
 
 Datasets are generated with numpy or read from files shipped inside pip packages
 (scikit-learn, statsmodels); nothing is downloaded. Every dataset is returned in *raw
@@ -775,6 +777,207 @@ def _concrete(seed: int) -> RawTable:
     )
 
 
+# ---- fourth held-out datasets (written after the third held-out was examined) ----
+
+
+def _mackey_glass(seed: int) -> RawSeries:
+    """The Mackey-Glass delay equation (blood-cell production) read as a cell count; 4 ahead.
+
+    ``dx/dt = 0.2 x(t - 17) / (1 + x(t - 17)**10) - 0.1 x(t)`` (chaotic at tau 17),
+    integrated by Euler steps of 0.1 from a random constant history, sampled every 2 time
+    units after a spin-up; the reading is ``x`` times 1,000 cells per microlitre (about
+    300-1,400) with 1 % multiplicative and 5-cell additive noise. Target: the count 4
+    samples (8 time units) ahead.
+    """
+    rng = np.random.default_rng(24000 + seed)
+    n, spin, every, h, tau = 2400, 500, 2.0, 0.1, 17.0
+    lag = round(tau / h)
+    per = round(every / h)
+    steps = (spin + n) * per
+    x = np.empty(lag + steps + 1)
+    x[: lag + 1] = rng.uniform(0.5, 1.3)
+    for i in range(lag, lag + steps):
+        xd = x[i - lag]
+        x[i + 1] = x[i] + h * (0.2 * xd / (1.0 + xd**10) - 0.1 * x[i])
+    sampled = x[lag + spin * per + per :: per][:n]
+    counts = 1000.0 * sampled * np.exp(rng.normal(0, 0.01, n)) + rng.normal(0, 5.0, n)
+    return RawSeries(
+        counts[:, None],
+        ["cells_per_ul"],
+        0,
+        4,
+        "numpy: Mackey-Glass delay equation (tau 17, every 2 time units), 4 samples ahead",
+    )
+
+
+def _tides(seed: int) -> RawSeries:
+    """Hourly harbour water level (mm above chart datum) with wind and air pressure; 3 h ahead.
+
+    The astronomical tide is the sum of the M2, S2, N2, K1 and O1 constituents (M2
+    amplitude 0.9-1.3 m, the others in their usual ratios, random phases); the storm surge
+    is an AR(1) response to the onshore wind stress (wind an AR(1) process, 0-25 m/s) plus
+    the inverse barometer (-10 mm per hPa below 1,013); a gauge noise of 15 mm.
+    """
+    rng = np.random.default_rng(25000 + seed)
+    n = 2400
+    t = np.arange(n, dtype=float)
+    m2 = rng.uniform(900, 1300)
+    tide = np.zeros(n)
+    for period, ratio in ((12.42, 1.0), (12.0, 0.46), (12.66, 0.19), (23.93, 0.3), (25.82, 0.2)):
+        tide += ratio * m2 * np.cos(2 * np.pi * t / period + rng.uniform(0, 2 * np.pi))
+    w = np.zeros(n)
+    e = rng.normal(0, 1.0, n)
+    for i in range(1, n):
+        w[i] = 0.96 * w[i - 1] + e[i]
+    wind = np.clip(7.0 + 1.6 * w, 0, 25)
+    p = np.zeros(n)
+    e = rng.normal(0, 0.6, n)
+    for i in range(1, n):
+        p[i] = 0.985 * p[i - 1] + e[i] - 0.02 * (wind[i] - 7.0)
+    pressure = 1013.0 + 2.0 * p
+    surge = np.zeros(n)
+    for i in range(1, n):
+        surge[i] = 0.9 * surge[i - 1] + 0.1 * (1.2 * wind[i] ** 2 - 50.0)
+    level = 2500.0 + tide + surge - 10.0 * (pressure - 1013.0) + rng.normal(0, 15.0, n)
+    vals = np.stack([level, wind, pressure], axis=1)
+    return RawSeries(
+        vals,
+        ["level_mm", "wind_ms", "pressure_hpa"],
+        0,
+        3,
+        "numpy: simulated harbour tide gauge (5 constituents, wind surge, barometer), 3 h ahead",
+    )
+
+
+def _dna(seed: int) -> RawSequences:
+    """One-hot DNA reads (40 bases; channels A, C, G, T) of 4 classes by the element they carry.
+
+    Classes: background only (40 % GC), a TATA box (``TATAAA``, one base changed in half
+    of them), a CpG island stretch (14 bases, 85 % G or C, CG pairs enriched) and a
+    tandem repeat (a random 3-mer repeated 5 times, one base changed in half of them), each
+    at a random position; values 0 and 1.
+    """
+    rng = np.random.default_rng(26000 + seed)
+    n, length = 2000, 40
+    y = rng.integers(0, 4, n)
+    bg = np.array([0.3, 0.2, 0.2, 0.3])
+    x = np.zeros((n, length, 4))
+    for i in range(n):
+        seq = rng.choice(4, size=length, p=bg)
+        c = int(y[i])
+        if c == 1:
+            el = np.array([3, 0, 3, 0, 0, 0])
+        elif c == 2:
+            el = rng.choice(4, size=14, p=[0.075, 0.425, 0.425, 0.075])
+            for j in range(0, 13, 2):
+                if rng.random() < 0.5:
+                    el[j : j + 2] = (1, 2)
+        elif c == 3:
+            el = np.tile(rng.integers(0, 4, 3), 5)
+        else:
+            el = np.zeros(0, dtype=int)
+        if el.size:
+            if c in (1, 3) and rng.random() < 0.5:
+                el = el.copy()
+                el[rng.integers(0, el.size)] = rng.integers(0, 4)
+            at = rng.integers(0, length - el.size + 1)
+            seq[at : at + el.size] = el
+        x[i, np.arange(length), seq] = 1.0
+    return RawSequences(
+        x,
+        y.astype(int),
+        4,
+        ["A", "C", "G", "T"],
+        "numpy: one-hot DNA reads, 4 classes (background, TATA box, CpG island, repeat)",
+    )
+
+
+_PIPS: tuple[tuple[tuple[float, float], ...], ...] = (
+    ((0.0, 0.0),),
+    ((-1.0, -1.0), (1.0, 1.0)),
+    ((-1.0, -1.0), (0.0, 0.0), (1.0, 1.0)),
+    ((-1.0, -1.0), (-1.0, 1.0), (1.0, -1.0), (1.0, 1.0)),
+    ((-1.0, -1.0), (-1.0, 1.0), (0.0, 0.0), (1.0, -1.0), (1.0, 1.0)),
+    ((-1.0, -1.0), (-1.0, 0.0), (-1.0, 1.0), (1.0, -1.0), (1.0, 0.0), (1.0, 1.0)),
+)
+
+
+def _dice(seed: int) -> RawImages:
+    """16x16 photos of a die's top face: how many pips (1-6, 6 classes), intensities 0-255.
+
+    A light rounded square (its own position, size, rotation, brightness) on a darker
+    textured table, the dark pips at their usual places; 5 % of the pips smudged away
+    half-way, a soft shadow, and pixel noise.
+    """
+    rng = np.random.default_rng(27000 + seed)
+    n, size = 2000, 16
+    y = rng.integers(0, 6, n)
+    yy, xx = np.mgrid[0:size, 0:size] + 0.5
+    x = np.zeros((n, size, size, 1))
+    for i in range(n):
+        cx, cy = rng.uniform(6.5, 9.5, 2)
+        half = rng.uniform(5.0, 6.5)
+        ang = rng.uniform(0, np.pi / 2)
+        u = (xx - cx) * np.cos(ang) + (yy - cy) * np.sin(ang)
+        v = -(xx - cx) * np.sin(ang) + (yy - cy) * np.cos(ang)
+        edge = np.maximum(np.abs(u), np.abs(v)) - half
+        face = np.clip(0.5 - edge, 0, 1)
+        table = rng.uniform(0.1, 0.35) + 0.05 * rng.normal(0, 1, (size, size))
+        shadow = 0.15 * np.clip(0.5 - (np.maximum(np.abs(u - 0.8), np.abs(v - 0.8)) - half), 0, 1)
+        img = table - shadow
+        img = img * (1 - face) + face * rng.uniform(0.75, 0.95)
+        step, radius = 0.55 * half, rng.uniform(1.0, 1.3)
+        for pu, pv in _PIPS[int(y[i])]:
+            d = np.hypot(u - pu * step, v - pv * step)
+            depth = 0.35 if rng.random() < 0.05 else 0.7
+            img = img - depth * face * np.clip(1.6 - d / radius, 0, 1)
+        img = img + rng.normal(0, 0.05, img.shape)
+        x[i, :, :, 0] = np.clip(img, 0, 1) * 255
+    return RawImages(x, y.astype(int), 6, "numpy: 16x16 die faces, 1-6 pips (6 classes)")
+
+
+def _battery(seed: int) -> RawTable:
+    """Remaining capacity (mAh) of lithium-ion cells from 7 raw test-bench readings.
+
+    Nominal capacity (2,000-5,000 mAh), full-cycle count (0-2,000), cell temperature in
+    use (5-45 deg C), charge rate (0.2-3 C), depth of discharge (20-100 %), calendar age
+    (0-1,500 days) and the measured internal resistance (mOhm, rising with the fade, 6 %
+    measurement noise). Fade: cycle ageing ~ cycles**0.55 (faster when hot, at high rates
+    and deep discharges) plus calendar ageing ~ sqrt(days) (faster when hot); capacity =
+    nominal x (1 - fade) with 1.5 % cell-to-cell spread: about 800-5,000 mAh.
+    """
+    rng = np.random.default_rng(28000 + seed)
+    n = 2000
+    nominal = rng.uniform(2000, 5000, n)
+    cycles = rng.uniform(0, 2000, n)
+    temp = rng.uniform(5, 45, n)
+    crate = 10 ** rng.uniform(np.log10(0.2), np.log10(3.0), n)
+    dod = rng.uniform(20, 100, n)
+    days = rng.uniform(0, 1500, n)
+    arr = np.exp(0.04 * (temp - 25))
+    cyc = 0.0022 * cycles**0.55 * arr * (1 + 0.25 * (crate - 1)) * (dod / 100) ** 1.3
+    cal = 0.0035 * np.sqrt(days) * np.exp(0.055 * (temp - 25))
+    fade = np.clip(cyc + cal, 0, 0.8)
+    cap = nominal * (1 - fade) * np.exp(rng.normal(0, 0.015, n))
+    resist = 90000.0 / nominal * (1 + 2.5 * fade) * np.exp(rng.normal(0, 0.06, n))
+    x = np.stack([nominal, cycles, temp, crate, dod, days, resist], axis=1)
+    return RawTable(
+        x,
+        cap,
+        0,
+        [
+            "nominal_mah",
+            "cycles",
+            "temp_c",
+            "c_rate",
+            "depth_of_discharge_pct",
+            "calendar_days",
+            "resistance_mohm",
+        ],
+        "numpy: simulated Li-ion cell ageing (cycle and calendar fade), capacity in mAh",
+    )
+
+
 DATASETS2: dict[str, dict[str, Any]] = {
     # calibration
     "sine": {"task": REGRESSION, "kind": "series", "load": _sine},
@@ -809,6 +1012,12 @@ DATASETS2: dict[str, dict[str, Any]] = {
     "textures": {"task": CLASSIFICATION, "kind": "images", "load": _textures},
     "anes96": {"task": CLASSIFICATION, "kind": "table", "load": _anes96},
     "concrete": {"task": REGRESSION, "kind": "table", "load": _concrete},
+    # fourth held-out
+    "mackey_glass": {"task": REGRESSION, "kind": "series", "load": _mackey_glass},
+    "tides": {"task": REGRESSION, "kind": "series", "load": _tides},
+    "dna": {"task": CLASSIFICATION, "kind": "sequences", "load": _dna},
+    "dice": {"task": CLASSIFICATION, "kind": "images", "load": _dice},
+    "battery": {"task": REGRESSION, "kind": "table", "load": _battery},
 }
 
 _CACHE: dict[tuple[str, int], Any] = {}
@@ -961,13 +1170,25 @@ SEQUENCE_FAMILIES = (
     "sepcnn1d",
     "lstm_attn",
     "transformer",
+    "reslstm",
+    "inception1d",
 )
-FLAT_FAMILIES = ("mlp", "mlp_bn", "mlp_ln", "resmlp")
-IMAGE_FAMILIES = ("cnn2d", "cnn2d_gap", "sepcnn2d", "rescnn2d")
-GRAPH_FAMILIES = ("lstm_attn", "transformer", "resmlp", "rescnn2d")
-"""Families with attention or skip connections (the third held-out's): built with the
-functional API by :func:`_hidden_graph`; the others are ``Sequential`` stacks of
-:func:`_hidden_layers`."""
+FLAT_FAMILIES = ("mlp", "mlp_bn", "mlp_ln", "resmlp", "glu_mlp")
+IMAGE_FAMILIES = ("cnn2d", "cnn2d_gap", "sepcnn2d", "rescnn2d", "densecnn2d")
+GRAPH_FAMILIES = (
+    "lstm_attn",
+    "transformer",
+    "resmlp",
+    "rescnn2d",
+    "reslstm",
+    "inception1d",
+    "glu_mlp",
+    "densecnn2d",
+)
+"""Families with attention, skip connections (the third held-out's), skip connections
+between recurrent layers, parallel branches, gates or concatenated features (the fourth
+held-out's): built with the functional API by
+:func:`_hidden_graph`; the others are ``Sequential`` stacks of :func:`_hidden_layers`."""
 
 
 def _knobs(spec: dict[str, Any]) -> tuple[list[int], str, float, float, dict[str, Any]]:
@@ -1124,7 +1345,27 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
     * ``rescnn2d``: per width a residual block ``act(BatchNormalization(Conv2D(w, 3,
       same)(h)) + skip)``, the skip a 1x1 ``Conv2D(w)`` where the channel count changes,
       ``MaxPooling2D(2)`` while the image is larger than 4; then ``Flatten`` and a
-      ``Dense(32)`` head with the hidden activation.
+      ``Dense(32)`` head with the hidden activation;
+
+    and the fourth held-out's (skip connections between recurrent layers, parallel
+    branches, gates, concatenated features):
+
+    * ``reslstm``: per width a residual recurrent block ``LSTM(w, return_sequences=True)(h)
+      + skip`` (``Add``; ``dropout`` the LSTM's input dropout), the skip a linear per-step
+      ``Dense(w)`` projection where the width changes; read out at the last time step
+      (``Cropping1D``/``Flatten``);
+
+    * ``inception1d``: per width an inception block of four parallel branches of
+      ``max(1, w // 4)`` filters each, ``Conv1D(1)``, ``Conv1D(3, same)``, ``Conv1D(7,
+      same)`` (all with the hidden activation) and ``MaxPooling1D(3, strides=1, same)``
+      followed by a ``Conv1D(1)`` projection, concatenated; ``MaxPooling1D(2)`` while the
+      sequence is longer than 4; then ``GlobalAveragePooling1D``;
+    * ``glu_mlp``: ``Flatten``, then per width a gated linear unit
+      ``Dense(w, act)(h) * Dense(w, sigmoid)(h)`` (``Multiply``);
+    * ``densecnn2d``: per width a densely connected block: ``Conv2D(w, 3, same)``,
+      ``BatchNormalization``, activation, concatenated with the block's input (the channels
+      grow by w per block), ``MaxPooling2D(2)`` while the image is larger than 4; then
+      ``GlobalAveragePooling2D``.
 
     The knobs are :func:`_hidden_layers`': ``units`` (one block per width), ``activation``
     (default relu), ``dropout`` (recurrent input or attention dropout), ``dropout_layer``
@@ -1178,6 +1419,48 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
                 size //= 2
             h = after(h)
         h = L.Dense(32, activation=act, **kw)(L.Flatten()(h))
+    elif family == "reslstm":
+        dim = input_shape[-1]
+        for u in units:
+            skip = h if dim == u else L.Dense(u, **kw)(h)
+            h = L.Add()([L.LSTM(u, return_sequences=True, dropout=drop)(h), skip])
+            h = after(h)
+            dim = u
+        h = L.Flatten()(L.Cropping1D((input_shape[0] - 1, 0))(h))
+    elif family == "inception1d":
+        length = input_shape[0]
+        for u in units:
+            b = max(1, u // 4)
+            pooled = L.MaxPooling1D(3, strides=1, padding="same")(h)
+            h = L.Concatenate()(
+                [
+                    L.Conv1D(b, 1, activation=act, **kw)(h),
+                    L.Conv1D(b, 3, padding="same", activation=act, **kw)(h),
+                    L.Conv1D(b, 7, padding="same", activation=act, **kw)(h),
+                    L.Conv1D(b, 1, activation=act, **kw)(pooled),
+                ]
+            )
+            if length > 4:
+                h = L.MaxPooling1D(2)(h)
+                length //= 2
+            h = after(h)
+        h = L.GlobalAveragePooling1D()(h)
+    elif family == "glu_mlp":
+        h = L.Flatten()(h)
+        for u in units:
+            value = L.Dense(u, activation=act, **kw)(h)
+            gate = L.Dense(u, activation="sigmoid", **kw)(h)
+            h = after(L.Multiply()([value, gate]))
+    elif family == "densecnn2d":
+        size = input_shape[0]
+        for u in units:
+            z = L.BatchNormalization()(L.Conv2D(u, 3, padding="same", **kw)(h))
+            h = L.Concatenate()([h, L.Activation(act)(z)])
+            if size > 4:
+                h = L.MaxPooling2D(2)(h)
+                size //= 2
+            h = after(h)
+        h = L.GlobalAveragePooling2D()(h)
     else:
         raise ValueError(f"unknown graph model family {family!r}")
     return h

@@ -233,25 +233,29 @@ CHANCE_ACC_MATCH = 0.02
 def _classes_at_chance(pairs: tuple[PairMeasures, ...], acc: str | None) -> int | None:
     """K, when the logs show a classifier sitting at the chance level of K classes.
 
-    The validation loss ends within 1 % of ``ln K`` for a whole K from 2 to 1,000 and the
-    validation accuracy never got two points above ``1/K``: both say "guessing among K".
-    Otherwise None (the logs alone do not tell how many classes there are).
+    The validation loss (its last value, or its best one: a noisy curve at chance wanders
+    above ``ln K`` but its best sits on it) lies within 1 % of ``ln K`` for a whole K from
+    2 to 1,000, and the validation accuracy never got two points above ``1/K``: both say
+    "guessing among K". Otherwise None (the logs alone do not tell how many classes there
+    are).
     """
     loss = next((p for p in pairs if p.name == "loss"), None)
     accuracy = next((p for p in pairs if p.name == acc), None)
     if loss is None or loss.val is None or accuracy is None or accuracy.val is None:
         return None
-    last, best_acc = loss.val.last, accuracy.val.best
-    if not (math.isfinite(last) and math.isfinite(best_acc)) or not 0 < last < math.log(1001):
-        return None  # (also keeps exp() finite for a loss that blew up)
-    k = round(math.exp(last))
-    if not 2 <= k <= 1000:
+    best_acc = accuracy.val.best
+    if not math.isfinite(best_acc):
         return None
-    if (
-        abs(last - math.log(k)) <= CHANCE_LOSS_MATCH * math.log(k)
-        and best_acc <= 1 / k + CHANCE_ACC_MATCH
-    ):
-        return k
+    for level in (loss.val.last, loss.val.best):
+        if not (math.isfinite(level) and 0 < level < math.log(1001)):
+            continue  # (also keeps exp() finite for a loss that blew up)
+        k = round(math.exp(level))
+        if (
+            2 <= k <= 1000
+            and abs(level - math.log(k)) <= CHANCE_LOSS_MATCH * math.log(k)
+            and best_acc <= 1 / k + CHANCE_ACC_MATCH
+        ):
+            return k
     return None
 
 

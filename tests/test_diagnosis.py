@@ -312,3 +312,44 @@ def test_accuracies_a_logger_rounded_give_no_sample_counts(tmp_path: Path) -> No
     )
     facts = diagnose(curvedoc.load(rounded)).metrics["context"]
     assert (facts["train_samples"], facts["val_samples"]) == (None, None)
+
+
+def _bare(path: Path, tmp_path: Path) -> Path:
+    """The epoch curves of a recorded run, saved as a plain ``history.history`` would be."""
+    rec = curvedoc.load(path)
+    bare = tmp_path / f"{path.name.split('.')[0]}.json"
+    bare.write_text(json.dumps({k: [float(x) for x in v] for k, v in rec.epoch_series.items()}))
+    return bare
+
+
+def test_classes_read_from_a_noisy_loss_whose_best_sits_at_chance(tmp_path: Path) -> None:
+    # a 6-class transformer trained with Adam 100x too high: its validation loss wanders
+    # between 1.80 and 2.02 (the last value, 1.876, is ln 6.5), its best is 1.799 = ln 6
+    # within 0.4 %, and its validation accuracy never passes 0.178 (1/6 = 0.167)
+    report = diagnose(
+        curvedoc.load(_bare(RUNS2 / "radio__transformer__lr_x100__s41.json.gz", tmp_path))
+    )
+    assert report.task["n_classes"] == 6
+    stuck = [f for f in report.findings if f.code == "CD313"]
+    assert stuck and stuck[0].severity == "warning"
+    assert not report.healthy
+    # a classifier that learned keeps no class count from its curves
+    ok = diagnose(
+        curvedoc.load(_bare(RUNS2 / "radio__transformer__healthy_ref__s41.json.gz", tmp_path))
+    )
+    assert ok.task["n_classes"] is None
+
+
+def test_a_loss_that_barely_moved_but_still_creeps_down_is_not_healthy(tmp_path: Path) -> None:
+    # full-batch training of a 4-class GRU: one step per epoch, the loss 1.449 -> 1.330 in
+    # 20 epochs (8 %), still falling at the end while validation creeps too
+    report = diagnose(
+        curvedoc.load(_bare(RUNS2 / "gestures__gru_ln__batch_full__s31.json.gz", tmp_path))
+    )
+    slow = [f for f in report.findings if f.code == "CD304"]
+    assert slow and slow[0].severity == "warning"
+    assert "within 10 %" in slow[0].message
+    assert not report.healthy
+    # a classifier that trained well does not get it
+    ok = diagnose(curvedoc.load(FIX / "healthy_gru_classify.json"))
+    assert not [f for f in ok.findings if f.code == "CD304"]

@@ -24,6 +24,7 @@ from curvedoc.rules.common import (
     up,
 )
 from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
+from curvedoc.rules.unscaled_data import NO_LEARNING, NO_LEARNING_EPOCHS, NOT_FALLING
 
 DIVERGED_RISE = math.log(10.0)
 """A training-loss trend ending 10x above its best has diverged: noise never does that."""
@@ -460,8 +461,10 @@ def learning_rate_high(inp: RuleInput) -> Iterator[Outcome]:
         f"a straight line on a log axis (the late slope {STRAIGHT_BEND:.0%} or more of the "
         f"early one, having fallen at least {STRAIGHT_MIN_DROP:g} in log units), or a decline "
         f"of less than {math.exp(SLOW_IMPROVEMENT):g}x still falling at the run's average "
-        "pace at the end, with validation not levelled off: a well-set run makes most of "
-        "its progress early and bends towards a floor"
+        "pace at the end, with validation not levelled off; or, over "
+        f"{NO_LEARNING_EPOCHS} epochs or more, less than {down(NO_LEARNING)} in all and still "
+        "creeping down (flat is CD104): a well-set run makes most of its progress early and "
+        "bends towards a floor"
     ),
 )
 def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
@@ -505,12 +508,20 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
         and tr.slope_late < STILL_FALLING
     )
     slow = _still_falling(tr) and tr.improvement < SLOW_IMPROVEMENT
-    if not (straight or slow):
+    # moved less than CD104's 10 % over a run long enough to show it, yet still creeping
+    # down (CD104 takes the flat case): the model has barely started, whatever validation
+    # does, and a loss within 10 % of where it started is no converged run
+    barely = (
+        tr.n_finite >= NO_LEARNING_EPOCHS
+        and tr.improvement < NO_LEARNING
+        and tr.slope_tail <= NOT_FALLING
+    )
+    if not (straight or slow or barely):
         return
     va = p.val
     levelled = va is not None and va.is_log and va.n_finite >= 6 and not _still_falling(va)
     # validation levelled off: a floor, not small steps, unless it falls straight too
-    if levelled and not (finite(va.bend) and va.bend >= STRAIGHT_BEND):
+    if levelled and not (finite(va.bend) and va.bend >= STRAIGHT_BEND) and not barely:
         return
     f = inp.m.facts
     lo, hi = f.lr_range
@@ -525,7 +536,7 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     )
     strength = max(
         ramp(bend, STRAIGHT_BEND, 1.0) if straight else 0.0,
-        0.5 + 0.5 * ramp(tr.improvement, SLOW_IMPROVEMENT, 0.1) if slow else 0.0,
+        0.5 + 0.5 * ramp(tr.improvement, SLOW_IMPROVEMENT, 0.1) if slow or barely else 0.0,
     )
     fx = [fixes.raise_learning_rate(f)]
     if f.optimizer and f.optimizer.lower() == "sgd" and (f.momentum or 0.0) < 0.5:
@@ -533,11 +544,13 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     if few_steps:
         fx.insert(0, fixes.smaller_batch(f))
     fx.append(fixes.more_epochs(f))
-    shape = (
-        "falls as a straight line on a log axis and never bends towards a floor"
-        if straight
-        else f"fell only {down(tr.improvement)} and is still falling at the same pace"
-    )
+    if straight:
+        shape = "falls as a straight line on a log axis and never bends towards a floor"
+    elif slow:
+        shape = f"fell only {down(tr.improvement)} and is still falling at the same pace"
+    else:
+        shape = f"fell only {down(tr.improvement)}, still within 10 % of where it started,"
+
     yield Hit(
         message=f"{tr.key} {shape} over {tr.n} epochs: the steps are too small to converge",
         severity="info" if normal_steps else "warning",
