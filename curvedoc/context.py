@@ -121,6 +121,8 @@ class ContextFacts:
     input_min_std: float | None = None
     input_scale_ratio: float | None = None
     input_features: int | None = None
+    input_outlier_z: float | None = None
+    """Median over input features of the most extreme value in standard deviations."""
     target_max_abs: float | None = None
     target_rms: float | None = None
     target_std: float | None = None
@@ -205,6 +207,7 @@ class _Stats:
     rms_ratio: float | None = None
     variance: float | None = None
     features: int | None = None
+    z_median: float | None = None
 
 
 def _stats(raw: Any) -> _Stats:
@@ -212,6 +215,10 @@ def _stats(raw: Any) -> _Stats:
 
     ``rms`` of a feature is ``sqrt(mean**2 + std**2)``, its root-mean-square value: 1 for a
     standardised feature, at most 1 for a min-max scaled one, whatever the outliers.
+    ``z_median`` is the median over features of each feature's most extreme value in
+    standard deviations, ``max(max - mean, mean - min) / std``: scale-free, and a median so
+    that a few sparse or heavy-tailed features (a pixel that is almost always 0) do not
+    decide it.
     """
     if not isinstance(raw, Mapping):
         return _Stats()
@@ -230,7 +237,15 @@ def _stats(raw: Any) -> _Stats:
     rms_ratio = rms_max / min(rms_pos) if rms_pos else None
     variance = sum(s * s for s in stds) / len(stds) if stds else None
     features = _int(raw.get("features")) or (len(stds) or None)
-    return _Stats(max_abs, max_std, min_std, mean_abs, rms_max, rms_ratio, variance, features)
+    z = sorted(
+        max(hi - m, m - lo) / s
+        for lo, hi, m, s in zip(mins, maxs, means, stds, strict=False)
+        if s > 0 and math.isfinite(hi - lo)
+    )
+    z_median = (z[(len(z) - 1) // 2] + z[len(z) // 2]) / 2 if z else None
+    return _Stats(
+        max_abs, max_std, min_std, mean_abs, rms_max, rms_ratio, variance, features, z_median
+    )
 
 
 def _typed_scale(stats: _Stats, typed: Any) -> _Stats:
@@ -446,6 +461,7 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
         input_min_std=in_min_std,
         input_scale_ratio=ratio,
         input_features=in_features,
+        input_outlier_z=ins.z_median,
         target_max_abs=t_max,
         target_rms=tgs.rms_max,
         chance_loss=chance_loss(loss_kind(loss_name), loss_name, context.get("layers"), tgs),

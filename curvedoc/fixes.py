@@ -300,6 +300,28 @@ def clean_outliers(f: ContextFacts) -> Fix:
     )
 
 
+def clip_input_outliers(f: ContextFacts) -> Fix:
+    """Find and clip or drop input outliers (glitches, sentinels, unit mix-ups)."""
+    return Fix(
+        "Find the samples with extreme inputs (sensor glitches, sentinel values such as -999, "
+        "unit mix-ups) and drop them, or clip every feature to its 0.5-99.5 % range",
+        "lo, hi = np.percentile(x_train, [0.5, 99.5], axis=0)\n"
+        "x_train, x_val = np.clip(x_train, lo, hi), np.clip(x_val, lo, hi)",
+    )
+
+
+def robust_scaling(f: ContextFacts) -> Fix:
+    """Scale with medians and quantiles, which outliers do not move."""
+    return Fix(
+        "Scale with medians and quantiles (RobustScaler), which a few outliers cannot stretch",
+        "from sklearn.preprocessing import RobustScaler\n"
+        "n_feat = x_train.shape[-1]\n"
+        "scaler = RobustScaler().fit(x_train.reshape(-1, n_feat))\n"
+        "x_train = scaler.transform(x_train.reshape(-1, n_feat)).reshape(x_train.shape)\n"
+        "x_val = scaler.transform(x_val.reshape(-1, n_feat)).reshape(x_val.shape)",
+    )
+
+
 def clean_labels(f: ContextFacts) -> Fix:
     """Label noise: check labels, label smoothing."""
     return Fix(
@@ -454,6 +476,8 @@ CATEGORY_FIXES = {
         clean_outliers,
         huber_loss,
         denoise_inputs,
+        clip_input_outliers,
+        robust_scaling,
         larger_validation,
         smooth_monitoring,
     ),

@@ -79,6 +79,10 @@ RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
         FIX / "healthy_gru_classify.json",
     ),
     "CD404": (RUNS2 / "sine__lstm__outliers_12__s1.json.gz", FIX / "healthy_lstm_sine.json"),
+    "CD405": (
+        RUNS2 / "price__mlp__spikes__s1.json.gz",
+        RUNS2 / "price__mlp__healthy_ref__s1.json.gz",
+    ),
 }
 
 

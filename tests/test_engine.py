@@ -258,3 +258,18 @@ def test_a_classifier_whose_loss_blew_up_is_not_called_unscaled_targets() -> Non
     assert measure(hist).task.kind == "classification"
     assert not any(f.code == "CD102" for f in report.findings)
     assert report.causes[0].category == "hyperparameters"
+
+
+def test_input_outlier_z_is_the_median_features_extreme_in_standard_deviations() -> None:
+    # per feature max(max - mean, mean - min) / std: 4, 10 and 2; a constant feature has no
+    # spread and is left out; the median of (2, 4, 10) is 4
+    stats = {
+        "min": [-3.0, 0.0, 5.0, 0.0],
+        "max": [4.0, 30.0, 5.0, 2.0],
+        "mean": [0.0, 10.0, 5.0, 1.0],
+        "std": [1.0, 2.0, 0.0, 0.5],
+    }
+    assert read_context({"input_stats": stats}).input_outlier_z == 4.0
+    even = {k: v[:2] for k, v in stats.items()}  # (4, 10): the mean of the middle two
+    assert read_context({"input_stats": even}).input_outlier_z == 7.0
+    assert read_context({}).input_outlier_z is None

@@ -42,6 +42,12 @@ FLOOR_RISE_OVER_WOBBLE = 5.0
 """How far a steady climb must stand above the curve's wobble (RMS around the trend)."""
 FLOOR_WOBBLE = 0.05
 """... or when validation wobbles this much around its trend (±5 %)."""
+INPUT_OUTLIER_Z = 10.0
+"""Half of the input features reach this many standard deviations from their mean. The most
+extreme of N Gaussian values lies near ``sqrt(2 ln N)`` SDs: 5.3 at a million values, 6.4 at
+a billion; 10 is beyond any clean, roughly bell-shaped feature."""
+INPUT_OUTLIER_Z_FULL = 25.0
+"""...and a finding of full strength at this many."""
 
 
 @rule(
@@ -491,4 +497,71 @@ def train_above_validation(inp: RuleInput) -> Iterator[Outcome]:
         },
         series=(p.train.key, p.val.key),
         fixes=(fixes.clean_labels(f), fixes.huber_loss(f), fixes.clean_outliers(f)),
+    )
+
+
+@rule(
+    code="CD405",
+    name="input-outliers",
+    category="data_noise",
+    severity="info",
+    measures=(
+        "recorded input statistics: the median over features of the most extreme value, in "
+        "standard deviations from the feature's mean"
+    ),
+    threshold=(
+        f"{INPUT_OUTLIER_Z:g} SDs or more for the median feature: the extreme of N Gaussian "
+        "values lies near sqrt(2 ln N) SDs (6.4 at a billion values), so values this far out "
+        "in most features are outliers or glitches, not the tail of the data. An observation "
+        "for the weights, never a verdict by itself: a network often trains through them"
+    ),
+)
+def input_outliers(inp: RuleInput) -> Iterator[Outcome]:
+    """Most input features hold values far outside their spread: outliers in the inputs.
+
+    What it detects:
+        Recorded per-feature input statistics (``CurveRecorder(data=...)``) in which the
+        typical feature's most extreme value lies ten or more standard deviations from its
+        mean.
+
+    Why it matters:
+        A sample with an input 30 SDs out drives every unit it feeds into saturation or
+        into a huge activation; each batch that holds one pulls the weights hard, which
+        shows as jumpy training and validation curves and a worse fit. Scaling does not
+        help: standardising keeps the outlier 30 SDs out.
+
+    Evidence:
+        The median and the number of features, the largest absolute input value.
+
+    Suggested fixes:
+        Find the outlying samples (sensor glitches, unit mix-ups, sentinel values such as
+        -999) and remove or clip them; scale with medians and quantiles instead of means.
+
+    Known limitations:
+        Needs the recorded input statistics. Data that is heavy-tailed by nature (counts,
+        returns, sparse features) reaches such values without anything being wrong; the
+        fitted weights decide how much it counts, and it never makes a run sick alone.
+    """
+    f = inp.m.facts
+    z = f.input_outlier_z
+    if z is None or not math.isfinite(z) or z < INPUT_OUTLIER_Z:
+        return
+    yield Hit(
+        message=(
+            f"the median input feature reaches {z:.0f} standard deviations from its mean "
+            f"(largest input {f.input_max_abs:.3g}): outliers in the inputs"
+            if f.input_max_abs is not None
+            else f"the median input feature reaches {z:.0f} standard deviations from its "
+            "mean: outliers in the inputs"
+        ),
+        severity="info",
+        strength=0.4 + 0.6 * ramp(z, INPUT_OUTLIER_Z, INPUT_OUTLIER_Z_FULL),
+        evidence={
+            "median_feature_max_z": r4(z),
+            "threshold": INPUT_OUTLIER_Z,
+            "features": f.input_features,
+            "input_max_abs": r4(f.input_max_abs) if f.input_max_abs is not None else None,
+        },
+        fixes=(fixes.clip_input_outliers(f), fixes.robust_scaling(f)),
+        basis="context",
     )

@@ -473,7 +473,8 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     What it detects:
         A training loss that falls as a straight line on a log axis (no fast start, no
         levelling off), or that improved little over the whole run yet is still falling at
-        the same pace at the end.
+        the same pace at the end, or that has moved less than 10 % in eight epochs or more
+        and still creeps down (a model that has barely started; CD104 takes the flat case).
 
     Why it matters:
         A learning rate far too low (plain SGD at a low rate, a schedule that starts tiny,
