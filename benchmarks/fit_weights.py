@@ -338,6 +338,22 @@ def fit_binary(x: np.ndarray, y: np.ndarray, c: float) -> Any:
     return model
 
 
+def problem_names(names: list[str]) -> list[str]:
+    """The features the problem score may use.
+
+    Every finding and its evidence against, except those of rules declared cause evidence
+    only (``problem_evidence=False``), which must never make a run sick by themselves; their
+    problem weight is 0.
+    """
+    from curvedoc.rules.registry import RULES
+
+    def allowed(name: str) -> bool:
+        r = RULES.get(name.split(":")[0])
+        return r is None or r.problem_evidence
+
+    return [n for n in names if allowed(n)]
+
+
 def problem_oof(examples: list[dict[str, Any]], names: list[str], c: float) -> np.ndarray:
     """Leave-one-dataset-out problem probabilities."""
     x, _ = design(examples, names)
@@ -473,8 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     # -- sick or healthy -----------------------------------------------------------------
     best_cp, best_llp, pp = C_GRID[0], math.inf, None
     yb = np.array([e["label"] != "healthy" for e in examples], dtype=int)
+    pnames = problem_names(names)
     for c in C_GRID:
-        q = problem_oof(examples, names, c)
+        q = problem_oof(examples, pnames, c)
         ll = float(
             -np.mean(yb * np.log(np.clip(q, 1e-9, 1)) + (1 - yb) * np.log(np.clip(1 - q, 1e-9, 1)))
         )
@@ -499,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
                 for m, d in det.items()
             )
         )
-    xb, _ = design(examples, names)
+    xb, _ = design(examples, pnames)
     problem = fit_binary(xb, yb, best_cp)
 
     meta = {
@@ -529,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         weights=table.weights,
         meta=table.meta,
         problem_intercept=float(problem.intercept_[0]),
-        problem_weights={n: float(w) for n, w in zip(names, problem.coef_[0], strict=True)},
+        problem_weights={n: float(w) for n, w in zip(pnames, problem.coef_[0], strict=True)},
         problem_threshold=threshold,
     )
     report_block(

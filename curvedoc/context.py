@@ -122,7 +122,7 @@ class ContextFacts:
     input_scale_ratio: float | None = None
     input_features: int | None = None
     input_outlier_z: float | None = None
-    """Median over input features of the most extreme value in standard deviations."""
+    """Median over input features of how far both extremes lie from the mean, in SDs."""
     target_max_abs: float | None = None
     target_rms: float | None = None
     target_std: float | None = None
@@ -159,17 +159,20 @@ class ContextFacts:
         return d
 
 
+def _finite(v: int | float | str) -> float | None:
+    """``float(v)`` when that is a finite number (an int too large for a float is not)."""
+    try:
+        f = float(v)
+    except (ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
+
+
 def _num(v: Any) -> float | None:
     if isinstance(v, bool) or v is None:
         return None
-    if isinstance(v, (int, float)) and math.isfinite(float(v)):
-        return float(v)
-    if isinstance(v, str):
-        try:
-            f = float(v)
-        except ValueError:
-            return None
-        return f if math.isfinite(f) else None
+    if isinstance(v, (int, float, str)):
+        return _finite(v)
     if isinstance(v, Mapping):
         # a serialised schedule: {"class_name": ..., "config": {"initial_learning_rate": ...}}
         cfg = v.get("config") if isinstance(v.get("config"), Mapping) else v
@@ -188,7 +191,8 @@ def _int(v: Any) -> int | None:
 
 def _floats(v: Any) -> list[float]:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return [float(v)] if math.isfinite(float(v)) else []
+        f = _finite(v)
+        return [f] if f is not None else []
     if isinstance(v, Sequence) and not isinstance(v, str):
         out: list[float] = []
         for x in v:
@@ -215,10 +219,7 @@ def _stats(raw: Any) -> _Stats:
 
     ``rms`` of a feature is ``sqrt(mean**2 + std**2)``, its root-mean-square value: 1 for a
     standardised feature, at most 1 for a min-max scaled one, whatever the outliers.
-    ``z_median`` is the median over features of each feature's most extreme value in
-    standard deviations, ``max(max - mean, mean - min) / std``: scale-free, and a median so
-    that a few sparse or heavy-tailed features (a pixel that is almost always 0) do not
-    decide it.
+    ``z_median``: see :func:`_outlier_z`.
     """
     if not isinstance(raw, Mapping):
         return _Stats()
@@ -237,15 +238,50 @@ def _stats(raw: Any) -> _Stats:
     rms_ratio = rms_max / min(rms_pos) if rms_pos else None
     variance = sum(s * s for s in stds) / len(stds) if stds else None
     features = _int(raw.get("features")) or (len(stds) or None)
-    z = sorted(
-        max(hi - m, m - lo) / s
-        for lo, hi, m, s in zip(mins, maxs, means, stds, strict=False)
-        if s > 0 and math.isfinite(hi - lo)
-    )
-    z_median = (z[(len(z) - 1) // 2] + z[len(z) // 2]) / 2 if z else None
     return _Stats(
-        max_abs, max_std, min_std, mean_abs, rms_max, rms_ratio, variance, features, z_median
+        max_abs, max_std, min_std, mean_abs, rms_max, rms_ratio, variance, features, _outlier_z(raw)
     )
+
+
+def _column(v: Any) -> list[float] | None:
+    """A flat list of per-feature numbers, position for position.
+
+    An entry that is missing or not a finite number becomes NaN; None when ``v`` is not a
+    flat list.
+    """
+    if not isinstance(v, Sequence) or isinstance(v, str):
+        return None
+    out: list[float] = []
+    for x in v:
+        f = _finite(x) if isinstance(x, (int, float, str)) and not isinstance(x, bool) else None
+        out.append(math.nan if f is None else f)
+    return out
+
+
+def _outlier_z(raw: Mapping[str, Any]) -> float | None:
+    """Median over features of how far *both* extremes lie from the mean, in SDs.
+
+    Per feature ``min(max - mean, mean - min) / std``: outliers on both sides of the bulk
+    (glitches, spikes) make it large; a skewed feature (counts, prices, durations) or a sparse
+    one (a one-hot column, a pixel that is almost always 0) has one short side and stays
+    near or below 1, however far its long tail reaches. The median over features, so that a
+    few odd features do not decide it. Features whose statistics are missing, non-finite or
+    without spread are left out; None when the four lists differ in length or none is left.
+    """
+    cols = [_column(raw.get(k)) for k in ("min", "max", "mean", "std")]
+    if any(c is None for c in cols) or len({len(c) for c in cols if c is not None}) != 1:
+        return None
+    z: list[float] = []
+    for lo, hi, m, sd in zip(*cols, strict=True):  # type: ignore[arg-type]
+        if not (sd > 0 and math.isfinite(lo + hi + m)):
+            continue
+        v = min(hi - m, m - lo) / sd
+        if math.isfinite(v) and v >= 0:
+            z.append(v)
+    if not z:
+        return None
+    z.sort()
+    return z[(len(z) - 1) // 2] / 2 + z[len(z) // 2] / 2
 
 
 def _typed_scale(stats: _Stats, typed: Any) -> _Stats:

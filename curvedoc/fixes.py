@@ -304,8 +304,10 @@ def clip_input_outliers(f: ContextFacts) -> Fix:
     """Find and clip or drop input outliers (glitches, sentinels, unit mix-ups)."""
     return Fix(
         "Find the samples with extreme inputs (sensor glitches, sentinel values such as -999, "
-        "unit mix-ups) and drop them, or clip every feature to its 0.5-99.5 % range",
-        "lo, hi = np.percentile(x_train, [0.5, 99.5], axis=0)\n"
+        "unit mix-ups) and drop them, or clip each continuous feature to its 0.5-99.5 % range "
+        "(not one-hot or other sparse columns: clipping would zero them)",
+        "flat = x_train.reshape(-1, x_train.shape[-1])\n"
+        "lo, hi = np.percentile(flat, [0.5, 99.5], axis=0)\n"
         "x_train, x_val = np.clip(x_train, lo, hi), np.clip(x_val, lo, hi)",
     )
 

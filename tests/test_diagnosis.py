@@ -352,7 +352,7 @@ def test_a_loss_that_barely_moved_but_still_creeps_down_is_not_healthy(tmp_path:
     )
     slow = [f for f in report.findings if f.code == "CD304"]
     assert slow and slow[0].severity == "warning"
-    assert "within 10 %" in slow[0].message
+    assert "within 10% of where it started" in slow[0].message
     assert not report.healthy
     # a classifier that trained well does not get it
     ok = diagnose(curvedoc.load(FIX / "healthy_gru_classify.json"))

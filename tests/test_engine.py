@@ -260,16 +260,51 @@ def test_a_classifier_whose_loss_blew_up_is_not_called_unscaled_targets() -> Non
     assert report.causes[0].category == "hyperparameters"
 
 
-def test_input_outlier_z_is_the_median_features_extreme_in_standard_deviations() -> None:
-    # per feature max(max - mean, mean - min) / std: 4, 10 and 2; a constant feature has no
-    # spread and is left out; the median of (2, 4, 10) is 4
+def test_input_outlier_z_is_the_median_feature_s_nearer_extreme_in_standard_deviations() -> None:
+    # per feature min(max - mean, mean - min) / std: 3, 5 and 2; a constant feature has no
+    # spread and is left out; the median of (2, 3, 5) is 3
     stats = {
         "min": [-3.0, 0.0, 5.0, 0.0],
         "max": [4.0, 30.0, 5.0, 2.0],
         "mean": [0.0, 10.0, 5.0, 1.0],
         "std": [1.0, 2.0, 0.0, 0.5],
     }
-    assert read_context({"input_stats": stats}).input_outlier_z == 4.0
-    even = {k: v[:2] for k, v in stats.items()}  # (4, 10): the mean of the middle two
-    assert read_context({"input_stats": even}).input_outlier_z == 7.0
+    assert read_context({"input_stats": stats}).input_outlier_z == 3.0
+    even = {k: v[:2] for k, v in stats.items()}  # (3, 5): the mean of the middle two
+    assert read_context({"input_stats": even}).input_outlier_z == 4.0
     assert read_context({}).input_outlier_z is None
+
+
+def test_skewed_sparse_and_broken_feature_statistics_are_not_outliers() -> None:
+    # a one-hot column present in 1 % of samples reaches 10 SDs above its mean, but its
+    # minimum is 0.1 SD below it: one short side, as for any skewed feature
+    p = 0.01
+    sparse = {"min": [0.0], "max": [1.0], "mean": [p], "std": [math.sqrt(p * (1 - p))]}
+    assert read_context({"input_stats": sparse}).input_outlier_z < 0.2
+    # a non-finite entry drops its own feature, never shifts the others onto it
+    shifted = {
+        "min": [-1e6, -2.0, -2.0],
+        "max": [1e6, 2.0, 2.0],
+        "mean": [0.0, 0.0, 0.0],
+        "std": ["Infinity", 1.0, 1.0],
+    }
+    assert read_context({"input_stats": shifted}).input_outlier_z == 2.0
+    # lists of different lengths say nothing; an integer too large for a float is no crash
+    ragged = {"min": [-1.0], "max": [1.0, 2.0], "mean": [0.0], "std": [1.0]}
+    assert read_context({"input_stats": ragged}).input_outlier_z is None
+    huge = {"min": [-(10**400)], "max": [10**400], "mean": [0], "std": [1]}
+    assert read_context({"input_stats": huge}).input_outlier_z is None
+
+
+def test_cause_only_rules_have_no_problem_weight() -> None:
+    # CD405 reads recorded statistics that heavy-tailed data reaches by nature: it may rank
+    # causes, never make a run sick alone
+    from curvedoc.rules.registry import RULES
+    from curvedoc.weights import load_weights
+
+    table = load_weights()
+    cause_only = [code for code, r in RULES.items() if not r.problem_evidence]
+    assert "CD405" in cause_only
+    for code in cause_only:
+        assert table.problem_weights.get(code, 0.0) == 0.0
+        assert table.problem_weights.get(code + ":against", 0.0) == 0.0

@@ -43,9 +43,10 @@ FLOOR_RISE_OVER_WOBBLE = 5.0
 FLOOR_WOBBLE = 0.05
 """... or when validation wobbles this much around its trend (±5 %)."""
 INPUT_OUTLIER_Z = 10.0
-"""Half of the input features reach this many standard deviations from their mean. The most
-extreme of N Gaussian values lies near ``sqrt(2 ln N)`` SDs: 5.3 at a million values, 6.4 at
-a billion; 10 is beyond any clean, roughly bell-shaped feature."""
+"""Half of the input features have values this many standard deviations from their mean on
+*both* sides. The most extreme of N Gaussian values lies near ``sqrt(2 ln N)`` SDs: 5.3 at a
+million values, 6.4 at a billion; 10 on both sides is beyond any clean feature, and a skewed
+or sparse feature (one short side) never gets there."""
 INPUT_OUTLIER_Z_FULL = 25.0
 """...and a finding of full strength at this many."""
 
@@ -506,41 +507,46 @@ def train_above_validation(inp: RuleInput) -> Iterator[Outcome]:
     category="data_noise",
     severity="info",
     measures=(
-        "recorded input statistics: the median over features of the most extreme value, in "
-        "standard deviations from the feature's mean"
+        "recorded input statistics: per feature, how far both its minimum and its maximum lie "
+        "from its mean in standard deviations (the nearer of the two); the median over features"
     ),
     threshold=(
         f"{INPUT_OUTLIER_Z:g} SDs or more for the median feature: the extreme of N Gaussian "
         "values lies near sqrt(2 ln N) SDs (6.4 at a billion values), so values this far out "
-        "in most features are outliers or glitches, not the tail of the data. An observation "
-        "for the weights, never a verdict by itself: a network often trains through them"
+        "on both sides in most features are outliers or glitches, not the tail of the data "
+        "(a skewed or sparse feature has one short side and stays below it). Cause evidence "
+        "only: it never makes a run sick by itself, a network often trains through them"
     ),
+    uses_context=True,
+    problem_evidence=False,
 )
 def input_outliers(inp: RuleInput) -> Iterator[Outcome]:
-    """Most input features hold values far outside their spread: outliers in the inputs.
+    """Most input features hold values far outside their spread on both sides: input outliers.
 
     What it detects:
         Recorded per-feature input statistics (``CurveRecorder(data=...)``) in which the
-        typical feature's most extreme value lies ten or more standard deviations from its
-        mean.
+        typical feature reaches ten or more standard deviations from its mean both below
+        and above it.
 
     Why it matters:
         A sample with an input 30 SDs out drives every unit it feeds into saturation or
         into a huge activation; each batch that holds one pulls the weights hard, which
-        shows as jumpy training and validation curves and a worse fit. Scaling does not
-        help: standardising keeps the outlier 30 SDs out.
+        shows as jumpy training and validation curves and a worse fit. Standardising does
+        not remove them: the outlier stays 30 SDs out, and it stretches the scale of the
+        rest of the data.
 
     Evidence:
-        The median and the number of features, the largest absolute input value.
+        The median feature's distance in SDs and the threshold.
 
     Suggested fixes:
         Find the outlying samples (sensor glitches, unit mix-ups, sentinel values such as
         -999) and remove or clip them; scale with medians and quantiles instead of means.
 
     Known limitations:
-        Needs the recorded input statistics. Data that is heavy-tailed by nature (counts,
-        returns, sparse features) reaches such values without anything being wrong; the
-        fitted weights decide how much it counts, and it never makes a run sick alone.
+        Needs the recorded input statistics. Outliers on one side only (a sentinel value)
+        look like a skewed feature and are not seen; data whose tails are heavy on both
+        sides by nature (returns, differences of counts) is taken for outliers, which is
+        why it is cause evidence only and never decides whether a run is sick.
     """
     f = inp.m.facts
     z = f.input_outlier_z
@@ -548,20 +554,12 @@ def input_outliers(inp: RuleInput) -> Iterator[Outcome]:
         return
     yield Hit(
         message=(
-            f"the median input feature reaches {z:.0f} standard deviations from its mean "
-            f"(largest input {f.input_max_abs:.3g}): outliers in the inputs"
-            if f.input_max_abs is not None
-            else f"the median input feature reaches {z:.0f} standard deviations from its "
-            "mean: outliers in the inputs"
+            f"the median input feature has values {z:.0f} standard deviations from its mean "
+            "on both sides: outliers in the inputs"
         ),
         severity="info",
         strength=0.4 + 0.6 * ramp(z, INPUT_OUTLIER_Z, INPUT_OUTLIER_Z_FULL),
-        evidence={
-            "median_feature_max_z": r4(z),
-            "threshold": INPUT_OUTLIER_Z,
-            "features": f.input_features,
-            "input_max_abs": r4(f.input_max_abs) if f.input_max_abs is not None else None,
-        },
+        evidence={"median_feature_z": r4(z), "threshold": INPUT_OUTLIER_Z},
         fixes=(fixes.clip_input_outliers(f), fixes.robust_scaling(f)),
         basis="context",
     )

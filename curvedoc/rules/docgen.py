@@ -43,7 +43,12 @@ def rule_markdown(r: Rule, level: int = 2, table: WeightTable | None = None) -> 
     if against:
         out.append(f"- **Weights of its evidence against:** {against}")
     problem = table.problem_weights.get(r.code)
-    if problem is not None:
+    if not r.problem_evidence:
+        out.append(
+            "- **Problem-score weight:** none: cause evidence only, it never makes a run sick "
+            "by itself"
+        )
+    elif problem is not None:
         out.append(
             f"- **Problem-score weight:** {problem:+.2f} (how much it adds to the fitted "
             "probability that the run has a problem)"

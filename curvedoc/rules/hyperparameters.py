@@ -73,6 +73,10 @@ STILL_FALLING = -0.05
 """A late slope below this (log units per run length) is still falling."""
 STILL_IMPROVING = -0.1
 """Validation falling more than 10 % per run length at the end is still improving."""
+VAL_CREEPING = -0.02
+"""A loss that barely moved (CD304) is unconverged, not at a floor, while validation still
+falls at 2 % per run length or more at the end: a validation curve that stopped moving says
+the model reached what the data allows within the first epoch."""
 FLAT_ACCURACY = 0.01
 """An accuracy that moves less than one point over the run predicts one class throughout."""
 CHANCE_MARGIN = 0.02
@@ -521,8 +525,10 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
         return
     va = p.val
     levelled = va is not None and va.is_log and va.n_finite >= 6 and not _still_falling(va)
-    # validation levelled off: a floor, not small steps, unless it falls straight too
-    if levelled and not (finite(va.bend) and va.bend >= STRAIGHT_BEND) and not barely:
+    creeping = barely and va is not None and finite(va.slope_tail) and va.slope_tail <= VAL_CREEPING
+    # validation levelled off: a floor, not small steps, unless it falls straight too, or
+    # still creeps down under a training loss that has barely moved
+    if levelled and not (finite(va.bend) and va.bend >= STRAIGHT_BEND) and not creeping:
         return
     f = inp.m.facts
     lo, hi = f.lr_range
@@ -537,7 +543,8 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     )
     strength = max(
         ramp(bend, STRAIGHT_BEND, 1.0) if straight else 0.0,
-        0.5 + 0.5 * ramp(tr.improvement, SLOW_IMPROVEMENT, 0.1) if slow or barely else 0.0,
+        0.5 + 0.5 * ramp(tr.improvement, SLOW_IMPROVEMENT, 0.1) if slow else 0.0,
+        0.5 + 0.5 * ramp(tr.improvement, NO_LEARNING, 0.0) if barely else 0.0,
     )
     fx = [fixes.raise_learning_rate(f)]
     if f.optimizer and f.optimizer.lower() == "sgd" and (f.momentum or 0.0) < 0.5:
@@ -550,7 +557,10 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     elif slow:
         shape = f"fell only {down(tr.improvement)} and is still falling at the same pace"
     else:
-        shape = f"fell only {down(tr.improvement)}, still within 10 % of where it started,"
+        shape = (
+            f"fell only {down(tr.improvement)}, still within {down(NO_LEARNING)} of where it "
+            "started,"
+        )
 
     yield Hit(
         message=f"{tr.key} {shape} over {tr.n} epochs: the steps are too small to converge",
@@ -562,6 +572,8 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
             "slope_late_per_run": r4(tr.slope_late),
             "bend": r4(bend),
             "bend_threshold": STRAIGHT_BEND,
+            "slope_tail_per_run": r4(tr.slope_tail),
+            "barely_moved_threshold_log": NO_LEARNING if barely else None,
             "learning_rate": f.learning_rate,
             "steps_per_epoch": f.steps_per_epoch,
         },

@@ -84,6 +84,9 @@ class Rule:
     check: Check
     uses_context: bool = False
     status: str = "stable"
+    problem_evidence: bool = True
+    """Whether its findings feed the fitted problem score (whether a run is sick). False for
+    a rule whose finding is cause evidence only and must never make a run sick by itself."""
 
     @property
     def doc(self) -> str:
@@ -126,6 +129,7 @@ def rule(
     measures: str,
     threshold: str,
     uses_context: bool = False,
+    problem_evidence: bool = True,
 ) -> Callable[[Check], Check]:
     """Register a rule function under a stable code (see the module docstring)."""
     if not re.fullmatch(r"CD\d{3}", code):
@@ -149,6 +153,7 @@ def rule(
             threshold=threshold,
             check=fn,
             uses_context=uses_context,
+            problem_evidence=problem_evidence,
         )
         return fn
 
