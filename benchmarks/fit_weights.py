@@ -345,13 +345,9 @@ def problem_names(names: list[str]) -> list[str]:
     only (``problem_evidence=False``), which must never make a run sick by themselves; their
     problem weight is 0.
     """
-    from curvedoc.rules.registry import RULES
+    from curvedoc.rules.registry import feeds_problem
 
-    def allowed(name: str) -> bool:
-        r = RULES.get(name.split(":")[0])
-        return r is None or r.problem_evidence
-
-    return [n for n in names if allowed(n)]
+    return [n for n in names if feeds_problem(n)]
 
 
 def problem_oof(examples: list[dict[str, Any]], names: list[str], c: float) -> np.ndarray:

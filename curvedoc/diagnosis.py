@@ -41,7 +41,7 @@ from curvedoc.report import (
     RuleError,
     Uncertainty,
 )
-from curvedoc.rules.registry import Against, Hit, RuleInput, all_rules
+from curvedoc.rules.registry import Against, Hit, RuleInput, all_rules, feeds_problem
 from curvedoc.weights import AGAINST_SUFFIX, WeightTable, load_weights
 
 MAX_FIXES_PER_CAUSE = 6
@@ -220,7 +220,8 @@ def _diagnose(
                 )
     findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], -f.strength, f.code))
     features = features_of(findings, against)
-    problem = table.problem_probability(features)
+    # a cause-only rule never decides whether the run is sick, whatever a table says
+    problem = table.problem_probability({k: v for k, v in features.items() if feeds_problem(k)})
     warned = any(f.severity != "info" for f in findings)
     sick = warned or problem >= table.problem_threshold
     too_short = m.too_short and not any(f.severity == "error" for f in findings)

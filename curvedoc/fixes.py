@@ -111,6 +111,20 @@ def warmup_or_schedule(f: ContextFacts) -> Fix:
     )
 
 
+def _feature_scaler_code(scaler: str) -> str:
+    """Code that fits a scikit-learn scaler per input feature (last axis).
+
+    Fitted on the training split, applied to both splits, whatever the input's rank.
+    """
+    return (
+        f"from sklearn.preprocessing import {scaler}\n"
+        "n_feat = x_train.shape[-1]\n"
+        f"scaler = {scaler}().fit(x_train.reshape(-1, n_feat))\n"
+        "x_train = scaler.transform(x_train.reshape(-1, n_feat)).reshape(x_train.shape)\n"
+        "x_val = scaler.transform(x_val.reshape(-1, n_feat)).reshape(x_val.shape)"
+    )
+
+
 def scale_features(f: ContextFacts) -> Fix:
     """Scale inputs (fit on the training split only)."""
     if f.input_rms_max is not None and f.input_rms_max > 4:
@@ -120,14 +134,7 @@ def scale_features(f: ContextFacts) -> Fix:
         text = f"{where}: standardise every feature (fit the scaler on the training split only)"
     else:
         text = "Standardise or min-max scale every input feature (fit the scaler on the training split only)"
-    code = (
-        "from sklearn.preprocessing import StandardScaler\n"
-        "n_feat = x_train.shape[-1]\n"
-        "scaler = StandardScaler().fit(x_train.reshape(-1, n_feat))\n"
-        "x_train = scaler.transform(x_train.reshape(-1, n_feat)).reshape(x_train.shape)\n"
-        "x_val = scaler.transform(x_val.reshape(-1, n_feat)).reshape(x_val.shape)"
-    )
-    return Fix(text, code)
+    return Fix(text, _feature_scaler_code("StandardScaler"))
 
 
 def scale_targets(f: ContextFacts) -> Fix:
@@ -316,11 +323,7 @@ def robust_scaling(f: ContextFacts) -> Fix:
     """Scale with medians and quantiles, which outliers do not move."""
     return Fix(
         "Scale with medians and quantiles (RobustScaler), which a few outliers cannot stretch",
-        "from sklearn.preprocessing import RobustScaler\n"
-        "n_feat = x_train.shape[-1]\n"
-        "scaler = RobustScaler().fit(x_train.reshape(-1, n_feat))\n"
-        "x_train = scaler.transform(x_train.reshape(-1, n_feat)).reshape(x_train.shape)\n"
-        "x_val = scaler.transform(x_val.reshape(-1, n_feat)).reshape(x_val.shape)",
+        _feature_scaler_code("RobustScaler"),
     )
 
 

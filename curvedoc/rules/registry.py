@@ -120,6 +120,15 @@ RULES: dict[str, Rule] = {}
 """All registered rules by code, in registration order."""
 
 
+def feeds_problem(feature: str) -> bool:
+    """Whether a weight-table feature (``CDxxx`` or ``CDxxx:against``) feeds the problem score.
+
+    Not when its rule is declared cause evidence only (``problem_evidence=False``).
+    """
+    r = RULES.get(feature.split(":")[0])
+    return r is None or r.problem_evidence
+
+
 def rule(
     *,
     code: str,
