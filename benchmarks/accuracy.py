@@ -23,6 +23,7 @@ Usage::
     python benchmarks/accuracy.py --split calibration   # one split
     python benchmarks/accuracy.py --split heldout3      # once, after the freeze
     python benchmarks/accuracy.py --split heldout4      # once, after the next freeze
+    python benchmarks/accuracy.py --split heldout5      # once, after the freeze after that
     python benchmarks/accuracy.py --errors              # list misdiagnosed calibration runs
     python benchmarks/accuracy.py --json out.json       # machine-readable results
     python benchmarks/accuracy.py --code ../before      # the same runs, older code
@@ -337,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=CORPUS2)
     ap.add_argument(
         "--split",
-        choices=("calibration", "heldout", "heldout2", "heldout3", "heldout4", "all"),
+        choices=("calibration", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "all"),
         default="all",
     )
     ap.add_argument("--weights", default=None, help="a weight table other than the shipped one")

@@ -30,6 +30,7 @@ Usage::
     python benchmarks/context_sources.py                         # calibration + heldout
     python benchmarks/context_sources.py --split heldout3        # a later held-out split
     python benchmarks/context_sources.py --split heldout4        # the next one
+    python benchmarks/context_sources.py --split heldout5        # the one after that
     python benchmarks/context_sources.py --split calibration --limit 60
     python benchmarks/context_sources.py --corpus /path/to/corpus2 --json out.json
 
@@ -221,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=CORPUS2)
     ap.add_argument(
         "--split",
-        choices=("calibration", "heldout", "heldout2", "heldout3", "heldout4", "all"),
+        choices=("calibration", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "all"),
         default="all",
     )
     ap.add_argument("--limit", type=int, default=None, help="at most N runs, spread evenly")

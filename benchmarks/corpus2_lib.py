@@ -4,11 +4,12 @@ The broad corpus (``benchmarks/make_corpus.py``, stored in ``fixtures/corpus2``)
 users train: recurrent nets, 1-D convolutional and temporal-convolutional nets on
 sequences, dense MLPs on tables, images and flattened sequences, 2-D convolutional nets on
 digit-like images, (third held-out) attention and residual nets: an LSTM with attention, a
-small transformer encoder, residual MLPs and residual 2-D convolutional nets, and (fourth
+small transformer encoder, residual MLPs and residual 2-D convolutional nets, (fourth
 held-out) residual LSTM stacks, 1-D inception nets, gated (GLU) MLPs and densely
-connected 2-D convolutional nets, for regression and classification. Faults are injected
-one at a time, in gradations around every usual threshold (``make_corpus.py`` has the
-matrix).
+connected 2-D convolutional nets, and (fifth held-out) LSTM encoder-decoders, VGG-style
+1-D convolutional nets, highway MLPs and depthwise-separable (MobileNet-style) 2-D
+convolutional nets, for regression and classification. Faults are injected one at a
+time, in gradations around every usual threshold (``make_corpus.py`` has the matrix).
 
 Datasets are generated with numpy or read from files shipped inside pip packages
 (scikit-learn, statsmodels); nothing is downloaded. Every dataset is returned in *raw
@@ -978,6 +979,268 @@ def _battery(seed: int) -> RawTable:
     )
 
 
+# ---- fifth held-out datasets (written after the fourth held-out was examined) ----
+
+
+def _glucose(seed: int) -> RawSeries:
+    """A continuous glucose monitor (mg/dL every 5 min) with logged meals and insulin; 30 min
+    ahead.
+
+    About 8 days of a person with type 1 diabetes: three meals a day (20-110 g of
+    carbohydrate around 7:30, 12:30 and 19:00, each skipped 8 % of the time) with a
+    mealtime insulin bolus (carbohydrate / 8-14 g per unit, dosed 0.7-1.3x right, in half
+    units) and unbolused snacks (15-40 g). Carbohydrate is absorbed over about 4 h (peak at
+    45 min), insulin acts over about 6 h (peak at 75 min); 4 mg/dL per gram and 40 mg/dL per
+    unit; glucose relaxes towards a basal level (110-140, higher at dawn) with a random
+    walk, 40-400 mg/dL. The sensor lags 10 min and reads with 6 mg/dL noise. Features: the
+    reading, the carbohydrate logged (g) and the insulin logged (units) at each sample;
+    target: the reading 6 samples (30 min) ahead.
+    """
+    rng = np.random.default_rng(29000 + seed)
+    n, per_day = 2400, 288
+    carbs = np.zeros(n)
+    insulin = np.zeros(n)
+    icr = rng.uniform(8.0, 14.0)
+    for day in range(n // per_day + 1):
+        for hour, lo, hi in ((7.5, 20.0, 70.0), (12.5, 30.0, 90.0), (19.0, 40.0, 110.0)):
+            at = int(day * per_day + (hour + rng.normal(0, 0.75)) * 12)
+            if 0 <= at < n and rng.random() > 0.08:
+                g = rng.uniform(lo, hi)
+                carbs[at] += g
+                insulin[at] += np.round(2 * g / icr * rng.uniform(0.7, 1.3)) / 2
+        for _ in range(rng.poisson(1.0)):
+            at = int(day * per_day + rng.uniform(9, 23) * 12)
+            if at < n:
+                carbs[at] += rng.uniform(15.0, 40.0)
+    s = np.arange(49, dtype=float)
+    kc = s * np.exp(-s / 9.0)
+    kc /= kc.sum()
+    s = np.arange(73, dtype=float)
+    ki = s * np.exp(-s / 15.0)
+    ki /= ki.sum()
+    ra = np.convolve(carbs, kc)[:n]
+    ia = np.convolve(insulin, ki)[:n]
+    hour = (np.arange(n) % per_day) / 12.0
+    basal = rng.uniform(110, 140) + 25.0 * np.exp(-0.5 * ((hour - 6.0) / 1.5) ** 2)
+    walk = rng.normal(0, 1.5, n)
+    g = np.empty(n)
+    g[0] = basal[0]
+    for i in range(1, n):
+        g[i] = g[i - 1] - 0.01 * (g[i - 1] - basal[i]) + 4.0 * ra[i] - 40.0 * ia[i] + walk[i]
+        g[i] = min(max(g[i], 40.0), 400.0)
+    reading = np.concatenate([np.full(2, g[0]), g[:-2]]) + rng.normal(0, 6.0, n)
+    vals = np.stack([np.clip(np.round(reading), 40, 400), carbs.round(), insulin], axis=1)
+    return RawSeries(
+        vals,
+        ["glucose_mgdl", "carbs_g", "insulin_u"],
+        0,
+        6,
+        "numpy: simulated CGM of a type 1 diabetic (meals, insulin boluses), 30 min ahead",
+    )
+
+
+def _lynx_hare(seed: int) -> RawSeries:
+    """Weekly survey counts of snowshoe hares and lynx in a predator-prey cycle; hares 4 ahead.
+
+    Rosenzweig-MacArthur dynamics (logistic prey growth 0.5 per week, capacity 2,000;
+    Holling type II predation, attack rate 0.004, handling time 0.1; conversion 0.25,
+    predator death rate 0.2), integrated by Euler steps of 0.1 week with a weekly lognormal
+    weather factor (sd 0.1) on the prey's growth: noisy cycles of about 22 weeks around
+    75-470 hares and 60-210 lynx. The surveys count half the animals (Poisson) with 10 %
+    lognormal observer error.
+    """
+    rng = np.random.default_rng(30000 + seed)
+    n, spin, sub = 2400, 400, 10
+    r, cap, a, hh, e, m = 0.5, 2000.0, 0.004, 0.1, 0.25, 0.2
+    hare, lynx = rng.uniform(500, 2000), rng.uniform(20, 60)
+    pop = np.empty((n, 2))
+    dt = 1.0 / sub
+    for i in range(spin + n):
+        env = np.exp(rng.normal(0, 0.1))
+        for _ in range(sub):
+            f = a * hare / (1 + a * hh * hare)
+            d_hare = r * env * hare * (1 - hare / cap) - f * lynx
+            d_lynx = e * f * lynx - m * lynx
+            hare, lynx = max(hare + dt * d_hare, 1.0), max(lynx + dt * d_lynx, 0.5)
+        if i >= spin:
+            pop[i - spin] = hare, lynx
+    counts = rng.poisson(0.5 * pop * np.exp(rng.normal(0, 0.1, pop.shape))).astype(float)
+    return RawSeries(
+        counts,
+        ["hares_counted", "lynx_counted"],
+        0,
+        4,
+        "numpy: Rosenzweig-MacArthur predator-prey cycles, weekly survey counts, 4 weeks ahead",
+    )
+
+
+def _seismic(seed: int) -> RawSequences:
+    """Three-component seismograms (Z, N, E in digitizer counts, 64 samples at 20 Hz) of 4
+    classes.
+
+    Classes: background noise only (microseism plus occasional cultural spikes), a local
+    earthquake (impulsive P arrival strongest on Z at 0.15-0.3 cycles/sample, then an S
+    arrival 8-20 samples later, 2-4x larger and strongest on the horizontals, with a
+    decaying coda), a distant earthquake (an emergent low-frequency wave train, 0.03-0.07
+    cycles/sample, on all components) and a quarry blast (an impulsive P on Z at 0.1-0.2
+    cycles/sample repeated by ripple firing 3-6 samples apart, a weak S 4-8 samples
+    later). Every record has its own arrival time, magnitude (a 30x range of amplitudes),
+    noise level and polarisation; counts = 1,000 per unit, rounded.
+    """
+    rng = np.random.default_rng(31000 + seed)
+    n, length = 2000, 64
+    y = rng.integers(0, 4, n)
+    t = np.arange(length, dtype=float)
+
+    def packet(t0: float, f: float, decay: float, rise: float) -> np.ndarray:
+        dt = np.clip(t - t0, 0, None)
+        env = (t >= t0) * (1 - np.exp(-dt / rise)) * np.exp(-dt / decay)
+        return env * np.sin(2 * np.pi * f * dt + rng.uniform(0, 2 * np.pi))
+
+    x = np.empty((n, length, 3))
+    for i in range(n):
+        c = int(y[i])
+        level = rng.uniform(0.05, 0.15)
+        micro = np.sin(2 * np.pi * rng.uniform(0.02, 0.04) * t + rng.uniform(0, 2 * np.pi, (3, 1)))
+        sig = (level * (0.6 * micro + rng.normal(0, 1, (3, length)))).T
+        if c == 0 and rng.random() < 0.4:
+            at = rng.integers(0, length)
+            sig[at] += rng.normal(0, 8 * level, 3)
+        amp = 10 ** rng.uniform(-0.3, 1.2) * 0.3
+        tp = rng.uniform(8, 28)
+        if c == 1:
+            p = packet(tp, rng.uniform(0.15, 0.3), rng.uniform(3, 6), 0.5)
+            ts = tp + rng.uniform(8, 20)
+            s = packet(ts, rng.uniform(0.08, 0.15), rng.uniform(6, 12), 1.0) * rng.uniform(2, 4)
+            back = rng.uniform(0, 2 * np.pi)
+            sig += amp * np.outer(p, [1.0, 0.35 * np.cos(back), 0.35 * np.sin(back)])
+            sig += amp * np.outer(s, [0.3, np.sin(back), -np.cos(back)])
+        elif c == 2:
+            w = packet(tp - 6, rng.uniform(0.03, 0.07), rng.uniform(20, 40), rng.uniform(5, 10))
+            sig += amp * np.outer(w, rng.uniform(0.5, 1.0, 3))
+        elif c == 3:
+            f, gap = rng.uniform(0.1, 0.2), rng.uniform(3, 6)
+            p = sum(packet(tp + k * gap, f, 3.0, 0.5) for k in range(rng.integers(2, 5)))
+            s = packet(tp + rng.uniform(4, 8), rng.uniform(0.06, 0.12), 6.0, 1.0) * 0.4
+            back = rng.uniform(0, 2 * np.pi)
+            sig += amp * np.outer(p, [1.0, 0.25 * np.cos(back), 0.25 * np.sin(back)])
+            sig += amp * np.outer(s, [0.3, np.sin(back), -np.cos(back)])
+        x[i] = np.round(1000 * sig)
+    return RawSequences(
+        x,
+        y.astype(int),
+        4,
+        ["z_counts", "n_counts", "e_counts"],
+        "numpy: 3-component seismograms, 4 classes (noise, local quake, teleseism, quarry blast)",
+    )
+
+
+def _stars(seed: int) -> RawTable:
+    """Stars of 4 kinds (main sequence, giant, supergiant, white dwarf) from 7 raw catalogue
+    columns.
+
+    Effective temperature (K, 3 % error), B-V colour index (from the temperature, 0.03
+    mag error), apparent V magnitude, parallax (mas, 0.1-1 mas error; luminous kinds are
+    seen farther away), spectroscopic surface gravity log g (0.5 dex error), metallicity
+    [Fe/H] (dex) and proper motion (mas/yr, from a tangential speed of 3-63 km/s). The kind
+    shows through the luminosity (magnitude and parallax, nonlinearly), the noisy surface
+    gravity and the temperature; class shares 40, 30, 15 and 15 %.
+    """
+    rng = np.random.default_rng(32000 + seed)
+    n = 2000
+    y = rng.choice(4, size=n, p=[0.4, 0.3, 0.15, 0.15])
+    logt = np.empty(n)
+    logl = np.empty(n)
+    logg = np.empty(n)
+    dist = np.empty(n)
+    for c, (t_lo, t_hi, g_lo, g_hi, d_lo, d_hi) in enumerate(
+        (
+            (3.48, 4.3, 3.6, 4.7, 10, 300),
+            (3.54, 3.72, 1.8, 3.7, 50, 1500),
+            (3.54, 4.4, 0.0, 2.0, 300, 4000),
+            (3.7, 4.4, 7.0, 8.6, 5, 80),
+        )
+    ):
+        k = y == c
+        m = int(k.sum())
+        logt[k] = rng.uniform(t_lo, t_hi, m)
+        logg[k] = rng.uniform(g_lo, g_hi, m)
+        dist[k] = 10 ** rng.uniform(np.log10(d_lo), np.log10(d_hi), m)
+    ms = y == 0
+    logl[ms] = 5.6 * (logt[ms] - np.log10(5772)) + rng.normal(0, 0.3, int(ms.sum()))
+    logl[y == 1] = rng.uniform(0.8, 3.2, int((y == 1).sum()))
+    logl[y == 2] = rng.uniform(2.8, 5.5, int((y == 2).sum()))
+    logl[y == 3] = rng.uniform(-4.0, -2.0, int((y == 3).sum()))
+    teff = 10**logt
+    bv = np.clip(1.95 - 0.46 * (teff / 1000.0) ** 0.55, -0.35, 2.0) + rng.normal(0, 0.03, n)
+    mag = 4.74 - 2.5 * logl + 5 * np.log10(dist / 10.0) + rng.normal(0, 0.02, n)
+    plx = 1000.0 / dist + rng.normal(0, 1, n) * rng.uniform(0.1, 1.0, n)
+    feh = rng.normal(-0.1, 0.3, n) - 0.3 * (y == 2)
+    pm = 10 ** rng.uniform(0.5, 1.8, n) / (4.74 * dist) * 1000.0
+    x = np.stack(
+        [
+            teff * np.exp(rng.normal(0, 0.03, n)),
+            bv,
+            mag,
+            plx,
+            logg + rng.normal(0, 0.5, n),
+            feh,
+            pm,
+        ],
+        axis=1,
+    )
+    return RawTable(
+        x,
+        y.astype(int),
+        4,
+        ["teff_k", "b_v_mag", "v_mag", "parallax_mas", "log_g", "fe_h", "proper_motion_mas_yr"],
+        "numpy: simulated star catalogue (4 kinds), raw photometric and astrometric columns",
+    )
+
+
+def _compass(seed: int) -> RawImages:
+    """16x16 photos of a compass: where the needle points (8 directions), intensities 0-255.
+
+    A light dial (its own centre, radius, brightness) with a dark rim and four tick marks
+    rotated with the dial, on a textured background; the needle is a diamond with a dark
+    north half and a mid-grey south half pointing N, NE, ... NW give or take 15 degrees;
+    a soft glare spot on 30 % of them, pixel noise.
+    """
+    rng = np.random.default_rng(33000 + seed)
+    n, size = 2000, 16
+    y = rng.integers(0, 8, n)
+    yy, xx = np.mgrid[0:size, 0:size] + 0.5
+    x = np.zeros((n, size, size, 1))
+    for i in range(n):
+        cx, cy = rng.uniform(7.0, 9.0, 2)
+        rad = rng.uniform(6.0, 7.5)
+        r = np.hypot(xx - cx, yy - cy)
+        face = np.clip(rad - r + 0.5, 0, 1)
+        img = rng.uniform(0.25, 0.55) + 0.06 * rng.normal(0, 1, (size, size))
+        img = img * (1 - face) + face * rng.uniform(0.75, 0.95)
+        img -= 0.4 * np.clip(1.0 - np.abs(r - rad + 0.5), 0, 1)
+        rot = rng.uniform(0, 2 * np.pi)
+        theta = np.arctan2(yy - cy, xx - cx)
+        tick = np.cos(4 * (theta - rot)) > 0.97
+        img -= 0.3 * tick * (r > rad - 2.0) * (r < rad - 0.5)
+        ang = np.deg2rad(45.0 * y[i] + rng.uniform(-15, 15))
+        # image rows grow downwards: north is -y
+        along = (xx - cx) * np.sin(ang) - (yy - cy) * np.cos(ang)
+        across = (xx - cx) * np.cos(ang) + (yy - cy) * np.sin(ang)
+        length, width = rng.uniform(0.7, 0.85) * rad, rng.uniform(1.1, 1.5)
+        inside = np.clip(width * (1 - np.abs(along) / length) - np.abs(across) + 0.5, 0, 1)
+        north = inside * (along >= 0)
+        south = inside * (along < 0)
+        img = img * (1 - north) + north * rng.uniform(0.05, 0.2)
+        img = img * (1 - south) + south * rng.uniform(0.45, 0.6)
+        if rng.random() < 0.3:
+            gx, gy = rng.uniform(3, 13, 2)
+            img += 0.25 * np.exp(-((xx - gx) ** 2 + (yy - gy) ** 2) / 6.0)
+        img = img + rng.normal(0, 0.05, img.shape)
+        x[i, :, :, 0] = np.clip(img, 0, 1) * 255
+    return RawImages(x, y.astype(int), 8, "numpy: 16x16 compass photos, 8 needle directions")
+
+
 DATASETS2: dict[str, dict[str, Any]] = {
     # calibration
     "sine": {"task": REGRESSION, "kind": "series", "load": _sine},
@@ -1018,6 +1281,12 @@ DATASETS2: dict[str, dict[str, Any]] = {
     "dna": {"task": CLASSIFICATION, "kind": "sequences", "load": _dna},
     "dice": {"task": CLASSIFICATION, "kind": "images", "load": _dice},
     "battery": {"task": REGRESSION, "kind": "table", "load": _battery},
+    # fifth held-out
+    "glucose": {"task": REGRESSION, "kind": "series", "load": _glucose},
+    "lynx_hare": {"task": REGRESSION, "kind": "series", "load": _lynx_hare},
+    "seismic": {"task": CLASSIFICATION, "kind": "sequences", "load": _seismic},
+    "stars": {"task": CLASSIFICATION, "kind": "table", "load": _stars},
+    "compass": {"task": CLASSIFICATION, "kind": "images", "load": _compass},
 }
 
 _CACHE: dict[tuple[str, int], Any] = {}
@@ -1172,9 +1441,11 @@ SEQUENCE_FAMILIES = (
     "transformer",
     "reslstm",
     "inception1d",
+    "lstm_ed",
+    "vggcnn1d",
 )
-FLAT_FAMILIES = ("mlp", "mlp_bn", "mlp_ln", "resmlp", "glu_mlp")
-IMAGE_FAMILIES = ("cnn2d", "cnn2d_gap", "sepcnn2d", "rescnn2d", "densecnn2d")
+FLAT_FAMILIES = ("mlp", "mlp_bn", "mlp_ln", "resmlp", "glu_mlp", "highway_mlp")
+IMAGE_FAMILIES = ("cnn2d", "cnn2d_gap", "sepcnn2d", "rescnn2d", "densecnn2d", "dwcnn2d")
 GRAPH_FAMILIES = (
     "lstm_attn",
     "transformer",
@@ -1184,11 +1455,13 @@ GRAPH_FAMILIES = (
     "inception1d",
     "glu_mlp",
     "densecnn2d",
+    "highway_mlp",
 )
 """Families with attention, skip connections (the third held-out's), skip connections
 between recurrent layers, parallel branches, gates or concatenated features (the fourth
-held-out's): built with the functional API by
-:func:`_hidden_graph`; the others are ``Sequential`` stacks of :func:`_hidden_layers`."""
+held-out's), or gated carry connections (the fifth held-out's highway MLP): built with the
+functional API by :func:`_hidden_graph`; the others are ``Sequential`` stacks of
+:func:`_hidden_layers`."""
 
 
 def _knobs(spec: dict[str, Any]) -> tuple[list[int], str, float, float, dict[str, Any]]:
@@ -1234,6 +1507,20 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
     * ``sepcnn2d``: ``SeparableConv2D(w, 3, same)`` + activation, pooling as ``cnn2d``,
       then ``GlobalMaxPooling2D``.
 
+    The fifth held-out's sequential families:
+
+    * ``lstm_ed``: an LSTM encoder-decoder: an encoder ``LSTM(w)`` per width (all but the
+      last return sequences; the last returns its final state), ``RepeatVector(4)``, a
+      decoder ``LSTM`` of the last width over those 4 steps returning its final state
+      (``dropout`` every LSTM's input dropout);
+    * ``vggcnn1d``: VGG-style blocks: per width two ``Conv1D(w, 3, same)`` + activation,
+      then ``MaxPooling1D(2)`` while the sequence is longer than 4; then ``Flatten`` and a
+      ``Dense(32)`` head with the hidden activation;
+    * ``dwcnn2d``: MobileNet-style: a stem ``Conv2D(w0, 3, same)``, ``BatchNormalization``,
+      activation; then per width a ``DepthwiseConv2D(3, same)`` (stride 2 while the image
+      is larger than 4), ``BatchNormalization``, activation, a pointwise ``Conv2D(w, 1)``,
+      ``BatchNormalization``, activation; then ``GlobalAveragePooling2D``.
+
     ``dropout_layer`` adds a ``Dropout`` after every hidden block; ``activation`` (default
     relu) is the hidden activation of the dense and convolutional families. The graph
     families (:data:`GRAPH_FAMILIES`) are built by :func:`_hidden_graph`.
@@ -1264,6 +1551,45 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
                 out.append(L.LayerNormalization())
             after()
         out.append(L.Dense(16, activation=act, **kw))
+    elif family == "lstm_ed":
+        for i, u in enumerate(units):
+            out.append(L.LSTM(u, return_sequences=i < len(units) - 1, dropout=drop))
+            after()
+        out += [L.RepeatVector(4), L.LSTM(units[-1], dropout=drop)]
+        after()
+    elif family == "vggcnn1d":
+        length = input_shape[0]
+        for u in units:
+            out += [
+                L.Conv1D(u, 3, padding="same", activation=act, **kw),
+                L.Conv1D(u, 3, padding="same", activation=act, **kw),
+            ]
+            if length > 4:
+                out.append(L.MaxPooling1D(2))
+                length //= 2
+            after()
+        out += [L.Flatten(), L.Dense(32, activation=act, **kw)]
+    elif family == "dwcnn2d":
+        size = input_shape[0]
+        dkw = {"depthwise_initializer": kw["kernel_initializer"]} if kw else {}
+        out += [
+            L.Conv2D(units[0], 3, padding="same", **kw),
+            L.BatchNormalization(),
+            L.Activation(act),
+        ]
+        for u in units:
+            stride = 2 if size > 4 else 1
+            size = -(-size // stride)
+            out += [
+                L.DepthwiseConv2D(3, strides=stride, padding="same", **dkw),
+                L.BatchNormalization(),
+                L.Activation(act),
+                L.Conv2D(u, 1, **kw),
+                L.BatchNormalization(),
+                L.Activation(act),
+            ]
+            after()
+        out.append(L.GlobalAveragePooling2D())
     elif family in ("cnn1d", "sepcnn1d"):
         length = input_shape[0]
         conv = L.SeparableConv1D if family == "sepcnn1d" else L.Conv1D
@@ -1365,7 +1691,14 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
     * ``densecnn2d``: per width a densely connected block: ``Conv2D(w, 3, same)``,
       ``BatchNormalization``, activation, concatenated with the block's input (the channels
       grow by w per block), ``MaxPooling2D(2)`` while the image is larger than 4; then
-      ``GlobalAveragePooling2D``.
+      ``GlobalAveragePooling2D``;
+
+    and the fifth held-out's (gated carry connections):
+
+    * ``highway_mlp``: ``Flatten``, then per width a highway layer ``h + T * (H - h)``
+      with ``H = Dense(w, act)(h)`` and the transform gate ``T = Dense(w, sigmoid)(h)``
+      (gate bias initialised at -1, so the layer starts close to carrying ``h`` through),
+      ``h`` first projected by a linear ``Dense(w)`` where the width changes.
 
     The knobs are :func:`_hidden_layers`': ``units`` (one block per width), ``activation``
     (default relu), ``dropout`` (recurrent input or attention dropout), ``dropout_layer``
@@ -1461,6 +1794,21 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
                 size //= 2
             h = after(h)
         h = L.GlobalAveragePooling2D()(h)
+    elif family == "highway_mlp":
+        h = L.Flatten()(h)
+        dim = int(np.prod(input_shape))
+        for u in units:
+            if dim != u:
+                h = L.Dense(u, **kw)(h)
+                dim = u
+            transformed = L.Dense(u, activation=act, **kw)(h)
+            gate = L.Dense(
+                u,
+                activation="sigmoid",
+                bias_initializer=keras.initializers.Constant(-1.0),
+                **kw,
+            )(h)
+            h = after(L.Add()([h, L.Multiply()([gate, L.Subtract()([transformed, h])])]))
     else:
         raise ValueError(f"unknown graph model family {family!r}")
     return h

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import curvedoc
-from curvedoc.diagnosis import diagnose
+from curvedoc.diagnosis import diagnose, diagnose_with_features
 from curvedoc.history import History, SourceInfo
 from curvedoc.report import Finding
 from curvedoc.rules.registry import all_rules
@@ -357,3 +358,49 @@ def test_a_loss_that_barely_moved_but_still_creeps_down_is_not_healthy(tmp_path:
     # a classifier that trained well does not get it
     ok = diagnose(curvedoc.load(FIX / "healthy_gru_classify.json"))
     assert not [f for f in ok.findings if f.code == "CD304"]
+
+
+def test_a_classifier_that_never_learned_after_a_blown_up_first_epoch_is_not_read_as_raw_inputs(
+    tmp_path: Path,
+) -> None:
+    # both start far above the chance level ln 6 (CD105). RMSprop 100x too high: 499 ->
+    # 4.6 -> 1.82 and frozen there, accuracy 0.19 throughout; raw inputs: 423 -> 98 -> 53 ...
+    # -> 1.2, accuracy 0.59 -> 0.98. Only the first is evidence against unscaled data.
+    killed = diagnose(curvedoc.load(_bare(RUNS2 / "activity__mlp__lr_x100__s1.json.gz", tmp_path)))
+    raw = diagnose(curvedoc.load(_bare(RUNS2 / "activity__mlp__raw_all__s1.json.gz", tmp_path)))
+    for report in (killed, raw):
+        assert [f for f in report.findings if f.code == "CD105"]
+    _, killed_features = diagnose_with_features(
+        curvedoc.load(_bare(RUNS2 / "activity__mlp__lr_x100__s1.json.gz", tmp_path))
+    )
+    _, raw_features = diagnose_with_features(
+        curvedoc.load(_bare(RUNS2 / "activity__mlp__raw_all__s1.json.gz", tmp_path))
+    )
+    assert "CD105:against" in killed_features
+    assert "CD105:against" not in raw_features
+    assert killed.top_cause is not None and killed.top_cause.category == "hyperparameters"
+    assert raw.top_cause is not None and raw.top_cause.category == "unscaled_data"
+
+
+def test_accuracy_gain_is_the_best_later_accuracy_above_the_first_epoch() -> None:
+    from curvedoc.analysis import measure
+    from curvedoc.rules.registry import RuleInput
+    from curvedoc.rules.unscaled_data import accuracy_gain
+
+    def gain(series: dict[str, list[float]]) -> float | None:
+        h = History(
+            epochs=np.arange(len(loss)),
+            epoch_series={k: np.asarray(v, dtype=float) for k, v in series.items()},
+            source=SourceInfo(path="x", format="keras-json"),
+        )
+        return accuracy_gain(RuleInput(m=measure(h), history=h))
+
+    loss = [3.0, 1.8, 1.7, 1.7, 1.7, 1.7]
+    flat = [0.2, 0.21, 0.19, 0.2, 0.2, 0.2]
+    climbing = [0.2, 0.3, 0.5, 0.7, 0.8, 0.75]
+    both = {"loss": loss, "val_loss": loss, "accuracy": flat, "val_accuracy": flat}
+    assert gain(both) == pytest.approx(0.01)
+    # the larger of the training and validation gains
+    assert gain({**both, "val_accuracy": climbing}) == pytest.approx(0.6)
+    # no accuracy logged: no answer
+    assert gain({"loss": loss, "val_loss": loss}) is None

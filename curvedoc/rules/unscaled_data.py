@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+import numpy as np
+
 from curvedoc import fixes, names
 from curvedoc.rules.common import curve_trouble, down, finite, primary, r4, ramp
 from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
@@ -369,6 +371,14 @@ UNKNOWN_K_CHANCE = math.log(1000.0)
 """Without a known class count, the chance level of any classifier with up to 1,000 classes."""
 ABOVE_CHANCE = 2.0
 """A first-epoch loss at twice the chance level: confidently wrong, far worse than guessing."""
+LEARNED_ACCURACY = 0.1
+"""Accuracy points a classifier gains over its first epoch when it learns anything at all.
+
+Raw inputs slow a classifier but do not stop it: once the optimizer has shrunk the huge
+first-epoch logits, its accuracy climbs (by 0.2 to 0.6 on the examined corpus). A learning
+rate that blew the weights up leaves dead or saturated units behind, and the accuracy never
+rises more than a few points above its first epoch's (at most 0.05 there). 0.1 sits in the
+gap between the two."""
 
 
 @rule(
@@ -407,10 +417,16 @@ def loss_above_chance(inp: RuleInput) -> Iterator[Outcome]:
         Scale the inputs (divide images by 255, standardise features); then check the
         learning rate.
 
+    Evidence against unscaled data:
+        The classifier never learned afterwards: no logged accuracy (training or
+        validation) ever rose :data:`LEARNED_ACCURACY` above its first epoch's. A model on
+        raw inputs still learns once its logits shrink; one whose weights a learning rate far
+        too high blew up stays dead, at the chance level.
+
     Known limitations:
         A learning rate far too high can blow the logits up within the first epoch too;
-        the weights of the hyperparameter findings weigh that. A loss that is not a
-        cross-entropy (a hinge, a custom loss) has another scale.
+        the evidence against above and the weights of the hyperparameter findings weigh
+        that. A loss that is not a cross-entropy (a hinge, a custom loss) has another scale.
     """
     m = inp.m
     if m.task.kind != "classification":
@@ -441,3 +457,32 @@ def loss_above_chance(inp: RuleInput) -> Iterator[Outcome]:
         series=(p.train.key,),
         fixes=(fixes.scale_features(m.facts), fixes.lower_learning_rate(m.facts)),
     )
+    gain = accuracy_gain(inp)
+    if gain is not None and gain < LEARNED_ACCURACY:
+        yield Against(
+            "unscaled_data",
+            0.5,
+            f"the accuracy never rose more than {max(gain, 0.0):.2f} above its first epoch's: "
+            "the model stayed at the chance level, as after a learning rate that blew the "
+            "weights up (raw inputs slow a classifier down but it still learns)",
+        )
+
+
+def accuracy_gain(inp: RuleInput) -> float | None:
+    """The most a classifier's logged accuracy ever rose above its first epoch's value.
+
+    The largest ``max(acc[1:]) - acc[0]`` over the training and validation accuracy (the
+    task's accuracy-type metric); None without one, or with fewer than 3 finite epochs.
+    """
+    pair = inp.m.accuracy_pair()
+    if pair is None:
+        return None
+    gains = []
+    for side in (pair.train, pair.val):
+        y = inp.history.epoch_series.get(side.key) if side is not None else None
+        if y is None or len(y) < 3 or not np.isfinite(y[0]):
+            continue
+        later = y[1:][np.isfinite(y[1:])]
+        if len(later) >= 2:
+            gains.append(float(later.max() - y[0]))
+    return max(gains) if gains else None
