@@ -404,3 +404,30 @@ def test_accuracy_gain_is_the_best_later_accuracy_above_the_first_epoch() -> Non
     assert gain({**both, "val_accuracy": climbing}) == pytest.approx(0.6)
     # no accuracy logged: no answer
     assert gain({"loss": loss, "val_loss": loss}) is None
+
+
+def test_typed_facts_that_say_full_batch_point_to_the_batch_not_to_the_data(
+    tmp_path: Path,
+) -> None:
+    # a GLU MLP trained full-batch (1,600 samples, batch 1,600: one step per epoch); from the
+    # curves and the five facts a person types, with no data statistics. The weight table
+    # once read "learning rate normal, loss slow" as unscaled data here (0.81)
+    from curvedoc.context_input import fragment, parse_context_args
+    from curvedoc.context_merge import apply_context
+
+    h = curvedoc.load(_bare(RUNS2 / "battery__glu_mlp__batch_full__s51.json.gz", tmp_path))
+    facts = parse_context_args(
+        [
+            "optimizer=adam",
+            "learning_rate=0.001",
+            "batch_size=1600",
+            "train_samples=1600",
+            "val_samples=400",
+            "params=5217",
+        ]
+    )
+    report = diagnose(apply_context(h, [fragment("--context", facts)]))
+    assert [f for f in report.findings if f.code == "CD307" and f.severity == "warning"]
+    assert report.top_cause is not None
+    assert report.top_cause.category == "hyperparameters"
+    assert report.top_cause.confidence > 0.8
