@@ -324,10 +324,11 @@ def rank_causes(
                 usual = [make(facts) for make in DEFAULT_FIXES[cat]]
                 usual_texts = {u.text for u in usual}
                 fixes = usual + [fx for fx in fixes if fx.text not in usual_texts]
+        # a note speaks of its own category: shown there, when the table lets it count against
         notes = [
             a.reason
             for code, a in against
-            if table.contribution(code + AGAINST_SUFFIX, 1.0, cat) < 0
+            if a.category == cat and table.contribution(code + AGAINST_SUFFIX, 1.0, cat) < 0
         ]
         lead = support[0][1].message if support else "the curves' pattern most often has this cause"
         causes.append(

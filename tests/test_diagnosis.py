@@ -382,14 +382,15 @@ def test_a_classifier_that_never_learned_after_a_blown_up_first_epoch_is_not_rea
     assert raw.top_cause is not None and raw.top_cause.category == "unscaled_data"
 
 
-def test_accuracy_gain_is_the_best_later_accuracy_above_the_first_epoch() -> None:
+def test_accuracy_gain_is_the_share_of_the_way_to_perfect_won_after_the_first_epoch() -> None:
     from curvedoc.analysis import measure
     from curvedoc.rules.registry import RuleInput
     from curvedoc.rules.unscaled_data import accuracy_gain
 
-    def gain(series: dict[str, list[float]]) -> float | None:
+    def gain(series: dict[str, list[float]]) -> tuple[float, str] | None:
+        n = len(next(iter(series.values())))
         h = History(
-            epochs=np.arange(len(loss)),
+            epochs=np.arange(n),
             epoch_series={k: np.asarray(v, dtype=float) for k, v in series.items()},
             source=SourceInfo(path="x", format="keras-json"),
         )
@@ -399,11 +400,24 @@ def test_accuracy_gain_is_the_best_later_accuracy_above_the_first_epoch() -> Non
     flat = [0.2, 0.21, 0.19, 0.2, 0.2, 0.2]
     climbing = [0.2, 0.3, 0.5, 0.7, 0.8, 0.75]
     both = {"loss": loss, "val_loss": loss, "accuracy": flat, "val_accuracy": flat}
-    assert gain(both) == pytest.approx(0.01)
-    # the larger of the training and validation gains
-    assert gain({**both, "val_accuracy": climbing}) == pytest.approx(0.6)
-    # no accuracy logged: no answer
+    assert gain(both) == (pytest.approx(0.01 / 0.8), "accuracy")
+    # the larger of the training and validation shares, with its series
+    assert gain({**both, "val_accuracy": climbing}) == (pytest.approx(0.6 / 0.8), "val_accuracy")
+    # a model that learned within its first epoch (0.91 -> 0.99) won most of what was left
+    fast = [0.91, 0.95, 0.97, 0.98, 0.99, 0.99]
+    assert gain({**both, "accuracy": fast, "val_accuracy": fast})[0] == pytest.approx(0.08 / 0.09)
+    # any accuracy-type metric counts: top-k near 1 from the start, plain accuracy climbing
+    top5 = [0.92, 0.95, 0.97, 1.0, 1.0, 1.0]
+    mixed = {"loss": loss, "top_k_categorical_accuracy": top5, "accuracy": climbing}
+    assert gain(mixed) == (pytest.approx(1.0), "top_k_categorical_accuracy")
+    # a NaN first value: the first finite one is the baseline
+    late = [float("nan"), 0.2, 0.2, 0.21, 0.2, 0.2, 0.2]
+    assert gain({"loss": [3.0, *loss], "accuracy": late})[0] == pytest.approx(0.01 / 0.8)
+    # logged in percent
+    assert gain({"loss": loss, "accuracy": [20.0, 21, 19, 20, 20, 20]})[0] == pytest.approx(0.0125)
+    # no accuracy logged, or too few epochs of it: no answer
     assert gain({"loss": loss, "val_loss": loss}) is None
+    assert gain({"loss": loss[:4], "accuracy": flat[:4]}) is None
 
 
 def test_typed_facts_that_say_full_batch_point_to_the_batch_not_to_the_data(

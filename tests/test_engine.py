@@ -106,16 +106,18 @@ def test_rank_causes_orders_by_probability_and_names_supporting_findings() -> No
         {
             "CD302": {"hyperparameters": 3.0, "architecture": 1.0},
             "CD201": {"architecture": 2.5},
-            "CD303:against": {"hyperparameters": -1.0},
+            "CD303:against": {"hyperparameters": -1.0, "architecture": -0.5},
         }
     )
     findings = [_finding("CD302", 1.0), _finding("CD201", 1.0)]
     against = [("CD303", Against("hyperparameters", 0.75, "the learning rate is usual"))]
     causes, unc = rank_causes(findings, against, features_of(findings, against), ContextFacts(), t)
-    # z: unscaled 0, architecture 3.5, hyperparameters 2.0 -> architecture first
+    # z: unscaled 0, architecture 3.0, hyperparameters 2.0 -> architecture first
     assert [c.category for c in causes][:2] == ["architecture", "hyperparameters"]
     assert causes[0].findings == ("CD201", "CD302")  # 2.5 before 1.0
     assert causes[1].against == ("the learning rate is usual",)
+    # the note speaks of the learning rate: not shown under architecture, though it counts
+    assert causes[0].against == ()
     assert causes[0].fixes, "a cause without findings of its own still gets fixes"
     p = t.probabilities(features_of(findings, against))
     assert causes[0].confidence == pytest.approx(p["architecture"])

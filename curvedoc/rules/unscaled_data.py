@@ -371,14 +371,19 @@ UNKNOWN_K_CHANCE = math.log(1000.0)
 """Without a known class count, the chance level of any classifier with up to 1,000 classes."""
 ABOVE_CHANCE = 2.0
 """A first-epoch loss at twice the chance level: confidently wrong, far worse than guessing."""
-LEARNED_ACCURACY = 0.1
-"""Accuracy points a classifier gains over its first epoch when it learns anything at all.
+MIN_JUDGED_EPOCHS = 5
+"""Finite epochs an accuracy series needs before "it never learned" is read from it."""
+LEARNED_SHARE = 0.15
+"""Share of the way from its first epoch's accuracy to a perfect one that a classifier
+covers when it learns anything at all.
 
-Raw inputs slow a classifier but do not stop it: once the optimizer has shrunk the huge
-first-epoch logits, its accuracy climbs (by 0.2 to 0.6 on the examined corpus). A learning
-rate that blew the weights up leaves dead or saturated units behind, and the accuracy never
-rises more than a few points above its first epoch's (at most 0.05 there). 0.1 sits in the
-gap between the two."""
+Raw inputs slow a classifier but seldom stop it: once the optimizer has shrunk the huge
+first-epoch logits, its accuracy climbs. A learning rate that blew the weights up leaves
+dead or saturated units behind, and the accuracy stays where the first epoch left it. On
+the examined corpus's classifiers whose loss started far above chance, 18 of the 21 runs
+with a learning rate far too high won at most 11 % of the way (the others 23 % and more),
+and 29 of the 33 runs on raw inputs at least 27 % (the other 4, on two datasets, never
+learned either). 15 % sits in that gap."""
 
 
 @rule(
@@ -411,22 +416,21 @@ def loss_above_chance(inp: RuleInput) -> Iterator[Outcome]:
         that training crawls or jumps.
 
     Evidence:
-        The first training loss, the chance level and whether K is known.
+        The first training loss, the chance level and whether K is known. Evidence
+        against unscaled data: a classifier that never learned afterwards, its accuracy
+        (every logged accuracy-type metric, training and validation) never 15 % of the way
+        from its first epoch's value to perfect. A model on raw inputs still learns once its
+        logits shrink; one whose weights a learning rate far too high blew up stays dead.
 
     Suggested fixes:
         Scale the inputs (divide images by 255, standardise features); then check the
         learning rate.
 
-    Evidence against unscaled data:
-        The classifier never learned afterwards: no logged accuracy (training or
-        validation) ever rose :data:`LEARNED_ACCURACY` above its first epoch's. A model on
-        raw inputs still learns once its logits shrink; one whose weights a learning rate far
-        too high blew up stays dead, at the chance level.
-
     Known limitations:
         A learning rate far too high can blow the logits up within the first epoch too;
-        the evidence against above and the weights of the hyperparameter findings weigh
-        that. A loss that is not a cross-entropy (a hinge, a custom loss) has another scale.
+        the evidence against (a classifier that never learned) and the weights of the
+        hyperparameter findings weigh that. A loss that is not a cross-entropy (a hinge, a
+        custom loss) has another scale.
     """
     m = inp.m
     if m.task.kind != "classification":
@@ -458,31 +462,41 @@ def loss_above_chance(inp: RuleInput) -> Iterator[Outcome]:
         fixes=(fixes.scale_features(m.facts), fixes.lower_learning_rate(m.facts)),
     )
     gain = accuracy_gain(inp)
-    if gain is not None and gain < LEARNED_ACCURACY:
+    if gain is not None and gain[0] < LEARNED_SHARE:
+        share, key = gain
         yield Against(
             "unscaled_data",
             0.5,
-            f"the accuracy never rose more than {max(gain, 0.0):.2f} above its first epoch's: "
-            "the model stayed at the chance level, as after a learning rate that blew the "
-            "weights up (raw inputs slow a classifier down but it still learns)",
+            f"{key} never got {LEARNED_SHARE:.0%} of the way from its first epoch's value to "
+            f"perfect (best {max(share, 0.0):.0%}): the model never learned, as after a learning "
+            "rate that blew the weights up (raw inputs slow a classifier down, but it still "
+            "learns)",
         )
 
 
-def accuracy_gain(inp: RuleInput) -> float | None:
-    """The most a classifier's logged accuracy ever rose above its first epoch's value.
+def accuracy_gain(inp: RuleInput) -> tuple[float, str] | None:
+    """How far a classifier's accuracy ever got from its first epoch's value towards perfect.
 
-    The largest ``max(acc[1:]) - acc[0]`` over the training and validation accuracy (the
-    task's accuracy-type metric); None without one, or with fewer than 3 finite epochs.
+    For every logged accuracy-type series (a higher-is-better metric whose name holds
+    ``acc``, training and validation): ``(max(later) - first) / (top - first)``, with
+    ``first`` its first finite value, ``later`` the finite values after it and ``top`` 1
+    (100 for a series logged in percent). Returns the largest share and its series' key;
+    None without such a series with at least 5 finite epochs.
     """
-    pair = inp.m.accuracy_pair()
-    if pair is None:
-        return None
-    gains = []
-    for side in (pair.train, pair.val):
-        y = inp.history.epoch_series.get(side.key) if side is not None else None
-        if y is None or len(y) < 3 or not np.isfinite(y[0]):
+    best: tuple[float, str] | None = None
+    for pair in inp.m.pairs:
+        if pair.direction != "higher" or "acc" not in pair.name.lower():
             continue
-        later = y[1:][np.isfinite(y[1:])]
-        if len(later) >= 2:
-            gains.append(float(later.max() - y[0]))
-    return max(gains) if gains else None
+        for side in (pair.train, pair.val):
+            y = inp.history.epoch_series.get(side.key) if side is not None else None
+            if y is None:
+                continue
+            fin = y[np.isfinite(y)]
+            if fin.size < MIN_JUDGED_EPOCHS:
+                continue
+            top = 100.0 if float(fin.max()) > 1.0 else 1.0
+            room = top - float(fin[0])
+            share = (float(fin[1:].max()) - float(fin[0])) / room if room > 0 else 0.0
+            if best is None or share > best[0]:
+                best = (share, side.key)
+    return best
