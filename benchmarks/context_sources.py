@@ -33,6 +33,9 @@ Usage::
     python benchmarks/context_sources.py --split heldout5        # the one after that
     python benchmarks/context_sources.py --split calibration --limit 60
     python benchmarks/context_sources.py --corpus /path/to/corpus2 --json out.json
+    cd ../old && python benchmarks/context_sources.py --corpus ../main/fixtures/corpus2
+        # an older checkout: run its own script (PYTHONPATH does not reach it, because
+        # accuracy.py puts the script's checkout first on sys.path)
 
 The models are built once (in a separate process, with Keras) and kept in ``--models-dir``
 (default: a ``curvedoc-context-models`` folder in the system's temporary directory).
