@@ -60,7 +60,13 @@ class Hit:
 
 @dataclass(frozen=True)
 class Against:
-    """Evidence against a category: its confidence is multiplied by ``factor`` (0..1)."""
+    """Evidence against a category: the feature ``CODE:against`` of the weight table.
+
+    How much it counts for each category is fitted (``curvedoc/weights.json``); ``factor``
+    (0..1) is the hand-set strength it had before the weights were fitted, kept so that
+    existing rules and their docs read as before, and unused by the ranking. ``reason`` is
+    shown under its own category when the fitted weight there is negative.
+    """
 
     category: Category
     factor: float
