@@ -113,6 +113,17 @@ def typed_facts(context: dict[str, Any], keys: tuple[str, ...] = FACT_KEYS) -> l
     return out
 
 
+def with_typed_facts(full: Any, keys: tuple[str, ...] = FACT_KEYS) -> Any:
+    """A recorded run as a user without the recorder has it: its epoch logs plus the facts
+    ``keys`` typed with ``--context`` (read from its recorded context by :func:`typed_facts`).
+    """
+    from curvedoc.context_input import fragment, parse_context_args
+    from curvedoc.context_merge import apply_context
+
+    given = fragment("--context", parse_context_args(typed_facts(full.context, keys)))
+    return apply_context(strip_to_epoch_logs(full), [given])
+
+
 # -- models -------------------------------------------------------------------------------
 
 
@@ -184,8 +195,8 @@ def diagnose_sources(path: str, model_path: str | None, weights: str | None) -> 
 
     histories: dict[str, Any] = {
         "curve": bare,
-        "facts": apply_context(copy.deepcopy(bare), [given(FACT_KEYS)]),
-        "facts+scale": apply_context(copy.deepcopy(bare), [given(FACT_KEYS + SCALE_KEYS)]),
+        "facts": with_typed_facts(full),
+        "facts+scale": with_typed_facts(full, FACT_KEYS + SCALE_KEYS),
         "context": apply_context(copy.deepcopy(bare), [fragment("recorded", full.context)]),
         "full": full,
     }

@@ -27,7 +27,7 @@ Usage::
     python benchmarks/fit_weights.py                 # fit, print the numbers, write the table
     python benchmarks/fit_weights.py --dry-run       # fit and print, write nothing
     python benchmarks/fit_weights.py --prior         # write the prior table (no fitting)
-    python benchmarks/fit_weights.py --weighting-study   # leave-one-split-out, 3 weightings
+    python benchmarks/fit_weights.py --weighting-study   # leave-one-split-out, 5 weightings
 
 Needs scikit-learn (the ``dev`` extra); curvedoc itself never imports it.
 """
@@ -58,7 +58,6 @@ from accuracy import (  # noqa: E402
     is_context_visible,
     is_curve_visible,
     read_manifest,
-    strip_to_epoch_logs,
 )
 
 from curvedoc.report import CATEGORIES  # noqa: E402
@@ -106,19 +105,16 @@ def diagnose_fit_modes(path: str) -> dict[str, Any]:
     learning rate, batch size, sample counts, parameter count: ``--context``), as
     ``benchmarks/context_sources.py`` builds them from the recorded context.
     """
-    from context_sources import typed_facts
+    from context_sources import with_typed_facts
 
     import curvedoc
-    from curvedoc.context_input import fragment, parse_context_args
-    from curvedoc.context_merge import apply_context
     from curvedoc.diagnosis import diagnose_with_features
 
     out = diagnose_modes(path)
     try:
-        full = curvedoc.load(path, sidecar=False)
-        given = fragment("--context", parse_context_args(typed_facts(full.context)))
-        bare = strip_to_epoch_logs(full)
-        report, features = diagnose_with_features(apply_context(bare, [given]))
+        report, features = diagnose_with_features(
+            with_typed_facts(curvedoc.load(path, sidecar=False))
+        )
     except Exception as exc:  # as diagnose_modes: an unreadable run gives no evidence
         out["facts"] = {"findings": [], "features": {}, "refused": str(exc)[:200]}
         return out
@@ -395,7 +391,7 @@ def scores(p: np.ndarray, y: np.ndarray) -> dict[str, float]:
         sel = (conf > lo) & (conf <= hi)
         if sel.any():
             ece += sel.mean() * abs(conf[sel].mean() - hit[sel].mean())
-    nll = float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1.0))))
+    nll = weighted_log_loss(p, y)
     return {"top1": top1, "top2": top2, "ece": float(ece), "log_loss": nll, "n": len(y)}
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from curvedoc import fixes, names
+from curvedoc.report import MIN_EPOCHS
 from curvedoc.rules.common import curve_trouble, down, finite, primary, r4, ramp
 from curvedoc.rules.registry import Against, Hit, Outcome, RuleInput, rule
 
@@ -371,8 +372,6 @@ UNKNOWN_K_CHANCE = math.log(1000.0)
 """Without a known class count, the chance level of any classifier with up to 1,000 classes."""
 ABOVE_CHANCE = 2.0
 """A first-epoch loss at twice the chance level: confidently wrong, far worse than guessing."""
-MIN_JUDGED_EPOCHS = 5
-"""Finite epochs an accuracy series needs before "it never learned" is read from it."""
 LEARNED_SHARE = 0.15
 """Share of the way from its first epoch's accuracy to a perfect one that a classifier
 covers when it learns anything at all.
@@ -481,7 +480,8 @@ def accuracy_gain(inp: RuleInput) -> tuple[float, str] | None:
     ``acc``, training and validation): ``(max(later) - first) / (top - first)``, with
     ``first`` its first finite value, ``later`` the finite values after it and ``top`` 1
     (100 for a series logged in percent). Returns the largest share and its series' key;
-    None without such a series with at least 5 finite epochs.
+    None without such a series with at least :data:`~curvedoc.report.MIN_EPOCHS` finite
+    epochs.
     """
     best: tuple[float, str] | None = None
     for pair in inp.m.pairs:
@@ -492,7 +492,7 @@ def accuracy_gain(inp: RuleInput) -> tuple[float, str] | None:
             if y is None:
                 continue
             fin = y[np.isfinite(y)]
-            if fin.size < MIN_JUDGED_EPOCHS:
+            if fin.size < MIN_EPOCHS:  # too short to judge, as a whole run would be
                 continue
             top = 100.0 if float(fin.max()) > 1.0 else 1.0
             room = top - float(fin[0])
