@@ -80,6 +80,13 @@ class SeriesMeasures:
     """A NaN or inf anywhere in the series after it started (the first epoch included)."""
     spread: float = float("nan")
     """Range of the finite values (series units): 0 for a series that never moved."""
+    spread_after_first: float = float("nan")
+    """Range of the finite values after the first one (series units). The first epoch of a
+    classifier that learns nothing still moves it, to the class frequencies; from then on
+    a model that answers one class does not move at all."""
+    drop_after_first: float = float("nan")
+    """How far the series got below its second finite value (badness units, >= 0): the
+    learning done after the first epoch. NaN with fewer than two finite values."""
 
     @property
     def bend(self) -> float:
@@ -542,7 +549,16 @@ def measure_series(
         slope_late=float(s_late),
         nonfinite_any=nonfinite is not None,
         spread=float(np.max(finite_y) - np.min(finite_y)),
+        spread_after_first=(
+            float(np.max(finite_y[1:]) - np.min(finite_y[1:])) if finite_y.size >= 2 else _nan()
+        ),
+        drop_after_first=_drop_after_first(z[ok]),
     )
+
+
+def _drop_after_first(z: np.ndarray) -> float:
+    """``z[1] - min(z[1:])`` of the finite badness values: the improvement after epoch one."""
+    return float(z[1] - np.min(z[1:])) if z.size >= 2 else float("nan")
 
 
 def measure_pair(

@@ -1110,3 +1110,36 @@ def fraction_denominator(
         if n.size == 0:
             return None
     return int(n[0])
+
+
+def one_class_entropy(accuracy: float) -> float:
+    """The lowest cross-entropy a model that answers one class can score at this accuracy.
+
+    A classifier that ignores its input and always predicts one class scores its accuracy
+    ``a`` (that class's share) and at best the cross-entropy ``H(p)`` of the class
+    frequencies ``p``. Of all class distributions whose largest share is ``a``, the one
+    with the least entropy fills ``floor(1/a)`` classes with ``a`` and puts the rest
+    ``r = 1 - floor(1/a) a`` in one more class:
+
+    ``H_min(a) = -floor(1/a) a ln a - r ln r``  (``0 ln 0 = 0``).
+
+    A loss clearly below ``H_min`` of the accuracy the model reached means it told the
+    classes apart; a loss at or above it is what a model that learned nothing scores.
+    NaN outside ``(0, 1]``.
+
+    >>> round(one_class_entropy(0.5), 4)  # two balanced classes: ln 2
+    0.6931
+    >>> round(one_class_entropy(0.25), 4)  # four balanced classes: ln 4
+    1.3863
+    >>> one_class_entropy(1.0)
+    0.0
+    """
+    a = float(accuracy)
+    if not (0.0 < a <= 1.0) or not math.isfinite(a):
+        return float("nan")
+    k = math.floor(1.0 / a + 1e-12)
+    r = max(0.0, 1.0 - k * a)
+    h = -k * a * math.log(a)
+    if r > 1e-12:
+        h -= r * math.log(r)
+    return max(0.0, float(h))

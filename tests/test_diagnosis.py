@@ -263,6 +263,21 @@ def test_a_flat_perfect_validation_accuracy_is_not_stuck_at_chance() -> None:
     assert _severity(RUNS / "activity__bilstm__lr_high__s3.json.gz", "CD313") == {"warning"}
 
 
+def test_a_classifier_dead_after_its_first_epoch_is_stuck(tmp_path: Path) -> None:
+    # a 4-class Conv-GRU on ECG beats with Adam at 0.3: the first epoch moves validation
+    # accuracy from 0.225 to 0.255, where it stays for 19 epochs, the training loss never
+    # falls again (1.52 -> 1.50 at best) and the validation loss (1.48 at best) is what
+    # answering one class scores (ln 4 = 1.39): from the curves alone it is not healthy
+    dead = diagnose(curvedoc.load(_bare(RUNS2 / "ecg__conv_gru__lr_x100__s1.json.gz", tmp_path)))
+    assert [f.severity for f in dead.findings if f.code == "CD313"] == ["warning"]
+    assert not dead.healthy
+    # linear hidden layers on moons: accuracy settles at 0.87-0.88 after the first epoch
+    # and the training loss stops falling too, but its loss (0.32) is far below the 0.38
+    # a constant answer scores at that accuracy: it learned, and is not stuck
+    path = RUNS2 / "moons_tab__mlp_ln__act_linear__s31.json.gz"
+    assert _fired(_bare(path, tmp_path), "CD313") == []
+
+
 def test_validation_accuracy_given_back_makes_a_small_loss_rise_a_problem() -> None:
     # an MLP on activity windows with 25 % wrong training labels: validation loss only 11 %
     # above its best (under CD201's 22 %), but validation accuracy fell from 0.90 to 0.82

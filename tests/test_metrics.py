@@ -689,3 +689,15 @@ class TestFractionDenominator:
     def test_the_smallest_fitting_denominator(self) -> None:
         # quarters are also eighths; the smallest fitting n is the answer
         assert M.fraction_denominator(np.array([0.25, 0.5, 0.75, 0.125, 0.375])) == 8
+
+
+def test_one_class_entropy_known_answers() -> None:
+    # balanced K classes: ln K; 0.4: two classes at 0.4 and one at 0.2
+    assert M.one_class_entropy(0.5) == pytest.approx(math.log(2))
+    assert M.one_class_entropy(0.25) == pytest.approx(math.log(4))
+    expected = -2 * 0.4 * math.log(0.4) - 0.2 * math.log(0.2)
+    assert M.one_class_entropy(0.4) == pytest.approx(expected)
+    # above one half: the binary entropy
+    assert M.one_class_entropy(0.9) == pytest.approx(-0.9 * math.log(0.9) - 0.1 * math.log(0.1))
+    assert M.one_class_entropy(1.0) == 0.0
+    assert math.isnan(M.one_class_entropy(0.0)) and math.isnan(M.one_class_entropy(1.5))

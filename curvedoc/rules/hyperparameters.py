@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from curvedoc import fixes
-from curvedoc.analysis import SeriesMeasures
+from curvedoc import metrics as M
+from curvedoc.analysis import Measurements, SeriesMeasures
 from curvedoc.rules.common import (
     accuracy_steady,
     curve_trouble,
@@ -83,6 +84,16 @@ CHANCE_MARGIN = 0.02
 """An accuracy within two points of 1/K (K classes) is guessing."""
 NEAR_CHANCE_LOSS = 0.95
 """A best validation loss at 95 % or more of the chance-level loss learned nothing."""
+MEMORISED_GAP = math.log(3.0)
+"""A training loss that jumps while validation ends within 3x of it speaks against the
+model's size: an oversized or too-deep net that jumps like this has memorised, its
+validation loss ending many times above its training loss (on the examined corpus the
+median log gap was 4.1 for oversized and 2.5 for too-deep models, 0.6 for learning rates
+too high)."""
+DEAD_LOSS_DROP = math.log(1 / 0.9)
+"""A training loss that never gets 10 % below its second epoch's value learned nothing
+after its first epoch (a model still learning, even one already near perfect, keeps
+dividing its loss)."""
 TRAIN_ACCURACY_MOVED = 0.05
 """A training accuracy that moved five points or more over the run: the model's decisions
 changed, so a flat validation accuracy is a plateau (often a perfect one), not one class
@@ -216,6 +227,8 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
         Late-run jitter (robust spread of log-loss residuals), the wiggle as a share of the
         improvement, the upward spikes and their sizes, the rise from the best, the zig-zag
         rate (sign changes of successive differences) and residual autocorrelation.
+        Evidence against an architecture cause when validation ends within 3x of the
+        training loss (:data:`MEMORISED_GAP`): an oversized model that jumps has memorised.
 
     Suggested fixes:
         Lower the learning rate (or add ReduceLROnPlateau), clip gradients, use a decaying
@@ -289,6 +302,14 @@ def unstable_training_loss(inp: RuleInput) -> Iterator[Outcome]:
         epochs=epoch_list(inp.m, [i for i, _ in big_spikes]),
         fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f), fixes.warmup_or_schedule(f)),
     )
+    if finite(p.gap_rel_final) and p.gap_rel_final < MEMORISED_GAP:
+        yield Against(
+            "architecture",
+            0.5,
+            f"{p.val.key if p.val else 'validation'} ends within {math.exp(MEMORISED_GAP):g}x "
+            f"of {tr.key}: a model too large for its data that jumps like this has memorised "
+            "the training set, and this one has not",
+        )
 
 
 @rule(
@@ -799,6 +820,38 @@ def large_batch_few_steps(inp: RuleInput) -> Iterator[Outcome]:
     )
 
 
+def _no_learning_after_first(m: Measurements) -> bool:
+    """The training loss never got :data:`DEAD_LOSS_DROP` below its second epoch's value."""
+    p = primary(m)
+    tr = p.train if p is not None else None
+    return (
+        tr is not None
+        and tr.is_log
+        and finite(tr.drop_after_first)
+        and tr.drop_after_first < DEAD_LOSS_DROP
+    )
+
+
+def _loss_of_one_class(m: Measurements, accuracy: float) -> bool:
+    """The best validation loss is no better than answering one class at this accuracy.
+
+    At or above :data:`NEAR_CHANCE_LOSS` of :func:`curvedoc.metrics.one_class_entropy`:
+    a linear model that learned its task in the first epoch and then settled repeats its
+    accuracy too, but its loss sits far below what a constant answer scores.
+    """
+    p = primary(m)
+    v = p.val if p is not None else None
+    floor = M.one_class_entropy(accuracy)
+    return (
+        v is not None
+        and v.is_log
+        and finite(v.best)
+        and finite(floor)
+        and floor > 0
+        and v.best >= NEAR_CHANCE_LOSS * floor
+    )
+
+
 @rule(
     code="CD313",
     name="stuck-at-chance",
@@ -811,7 +864,9 @@ def large_batch_few_steps(inp: RuleInput) -> Iterator[Outcome]:
     threshold=(
         f"validation accuracy moving less than {FLAT_ACCURACY:g} over the whole run while the "
         f"training accuracy moved less than {TRAIN_ACCURACY_MOVED:g} (else it is a plateau, "
-        "often a perfect one), or "
+        "often a perfect one), or from the second epoch on (the first moves even a dead "
+        "model's accuracy, to the class frequencies) while the training loss never got "
+        f"{1 - math.exp(-DEAD_LOSS_DROP):.0%} below its second epoch's value, or "
         f"ending within {CHANCE_MARGIN:g} of 1/K, or the best validation loss at "
         f"{NEAR_CHANCE_LOSS:.0%} or more of ln K: a model that answers one class (or guesses) "
         "throughout learned nothing, whatever its loss did in the first epoch"
@@ -861,10 +916,31 @@ def stuck_at_chance(inp: RuleInput) -> Iterator[Outcome]:
         # a model that answers one class throughout has a flat training accuracy too
         learned = tra is not None and finite(tra.spread) and tra.spread >= TRAIN_ACCURACY_MOVED
         flat = finite(va.spread) and va.spread < FLAT_ACCURACY and not learned
+        # the first epoch moves even a dead model's accuracy (to the class frequencies);
+        # from then on it repeats one value while neither accuracy nor loss improves
+        dead = (
+            not flat
+            and finite(va.spread_after_first)
+            and va.spread_after_first < FLAT_ACCURACY
+            and va.n_finite >= 5
+            and (
+                tra is None
+                or not finite(tra.spread_after_first)
+                or tra.spread_after_first < TRAIN_ACCURACY_MOVED
+            )
+            and _no_learning_after_first(m)
+            and _loss_of_one_class(m, va.last)
+        )
         at_chance = k is not None and finite(va.best) and va.best <= 1.0 / k + CHANCE_MARGIN
         evidence.update(accuracy_range=r4(va.spread), best_accuracy=r4(va.best))
         if flat:
             parts.append(f"{va.key} stays at {va.last:.3g} for {va.n} epochs (one class answered)")
+            strength = 1.0
+        elif dead:
+            parts.append(
+                f"{va.key} stays at {va.last:.3g} from the second epoch on and the training "
+                "loss stops falling (one class answered)"
+            )
             strength = 1.0
         elif at_chance:
             parts.append(f"{va.key} never gets above {va.best:.3g}, the 1/{k} of guessing")
