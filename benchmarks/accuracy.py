@@ -338,7 +338,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=CORPUS2)
     ap.add_argument(
         "--split",
-        choices=("calibration", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "all"),
+        choices=(
+            "calibration",
+            "heldout",
+            "heldout2",
+            "heldout3",
+            "heldout4",
+            "heldout5",
+            "heldout6",
+            "all",
+        ),
         default="all",
     )
     ap.add_argument("--weights", default=None, help="a weight table other than the shipped one")

@@ -236,7 +236,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=CORPUS2)
     ap.add_argument(
         "--split",
-        choices=("calibration", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "all"),
+        choices=(
+            "calibration",
+            "heldout",
+            "heldout2",
+            "heldout3",
+            "heldout4",
+            "heldout5",
+            "heldout6",
+            "all",
+        ),
         default="all",
     )
     ap.add_argument("--limit", type=int, default=None, help="at most N runs, spread evenly")

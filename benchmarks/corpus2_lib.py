@@ -6,10 +6,12 @@ sequences, dense MLPs on tables, images and flattened sequences, 2-D convolution
 digit-like images, (third held-out) attention and residual nets: an LSTM with attention, a
 small transformer encoder, residual MLPs and residual 2-D convolutional nets, (fourth
 held-out) residual LSTM stacks, 1-D inception nets, gated (GLU) MLPs and densely
-connected 2-D convolutional nets, and (fifth held-out) LSTM encoder-decoders, VGG-style
+connected 2-D convolutional nets, (fifth held-out) LSTM encoder-decoders, VGG-style
 1-D convolutional nets, highway MLPs and depthwise-separable (MobileNet-style) 2-D
-convolutional nets, for regression and classification. Faults are injected one at a
-time, in gradations around every usual threshold (``make_corpus.py`` has the matrix).
+convolutional nets, and (sixth held-out) convolutional LSTMs over frames of a sequence,
+1-D convolutional nets with squeeze-and-excitation, MLP-Mixers on image patches and
+self-normalising (SELU) MLPs, for regression and classification. Faults are injected one
+at a time, in gradations around every usual threshold (``make_corpus.py`` has the matrix).
 
 Datasets are generated with numpy or read from files shipped inside pip packages
 (scikit-learn, statsmodels); nothing is downloaded. Every dataset is returned in *raw
@@ -1241,6 +1243,400 @@ def _compass(seed: int) -> RawImages:
     return RawImages(x, y.astype(int), 8, "numpy: 16x16 compass photos, 8 needle directions")
 
 
+# ---- sixth held-out datasets (written after the fifth held-out was examined) ----
+
+
+def _heart_rate(seed: int) -> RawSeries:
+    """A runner's sports-watch log every 5 s: heart rate (bpm), speed (m/s), grade (%) and
+    cadence (steps/min); the heart rate 30 s ahead.
+
+    About 3.3 h of workouts back to back (easy runs, intervals, hill repeats and tempo runs
+    of 20-45 min, each after 1-3 min standing still): speed segments with GPS noise (0.15
+    m/s) and stops at crossings, a rolling terrain (an AR grade of about +-3 %, at most 6
+    %; hill repeats climb 5-8 %). The heart rate moves towards a steady state set by the
+    metabolic demand (speed times 1 + 0.045 per % of grade; from a resting 50-65 bpm up to
+    a maximum of 180-200 bpm, reached at 1.1x the runner's threshold speed of 3.6-4.6 m/s)
+    with a time constant of 20-35 s when rising and 40-70 s when falling, drifts up 0.1
+    bpm a minute within a workout and reads with 2 bpm noise; while running, in about 1 %
+    of the samples the optical sensor locks onto the cadence for 3-10 samples. Cadence 150
+    + 8 per m/s (110 when walking, below 2 m/s; 0 when stopped).
+    """
+    rng = np.random.default_rng(34000 + seed)
+    n, dt = 2400, 5.0
+    speed = np.zeros(n)
+    grade = np.zeros(n)
+    start = np.zeros(n, bool)
+    i, kind = 0, int(rng.integers(0, 4))
+    while i < n:
+        start[i] = True
+        i += int(rng.integers(12, 37))  # standing still before the workout
+        end = min(n, i + int(rng.uniform(20, 45) * 12))
+        kind = (kind + int(rng.integers(1, 4))) % 4  # never the same workout twice in a row
+        easy = rng.uniform(2.4, 3.2)
+        while i < end:
+            if kind == 1:  # intervals
+                seg = [
+                    (rng.uniform(4.0, 5.5), rng.uniform(1, 4)),
+                    (rng.uniform(1.5, 2.6), rng.uniform(1, 2)),
+                ]
+            elif kind == 3:  # tempo
+                seg = [(rng.uniform(3.4, 4.2), rng.uniform(5, 15))]
+            else:
+                seg = [(easy + rng.normal(0, 0.2), rng.uniform(2, 6))]
+            for v, minutes in seg:
+                m = max(1, int(minutes * 12))
+                speed[i : i + m] = v
+                if kind == 2 and v > 0:  # hill repeats: climb, then jog down
+                    up = min(m, int(rng.uniform(60, 90) / dt))
+                    grade[i : i + up] = rng.uniform(5, 8)
+                    grade[i + up : i + 2 * up] = -rng.uniform(5, 8)
+                i += m
+            if rng.random() < 0.15 and i < end:  # a crossing
+                stop = int(rng.integers(2, 8))
+                speed[i : i + stop] = 0.0
+                i += stop
+        i = end
+    terrain = np.zeros(n)
+    e = rng.normal(0, 0.4, n)
+    for k in range(1, n):
+        terrain[k] = 0.97 * terrain[k - 1] + e[k]
+    grade = np.where(grade == 0, np.clip(terrain, -6, 6), grade) * (speed > 0)
+    hr_rest, hr_max = rng.uniform(50, 65), rng.uniform(180, 200)
+    threshold = rng.uniform(3.6, 4.6)
+    tau_up, tau_down = rng.uniform(20, 35), rng.uniform(40, 70)
+    demand = speed * (1 + 0.045 * grade)
+    steady = hr_rest + (hr_max - hr_rest) * np.clip(demand / (1.1 * threshold), 0, 1) ** 0.9
+    hr = np.empty(n)
+    level, since = hr_rest + 15.0, 0
+    for k in range(n):
+        if start[k]:
+            since = 0
+        since += 1
+        target = steady[k] + 0.1 * since * dt / 60 * (speed[k] > 0)
+        tau = tau_up if target > level else tau_down
+        level += (target - level) * (1 - np.exp(-dt / tau))
+        hr[k] = level
+    cadence = np.where(speed >= 2.0, 150 + 8 * speed, np.where(speed > 0, 110.0, 0.0))
+    cadence = np.round(cadence + rng.normal(0, 2, n) * (speed > 0))
+    reading = hr + rng.normal(0, 2.0, n)
+    for k in np.nonzero((rng.random(n) < 0.01 / 6) & (speed > 0))[0]:
+        reading[k : k + int(rng.integers(3, 11))] = cadence[k]
+    gps = np.clip(speed + rng.normal(0, 0.15, n) * (speed > 0), 0, None)
+    vals = np.stack([np.round(reading), np.round(gps, 2), np.round(grade, 1), cadence], axis=1)
+    return RawSeries(
+        vals,
+        ["heart_rate_bpm", "speed_ms", "grade_pct", "cadence_spm"],
+        0,
+        6,
+        "numpy: simulated running workouts (speed, grade, cadence), heart rate 30 s ahead",
+    )
+
+
+def _epidemic(seed: int) -> RawSeries:
+    """Daily reported cases of a seasonal respiratory virus in a city of a million, with the
+    tests done, the air temperature and the school terms; the cases 7 days ahead.
+
+    A stochastic SEIRS model (4 steps a day, Poisson flows): latent 3 days, infectious 5,
+    immunity waning over 150-300 days, R0 1.6-2.2, transmission higher in the cold (8 %
+    per 3 deg C below 10) and 15 % lower in school holidays and at weekends, 1-2 imported
+    infections a day; after a 400-day spin-up, 2,400 days of waves. 15-30 % of the new
+    cases are reported, 1-6 days late (mean 3), fewer on Saturdays and Sundays and more on
+    Mondays, with negative-binomial noise; tests are a weekday-shaped baseline plus about
+    4 per case. Features: cases, tests, mean temperature (deg C), school open (0/1).
+    """
+    rng = np.random.default_rng(35000 + seed)
+    n, spin, sub = 2400, 400, 4
+    total = n + spin
+    pop = 1_000_000.0
+    d = np.arange(total)
+    doy = (d + rng.integers(0, 365)) % 365
+    dow = (d + rng.integers(0, 7)) % 7
+    w = np.zeros(total)
+    e = rng.normal(0, 1.2, total)
+    for i in range(1, total):
+        w[i] = 0.8 * w[i - 1] + e[i]
+    temp = 10.0 - 9.0 * np.cos(2 * np.pi * (doy - 20) / 365) + w
+    holiday = (
+        ((doy >= 190) & (doy <= 245))
+        | (doy >= 355)
+        | (doy <= 5)
+        | ((doy >= 95) & (doy <= 108))
+        | ((doy >= 300) & (doy <= 306))
+    )
+    school = (~holiday & (dow < 5)).astype(float)
+    r0, gamma, sigma = rng.uniform(1.6, 2.2), 1 / 5.0, 1 / 3.0
+    omega = 1 / rng.uniform(150, 300)
+    beta = r0 * gamma * np.exp(-0.027 * (temp - 10.0)) * np.where(school > 0, 1.0, 0.85)
+    s, ex, inf, rec = 0.6 * pop, 200.0, 200.0, 0.4 * pop - 400.0
+    onsets = np.zeros(total)
+    dt = 1.0 / sub
+    for i in range(total):
+        for _ in range(sub):
+            new_e = rng.poisson(max(beta[i] * s * inf / pop * dt, 0.0)) + rng.poisson(1.5 * dt)
+            new_i = rng.poisson(sigma * ex * dt)
+            new_r = rng.poisson(gamma * inf * dt)
+            new_s = rng.poisson(omega * rec * dt)
+            new_e, new_i = min(new_e, s), min(new_i, ex)
+            new_r, new_s = min(new_r, inf), min(new_s, rec)
+            s += new_s - new_e
+            ex += new_e - new_i
+            inf += new_i - new_r
+            rec += new_r - new_s
+            onsets[i] += new_i
+    delay = np.array([0.0, 0.15, 0.25, 0.25, 0.18, 0.1, 0.07])
+    expected = np.convolve(onsets * rng.uniform(0.15, 0.3), delay)[:total]
+    weekday = np.array([1.3, 1.1, 1.05, 1.0, 1.0, 0.45, 0.35])[dow]
+    mean = np.maximum(expected * weekday, 0.5)
+    k = 30.0
+    cases = rng.poisson(rng.gamma(k, mean / k)).astype(float)
+    base = rng.uniform(1500, 3500) * np.array([1.1, 1.1, 1.05, 1.0, 1.0, 0.6, 0.4])[dow]
+    tests = np.round(rng.poisson(base) + cases * rng.uniform(3.5, 4.5, total))
+    vals = np.stack([cases, tests, np.round(temp, 1), school], axis=1)[spin:]
+    return RawSeries(
+        vals,
+        ["cases", "tests", "temp_c", "school_open"],
+        0,
+        7,
+        "numpy: stochastic seasonal SEIRS, daily reported cases with weekday effects, 7 d ahead",
+    )
+
+
+def _birdsong(seed: int) -> RawSequences:
+    """A pitch tracker's frames of bird calls (48 frames of 20 ms): peak frequency (Hz), level
+    (dB SPL) and bandwidth (Hz) of 5 call types.
+
+    Classes: a trill (6-10 short notes at a steady 3.5-5 kHz), a down-slurred whistle (6-7
+    kHz falling to 2.5-3.5 kHz), a two-note call (a high note, then one 14-22 % lower), a
+    warble (pitch wandering over 2-6.5 kHz) and a buzz (2-3 broadband notes at 5.5-7 kHz).
+    Every recording has its own start, tempo (0.8-1.25x), pitch (+-10 %), distance (call
+    level 55-85 dB) and background (28-45 dB); frames where the call is weaker than the
+    background report the background: wind and traffic rumble around 800 Hz, now and then
+    any frequency, and in 10 % of the recordings a cicada at 8-9 kHz. Frequencies on FFT
+    bins of 21.5 Hz, levels to 0.1 dB.
+    """
+    rng = np.random.default_rng(36000 + seed)
+    n, length = 2000, 48
+    y = rng.integers(0, 5, n)
+    t = np.arange(length, dtype=float)
+    x = np.empty((n, length, 3))
+    for i in range(n):
+        c = int(y[i])
+        tempo, shift = rng.uniform(0.8, 1.25), rng.uniform(0.9, 1.1)
+        start = rng.uniform(0, 12)
+        tt = (t - start) / tempo  # call time in frames at the reference tempo
+        amp = np.zeros(length)
+        freq = np.zeros(length)
+        band = np.zeros(length)
+        if c == 0:
+            period, f0 = rng.uniform(2.5, 4.0), rng.uniform(3500, 5000)
+            for k in range(int(rng.integers(6, 11))):
+                on = (tt >= k * period) & (tt < k * period + 1.6)
+                amp[on] = 1.0
+            freq[:] = f0 + rng.normal(0, 40, length)
+            band[:] = rng.uniform(300, 600)
+        elif c == 1:
+            dur = rng.uniform(12, 20)
+            on = (tt >= 0) & (tt < dur)
+            frac = np.clip(tt / dur, 0, 1)
+            f_hi, f_lo = rng.uniform(6000, 7000), rng.uniform(2500, 3500)
+            freq[:] = f_hi * (f_lo / f_hi) ** frac
+            amp[on] = np.sin(np.pi * frac[on]) ** 0.5
+            band[:] = rng.uniform(150, 300)
+        elif c == 2:
+            d1, gap, d2 = rng.uniform(8, 12), rng.uniform(1, 3), rng.uniform(8, 12)
+            f1 = rng.uniform(4000, 4600)
+            first = (tt >= 0) & (tt < d1)
+            second = (tt >= d1 + gap) & (tt < d1 + gap + d2)
+            amp[first | second] = 1.0
+            freq[:] = np.where(tt < d1 + gap / 2, f1, f1 * rng.uniform(0.78, 0.86))
+            band[:] = rng.uniform(150, 300)
+        elif c == 3:
+            dur = rng.uniform(20, 30)
+            on = (tt >= 0) & (tt < dur)
+            wander = np.zeros(length)
+            for j in range(1, length):
+                wander[j] = 0.5 * wander[j - 1] + rng.normal(0, 1)
+            freq[:] = np.clip(4200 + 1100 * wander, 2000, 6500)
+            amp[on] = rng.uniform(0.6, 1.0, int(on.sum()))
+            band[:] = rng.uniform(500, 900)
+        else:
+            f0, pos = rng.uniform(5500, 7000), 0.0
+            for _ in range(int(rng.integers(2, 4))):
+                dur = rng.uniform(5, 8)
+                amp[(tt >= pos) & (tt < pos + dur)] = 1.0
+                pos += dur + rng.uniform(2, 4)
+            freq[:] = f0 + rng.normal(0, 400, length)
+            band[:] = rng.uniform(2500, 4000)
+        freq *= shift
+        level_bg = rng.uniform(28, 45)
+        bg_level = level_bg + rng.normal(0, 1.5, length)
+        bg_freq = np.exp(rng.normal(np.log(800), 0.5, length))
+        wild = rng.random(length) < 0.2
+        bg_freq[wild] = rng.uniform(200, 10000, int(wild.sum()))
+        bg_band = rng.uniform(2000, 6000, length)
+        if rng.random() < 0.1:
+            bg_freq[:] = rng.uniform(8000, 9000) + rng.normal(0, 30, length)
+            bg_band[:] = rng.uniform(200, 400)
+            bg_level = bg_level + rng.uniform(5, 10)
+        call_level = rng.uniform(55, 85) + 20 * np.log10(np.maximum(amp, 1e-6))
+        heard = call_level > bg_level + 3
+        level = 10 * np.log10(10 ** (call_level / 10) + 10 ** (bg_level / 10))
+        x[i, :, 0] = np.where(heard, freq + rng.normal(0, 50, length), bg_freq)
+        x[i, :, 1] = np.where(heard, level, bg_level)
+        x[i, :, 2] = np.where(heard, band * rng.uniform(0.8, 1.2, length), bg_band)
+    x[..., 0] = np.round(x[..., 0] / 21.533) * 21.533
+    x[..., 1] = np.round(x[..., 1], 1)
+    x[..., 2] = np.round(x[..., 2] / 21.533) * 21.533
+    return RawSequences(
+        x,
+        y.astype(int),
+        5,
+        ["peak_hz", "level_db", "bandwidth_hz"],
+        "numpy: pitch-tracker frames of 5 bird call types (Hz, dB SPL, Hz)",
+    )
+
+
+_WAFER_PATTERNS = ("none", "center", "donut", "edge_loc", "edge_ring", "local", "scratch")
+
+
+def _wafer(seed: int) -> RawImages:
+    """16x16 wafer bin maps from a probe test, 7 failure patterns (classes named as in
+    WM-811K): 0 off the wafer, 128 a passing die, 255 a failing die.
+
+    The wafer (radius 7-8 dies, a notch at the bottom on half of them) has random failures
+    (0.5-4 % of the dies, twice as many on the outermost ring); the pattern classes add a
+    region where 75-98 % of the dies fail: none, a centre blob (radius 2-3.5, up to 0.7
+    off centre), a donut (inner radius 2-3.5, 1.5-2.5 wide), an edge blob (the outer 1.5-3
+    dies over +-0.4-0.9 rad), an edge ring (the outer 1-2 dies over 70-100 % of the rim),
+    a local blob (semi-axes 1.6-2.5 dies) at least 3 dies from the centre and clear of the
+    edge, and a scratch (a 10-16 die line about 1 die wide, at any angle, passing within 2
+    dies of the centre).
+    """
+    rng = np.random.default_rng(37000 + seed)
+    n, size = 2000, 16
+    y = rng.integers(0, len(_WAFER_PATTERNS), n)
+    yy, xx = np.mgrid[0:size, 0:size] + 0.5
+    x = np.zeros((n, size, size, 1))
+    for i in range(n):
+        c = _WAFER_PATTERNS[int(y[i])]
+        cx, cy = 8.0 + rng.uniform(-0.3, 0.3, 2)
+        rw = rng.uniform(7.0, 8.0)
+        r = np.hypot(xx - cx, yy - cy)
+        theta = np.arctan2(yy - cy, xx - cx)
+        wafer = r <= rw
+        if rng.random() < 0.5:
+            wafer &= ~((yy - cy > rw - 1.0) & (np.abs(xx - cx) < 1.5))
+        p0 = rng.uniform(0.005, 0.04)
+        prob = np.where(r > rw - 1.0, 2 * p0, p0)
+        region = np.zeros((size, size))
+        if c == "center":
+            dc = rng.uniform(-0.7, 0.7, 2)
+            dist = np.hypot(xx - cx - dc[0], yy - cy - dc[1])
+            region = np.clip(rng.uniform(2.0, 3.5) - dist, 0, 1)
+        elif c == "donut":
+            r_in = rng.uniform(2.0, 3.5)
+            region = ((r >= r_in) & (r <= r_in + rng.uniform(1.5, 2.5))).astype(float)
+        elif c in ("edge_loc", "edge_ring"):
+            depth = rng.uniform(1.5, 3.0) if c == "edge_loc" else rng.uniform(1.0, 2.0)
+            a0 = rng.uniform(-np.pi, np.pi)
+            gap = np.abs(np.angle(np.exp(1j * (theta - a0))))
+            span = rng.uniform(0.4, 0.9) if c == "edge_loc" else np.pi * rng.uniform(0.7, 1.0)
+            region = ((r > rw - depth) & (gap <= span)).astype(float)
+        elif c == "local":
+            rad, ang = rng.uniform(3.0, rw - 2.5), rng.uniform(-np.pi, np.pi)
+            bx, by = cx + rad * np.cos(ang), cy + rad * np.sin(ang)
+            sx = rng.uniform(1.6, 2.5)
+            sy = sx * rng.uniform(0.8, 1.25)
+            region = (((xx - bx) / sx) ** 2 + ((yy - by) / sy) ** 2 <= 1.0).astype(float)
+        elif c == "scratch":
+            length, ang = rng.uniform(10, 16), rng.uniform(0, np.pi)
+            mx, my = cx + rng.uniform(-2, 2), cy + rng.uniform(-2, 2)
+            d = np.array([np.cos(ang), np.sin(ang)])
+            along = (xx - mx) * d[0] + (yy - my) * d[1]
+            across = -(xx - mx) * d[1] + (yy - my) * d[0]
+            region = ((np.abs(along) <= length / 2) & (np.abs(across) <= 0.6)).astype(float)
+        prob = prob + (rng.uniform(0.75, 0.98) - prob) * region
+        fail = rng.random((size, size)) < prob
+        x[i, :, :, 0] = np.where(wafer, np.where(fail, 255.0, 128.0), 0.0)
+    return RawImages(
+        x,
+        y.astype(int),
+        len(_WAFER_PATTERNS),
+        "numpy: 16x16 wafer bin maps (0 off, 128 pass, 255 fail), 7 failure patterns",
+    )
+
+
+def _ship_fuel(seed: int) -> RawTable:
+    """Daily fuel consumption (t/day) of cargo ships from 8 raw noon-report columns.
+
+    Deadweight (3,000-250,000 t, log-uniform), speed through water (9-16 knots), draught (m:
+    ballast or laden, from the ship's design draught), true wind (m/s) and its direction
+    relative to the bow (0 head, 180 following), significant wave height (m), days since
+    the hull was last cleaned (0-900) and sea temperature (deg C). Propulsion power follows
+    the Admiralty formula (displacement**(2/3) x speed**3 / C, C 450-650 per ship), raised
+    by hull fouling (up to about 30 %, faster in warm water), waves (the square of their
+    height, head seas most, small ships most) and wind (head wind most); fuel = power x a
+    load-dependent specific consumption (175-190 g/kWh) plus 150-600 kW of auxiliary
+    engines at 220 g/kWh, with 4 % metering noise: about 3-120 t/day (2-270).
+    """
+    rng = np.random.default_rng(38000 + seed)
+    n = 2000
+    dwt = 10 ** rng.uniform(np.log10(3000), np.log10(250000), n)
+    speed = rng.uniform(9, 16, n)
+    laden = rng.random(n) < 0.55
+    load = np.where(laden, rng.uniform(0.75, 1.0, n), rng.uniform(0.0, 0.25, n))
+    design = 0.85 * dwt**0.25
+    draught = design * (0.55 + 0.45 * load) + rng.normal(0, 0.1, n)
+    disp = 1.3 * dwt * (0.3 + 0.7 * load)
+    wind = np.clip(rng.gamma(2.2, 3.5, n), 0, 30)
+    rel = rng.uniform(0, 180, n)
+    waves = np.clip(0.18 * wind + rng.gamma(2.0, 0.45, n), 0.1, 8)
+    days = rng.uniform(0, 900, n)
+    sea = rng.uniform(2, 30, n)
+    coef = rng.uniform(450, 650, n)
+    calm = disp ** (2 / 3) * speed**3 / coef
+    size = (dwt / 50000) ** 0.3
+    head = 0.5 + 0.5 * np.cos(np.deg2rad(rel))
+    fouling = 0.25 * (1 - np.exp(-days / 400)) * (1 + 0.02 * (sea - 15))
+    added_waves = 0.05 * waves**2 * head / size
+    added_wind = 0.0005 * wind**2 * (2 * head - 0.5) / size
+    power = calm * (1 + fouling + added_waves + np.maximum(added_wind, -0.1))
+    mcr = 1.4 * (1.3 * dwt) ** (2 / 3) * 15.0**3 / 550.0
+    engine_load = np.clip(power / mcr, 0.1, 1.2)
+    sfoc = 175 + 30 * (engine_load - 0.8) ** 2 + rng.normal(0, 2, n)
+    aux = rng.uniform(150, 600, n)
+    fuel = (power * sfoc + aux * 220) * 24 / 1e6 * np.exp(rng.normal(0, 0.04, n))
+    x = np.stack(
+        [
+            dwt.round(),
+            speed.round(1),
+            draught.round(2),
+            wind.round(1),
+            rel.round(),
+            waves.round(1),
+            days.round(),
+            sea.round(1),
+        ],
+        axis=1,
+    )
+    return RawTable(
+        x,
+        fuel,
+        0,
+        [
+            "deadweight_t",
+            "speed_kn",
+            "draught_m",
+            "wind_ms",
+            "wind_rel_deg",
+            "wave_height_m",
+            "days_since_cleaning",
+            "sea_temp_c",
+        ],
+        "numpy: simulated ship noon reports (Admiralty formula, fouling, weather), fuel t/day",
+    )
+
+
 DATASETS2: dict[str, dict[str, Any]] = {
     # calibration
     "sine": {"task": REGRESSION, "kind": "series", "load": _sine},
@@ -1287,6 +1683,12 @@ DATASETS2: dict[str, dict[str, Any]] = {
     "seismic": {"task": CLASSIFICATION, "kind": "sequences", "load": _seismic},
     "stars": {"task": CLASSIFICATION, "kind": "table", "load": _stars},
     "compass": {"task": CLASSIFICATION, "kind": "images", "load": _compass},
+    # sixth held-out
+    "heart_rate": {"task": REGRESSION, "kind": "series", "load": _heart_rate},
+    "epidemic": {"task": REGRESSION, "kind": "series", "load": _epidemic},
+    "birdsong": {"task": CLASSIFICATION, "kind": "sequences", "load": _birdsong},
+    "wafer": {"task": CLASSIFICATION, "kind": "images", "load": _wafer},
+    "ship_fuel": {"task": REGRESSION, "kind": "table", "load": _ship_fuel},
 }
 
 _CACHE: dict[tuple[str, int], Any] = {}
@@ -1443,9 +1845,19 @@ SEQUENCE_FAMILIES = (
     "inception1d",
     "lstm_ed",
     "vggcnn1d",
+    "convlstm1d",
+    "se_cnn1d",
 )
-FLAT_FAMILIES = ("mlp", "mlp_bn", "mlp_ln", "resmlp", "glu_mlp", "highway_mlp")
-IMAGE_FAMILIES = ("cnn2d", "cnn2d_gap", "sepcnn2d", "rescnn2d", "densecnn2d", "dwcnn2d")
+FLAT_FAMILIES = ("mlp", "mlp_bn", "mlp_ln", "resmlp", "glu_mlp", "highway_mlp", "selu_mlp")
+IMAGE_FAMILIES = (
+    "cnn2d",
+    "cnn2d_gap",
+    "sepcnn2d",
+    "rescnn2d",
+    "densecnn2d",
+    "dwcnn2d",
+    "mixer2d",
+)
 GRAPH_FAMILIES = (
     "lstm_attn",
     "transformer",
@@ -1456,11 +1868,14 @@ GRAPH_FAMILIES = (
     "glu_mlp",
     "densecnn2d",
     "highway_mlp",
+    "se_cnn1d",
+    "mixer2d",
 )
 """Families with attention, skip connections (the third held-out's), skip connections
 between recurrent layers, parallel branches, gates or concatenated features (the fourth
-held-out's), or gated carry connections (the fifth held-out's highway MLP): built with the
-functional API by :func:`_hidden_graph`; the others are ``Sequential`` stacks of
+held-out's), gated carry connections (the fifth held-out's highway MLP), or channel gates
+and token mixing (the sixth held-out's squeeze-and-excitation and MLP-Mixer nets): built
+with the functional API by :func:`_hidden_graph`; the others are ``Sequential`` stacks of
 :func:`_hidden_layers`."""
 
 
@@ -1520,6 +1935,17 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
       activation; then per width a ``DepthwiseConv2D(3, same)`` (stride 2 while the image
       is larger than 4), ``BatchNormalization``, activation, a pointwise ``Conv2D(w, 1)``,
       ``BatchNormalization``, activation; then ``GlobalAveragePooling2D``.
+
+    The sixth held-out's sequential families:
+
+    * ``convlstm1d``: the sequence cut into frames of 4 steps (3, 2 or 1 where 4 does not
+      divide its length), a ``ConvLSTM1D(w, 3, same)`` per width running over the frames
+      and convolving within each (all but the last return sequences; ``dropout`` their
+      input dropout), then ``Flatten``;
+    * ``selu_mlp``: a self-normalising MLP: ``Flatten``, then per width ``Dense(w)`` with
+      the hidden activation (``selu`` unless the spec names another) and LeCun-normal
+      initial weights (unless ``init`` names others), and ``AlphaDropout`` for
+      ``dropout_layer``.
 
     ``dropout_layer`` adds a ``Dropout`` after every hidden block; ``activation`` (default
     relu) is the hidden activation of the dense and convolutional families. The graph
@@ -1590,6 +2016,23 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
             ]
             after()
         out.append(L.GlobalAveragePooling2D())
+    elif family == "convlstm1d":
+        length, feats = input_shape[0], input_shape[-1]
+        frame = next(f for f in (4, 3, 2, 1) if length % f == 0)
+        out.append(L.Reshape((length // frame, frame, feats)))
+        for i, u in enumerate(units):
+            last = i == len(units) - 1
+            out.append(L.ConvLSTM1D(u, 3, padding="same", return_sequences=not last, dropout=drop))
+            after()
+        out.append(L.Flatten())
+    elif family == "selu_mlp":
+        act = spec.get("activation", "selu")
+        skw = kw or {"kernel_initializer": "lecun_normal"}
+        out.append(L.Flatten())
+        for u in units:
+            out.append(L.Dense(u, activation=act, **skw))
+            if drop_layer:
+                out.append(L.AlphaDropout(drop_layer))
     elif family in ("cnn1d", "sepcnn1d"):
         length = input_shape[0]
         conv = L.SeparableConv1D if family == "sepcnn1d" else L.Conv1D
@@ -1698,7 +2141,23 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
     * ``highway_mlp``: ``Flatten``, then per width a highway layer ``h + T * (H - h)``
       with ``H = Dense(w, act)(h)`` and the transform gate ``T = Dense(w, sigmoid)(h)``
       (gate bias initialised at -1, so the layer starts close to carrying ``h`` through),
-      ``h`` first projected by a linear ``Dense(w)`` where the width changes.
+      ``h`` first projected by a linear ``Dense(w)`` where the width changes;
+
+    and the sixth held-out's (channel gates and token mixing):
+
+    * ``se_cnn1d``: per width ``Conv1D(w, 5, same)``, ``BatchNormalization``, activation,
+      then a squeeze-and-excitation gate: the channels' means over time
+      (``GlobalAveragePooling1D``) through ``Dense(max(2, w // 4), act)`` and ``Dense(w,
+      sigmoid)`` rescale the channels (``Multiply``); ``MaxPooling1D(2)`` while the
+      sequence is longer than 4; then ``GlobalAveragePooling1D``;
+    * ``mixer2d``: an MLP-Mixer: the image cut into 4x4 patches (2x2 or 1x1 where 4 does
+      not divide it) embedded by a linear ``Conv2D(w0, p, strides=p)`` into tokens; then
+      per width a mixer block: ``LayerNormalization``, a token-mixing MLP across the
+      patches (``Dense(2 * tokens, act)``, ``Dense(tokens)``, applied to the transposed
+      tokens by ``Permute``) added back, ``LayerNormalization``, a channel-mixing MLP
+      (``Dense(2w, act)``, ``Dense(w)``) added back, the tokens first projected by a
+      linear ``Dense(w)`` where the width changes; then ``LayerNormalization`` and
+      ``GlobalAveragePooling1D`` over the tokens.
 
     The knobs are :func:`_hidden_layers`': ``units`` (one block per width), ``activation``
     (default relu), ``dropout`` (recurrent input or attention dropout), ``dropout_layer``
@@ -1809,6 +2268,37 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
                 **kw,
             )(h)
             h = after(L.Add()([h, L.Multiply()([gate, L.Subtract()([transformed, h])])]))
+    elif family == "se_cnn1d":
+        length = input_shape[0]
+        for u in units:
+            h = L.Conv1D(u, 5, padding="same", **kw)(h)
+            h = L.Activation(act)(L.BatchNormalization()(h))
+            squeeze = L.GlobalAveragePooling1D(keepdims=True)(h)
+            squeeze = L.Dense(max(2, u // 4), activation=act, **kw)(squeeze)
+            h = L.Multiply()([h, L.Dense(u, activation="sigmoid", **kw)(squeeze)])
+            if length > 4:
+                h = L.MaxPooling1D(2)(h)
+                length //= 2
+            h = after(h)
+        h = L.GlobalAveragePooling1D()(h)
+    elif family == "mixer2d":
+        rows, cols = input_shape[0], input_shape[1]
+        patch = next(p for p in (4, 2, 1) if rows % p == 0 and cols % p == 0)
+        tokens = (rows // patch) * (cols // patch)
+        h = L.Conv2D(units[0], patch, strides=patch, **kw)(h)
+        h = L.Reshape((tokens, units[0]))(h)
+        dim = units[0]
+        for u in units:
+            if dim != u:
+                h = L.Dense(u, **kw)(h)
+                dim = u
+            mix = L.Permute((2, 1))(L.LayerNormalization()(h))
+            mix = L.Dense(2 * tokens, activation=act, **kw)(mix)
+            mix = L.Permute((2, 1))(L.Dense(tokens, **kw)(mix))
+            h = L.Add()([h, mix])
+            mix = L.Dense(2 * u, activation=act, **kw)(L.LayerNormalization()(h))
+            h = after(L.Add()([h, L.Dense(u, **kw)(mix)]))
+        h = L.GlobalAveragePooling1D()(L.LayerNormalization()(h))
     else:
         raise ValueError(f"unknown graph model family {family!r}")
     return h
