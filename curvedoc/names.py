@@ -39,18 +39,75 @@ _HIGHER_PATTERNS = re.compile(
 )
 
 
+VAL_MARKERS: tuple[str, ...] = ("val", "valid", "validation", "eval", "evaluation", "dev", "test")
+"""Words that mark a validation series in other tools' logs, most preferred first: fastai
+writes ``valid_loss``, PyTorch scripts ``val_loss`` or ``test_loss``, Lightning and
+TensorBoard ``val/loss``, hand-written loggers ``Val Loss`` or ``loss_val``. When a log has
+two of them for one metric, the first in this order is the validation twin and the other
+keeps its own name."""
+TRAIN_MARKERS: tuple[str, ...] = ("train", "training", "trn")
+"""Words that mark a training series (``train_loss``, ``Train Loss``, ``training/loss``);
+Keras writes none."""
+_SEPARATORS = re.compile(r"[\s/.\-]+")
+_MARKED = re.compile(
+    r"^(?P<pre>" + "|".join(VAL_MARKERS + TRAIN_MARKERS) + r")_(?P<base>.+)$"
+    r"|^(?P<base2>.+)_(?P<post>" + "|".join(VAL_MARKERS + TRAIN_MARKERS) + r")$"
+)
+
+
 def split_validation(name: str) -> tuple[bool, str]:
     """Return ``(is_validation, base_name)`` for a series name.
+
+    Keras' ``val_`` prefix is kept as it is (``val_loss`` pairs with ``loss``). Other
+    tools' markers are read too, before or after the metric, with ``_``, ``/``, ``-``,
+    ``.`` or a space between (case ignored); a marked name's base is then lower case with
+    ``_`` separators, so ``Train Loss`` and ``Val Loss`` pair as ``loss``. A name with no
+    marker is returned unchanged.
 
     >>> split_validation("val_loss")
     (True, 'loss')
     >>> split_validation("accuracy")
     (False, 'accuracy')
+    >>> split_validation("valid_loss"), split_validation("train_loss")
+    ((True, 'loss'), (False, 'loss'))
+    >>> split_validation("Val Loss"), split_validation("val/acc"), split_validation("loss_val")
+    ((True, 'loss'), (True, 'acc'), (True, 'loss'))
     """
     for prefix in VAL_PREFIXES:
         if name.startswith(prefix) and len(name) > len(prefix):
             return True, name[len(prefix) :]
+    marked = _marker(name)
+    if marked is not None:
+        return marked[0] in VAL_MARKERS, marked[1]
     return False, name
+
+
+def validation_rank(name: str) -> int:
+    """How preferred a validation series' marker is (0 best; ``len(VAL_MARKERS)``: none).
+
+    >>> validation_rank("val_loss"), validation_rank("test_loss"), validation_rank("loss")
+    (0, 6, 7)
+    """
+    for prefix in VAL_PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return VAL_MARKERS.index(prefix.rstrip("_"))
+    marked = _marker(name)
+    if marked is not None and marked[0] in VAL_MARKERS:
+        return VAL_MARKERS.index(marked[0])
+    return len(VAL_MARKERS)
+
+
+def _marker(name: str) -> tuple[str, str] | None:
+    """``(marker, base)`` of a name marked as training or validation, else None."""
+    if len(name) > 200:
+        return None
+    flat = _SEPARATORS.sub("_", name.strip().lower()).strip("_")
+    m = _MARKED.match(flat)
+    if m is None:
+        return None
+    if m.group("pre"):
+        return m.group("pre"), m.group("base")
+    return m.group("post"), m.group("base2")
 
 
 def canonical(name: str) -> str:

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import DATA, fixture
 
 import curvedoc
+from curvedoc.errors import LoadError, NotAHistoryError
 from curvedoc.history import History, MetricPair
 from curvedoc.loaders import Probe, detect
 from curvedoc.loaders.csv_logger import SOURCE
@@ -90,3 +92,38 @@ def test_hand_made_csvlogger_with_keras2_names_sparse_validation_and_a_resume() 
     val = h.epoch_series["val_acc"]
     assert np.isnan(val[0::2]).all() and not np.isnan(val[1::2]).any()
     assert any("3 repeated epoch rows" in n for n in h.source.notes)
+
+
+def _fastai_layout(tmp_path: Path) -> Path:
+    """A real recorded run (a GRU classifier on activity windows) written out the way
+    fastai's CSVLogger writes one: epoch, train_loss, valid_loss, accuracy, time (mm:ss)."""
+    runs = DATA.parent.parent / "fixtures" / "corpus2" / "runs"
+    run = curvedoc.load(runs / "activity__lstm__healthy_ref__s1.json.gz")
+    s = run.epoch_series
+    rows = ["epoch,train_loss,valid_loss,accuracy,time"]
+    for i in range(run.n_epochs):
+        rows.append(
+            f"{i},{s['loss'][i]:.6f},{s['val_loss'][i]:.6f},{s['val_accuracy'][i]:.6f},00:0{i % 10}"
+        )
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_a_fastai_log_pairs_its_losses_and_skips_its_time_column(tmp_path: Path) -> None:
+    h = curvedoc.load(_fastai_layout(tmp_path))
+    assert "time" not in h.epoch_series
+    assert any("'time' hold text" in n for n in h.source.notes)
+    loss = h.primary_pair()
+    assert loss is not None and (loss.train, loss.val) == ("train_loss", "valid_loss")
+
+
+def test_text_columns_are_skipped_only_in_a_training_log(write: Writer) -> None:
+    # a manifest of runs: text in several columns and no epoch column: not a history
+    manifest = write("manifest.csv", "run_id,split,final_loss\nrun_a,cal,0.1\nrun_b,cal,0.2\n")
+    with pytest.raises(NotAHistoryError, match="table of text"):
+        curvedoc.load(manifest)
+    # a log whose numbers turn into text half-way is damaged, not a text column
+    damaged = write("damaged.csv", "epoch,loss,val_loss\n0,1.0,1.1\n1,oops,0.9\n")
+    with pytest.raises(LoadError, match="oops"):
+        curvedoc.load(damaged)

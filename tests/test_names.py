@@ -16,6 +16,17 @@ from curvedoc import names
         ("loss", (False, "loss")),
         ("val_", (False, "val_")),  # a prefix alone is a name, not a validation series
         ("interval_mae", (False, "interval_mae")),
+        # other tools' markers: fastai, PyTorch scripts, Lightning/TensorBoard, hand-made logs
+        ("valid_loss", (True, "loss")),
+        ("train_loss", (False, "loss")),
+        ("test_accuracy", (True, "accuracy")),
+        ("Val Loss", (True, "loss")),
+        ("Train Loss", (False, "loss")),
+        ("val/acc", (True, "acc")),
+        ("training-loss", (False, "loss")),
+        ("loss_val", (True, "loss")),
+        ("trainable_params", (False, "trainable_params")),  # no separator: no marker
+        ("devices", (False, "devices")),
     ],
 )
 def test_split_validation(name: str, expected: tuple[bool, str]) -> None:
@@ -106,3 +117,20 @@ def test_no_name_is_rejected(name: str) -> None:
     names.is_learning_rate(name)
     names.is_loss_like(name)
     names.is_squared_error(name)
+
+
+def test_a_second_validation_series_of_one_metric_keeps_its_own_name() -> None:
+    import numpy as np
+
+    from curvedoc.history import History, SourceInfo
+
+    n = 3
+    h = History(
+        epochs=np.arange(n),
+        epoch_series={k: np.ones(n) for k in ("loss", "test_loss", "val_loss")},
+        source=SourceInfo(path="h.csv", format="csv"),
+    )
+    pairs = {p.name: (p.train, p.val) for p in h.pairs()}
+    # val_ is preferred over test_, whatever the column order
+    assert pairs["loss"] == ("loss", "val_loss")
+    assert pairs["test_loss"] == (None, "test_loss")

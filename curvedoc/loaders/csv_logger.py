@@ -70,6 +70,10 @@ def history_from_table(
     if not series_names:
         raise LoadError(path, "CSV has no metric columns")
     notes: list[str] = []
+    text = [h for h in header if h and h not in table]
+    if text:
+        listed = ", ".join(repr(h) for h in text[:5]) + (" ..." if len(text) > 5 else "")
+        notes.append(f"column(s) {listed} hold text, not numbers: skipped")
     n_rows = len(next(iter(table.values())))
     epochs = np.arange(n_rows, dtype=np.int64)
     keep: np.ndarray | None = None

@@ -233,6 +233,10 @@ def _too_many_columns(path: str, fields: int, max_series: int) -> LoadError:
     )
 
 
+MAX_TEXT_COLUMNS = 2
+"""Columns of text a training log may hold beside its numbers (a time, a run name)."""
+
+
 class _TableState:
     """A table being parsed block by block: the header, then float columns.
 
@@ -253,6 +257,9 @@ class _TableState:
         self.rows = 0
         self.bad: dict[str, tuple[str, int]] = {}
         """Columns with a cell that is no number: the message and the cell's line."""
+        self.text: dict[str, str] = {}
+        """Columns that hold text from the first row on (a time of day, a run name): the
+        message about their first cell. Skipped when the table also holds a metric."""
         self.first_body_line = -1
 
     def feed(self, block: str, first_line: int, max_series: int) -> None:
@@ -321,15 +328,20 @@ class _TableState:
         assert self.header is not None
         cols = list(zip(*body, strict=True))
         converted: list[tuple[str, np.ndarray]] = []
+        first = self.first_body_line if self.rows else body_lines[0]
         for j, name in enumerate(self.header):
-            if not name or name in self.bad:
+            if not name or name in self.bad or name in self.text:
                 continue  # unnamed (a trailing delimiter), or already known to be bad
             try:
                 converted.append((name, _column_to_float(cols[j], name, self.path, body_lines)))
             except _BadCell as exc:
                 if fast:
                     return False
-                self.bad[name] = (exc.problem, exc.line)
+                if exc.line == first:  # text from the first row on: a column of text
+                    self.text[name] = exc.problem
+                    self.columns.pop(name, None)
+                else:
+                    self.bad[name] = (exc.problem, exc.line)
         if not self.rows:
             self.first_body_line = body_lines[0]
         n = len(body)
@@ -344,6 +356,27 @@ class _TableState:
                 self.columns[name] = column = grown
             column[self.rows - n : self.rows] = values
         return True
+
+    def _has_metric(self) -> bool:
+        """A training log with a few text columns beside its numbers.
+
+        An epoch or step column, a numeric column named like a metric (a loss, an
+        accuracy, an error...), and at most :data:`MAX_TEXT_COLUMNS` columns of text: then
+        the text (fastai's ``time`` as ``00:01``, a timestamp, a run name) is skipped. A
+        table with more text than that (a manifest of runs, a dataset) stays refused as a
+        table of text.
+        """
+        from curvedoc import names
+        from curvedoc.loaders.csv_logger import STEP_COLUMNS, X_COLUMNS
+
+        if len(self.text) > MAX_TEXT_COLUMNS:
+            return False
+        lower = {h.lower() for h in self.columns}
+        if not lower.intersection(X_COLUMNS + STEP_COLUMNS):
+            return False
+        return any(
+            names.direction(h) != "unknown" and not names.is_learning_rate(h) for h in self.columns
+        )
 
     def _set_header(self, cells: list[str], max_series: int) -> None:
         header = [h.strip() for h in cells]
@@ -372,17 +405,18 @@ class _TableState:
         if not self.rows:
             raise LoadError(self.path, "CSV has a header but no rows")
         for name in self.header:
-            if name in self.bad:
-                problem, line = self.bad[name]
+            if name in self.text and not self._has_metric():
+                problem = self.text[name]
                 if self.width == 1:  # one column and text in it: not a table at all
                     raise NotAHistoryError(
                         self.path, f"is neither JSON nor a CSV table ({problem})"
                     )
-                if line == self.first_body_line:  # text from the first row: data, not a log
-                    raise NotAHistoryError(
-                        self.path, f"is a table of text, not a training log ({problem})"
-                    )
-                raise LoadError(self.path, problem)
+                # text from the first row and no metric beside it: data, not a log
+                raise NotAHistoryError(
+                    self.path, f"is a table of text, not a training log ({problem})"
+                )
+            if name in self.bad:
+                raise LoadError(self.path, self.bad[name][0])
         n = self.rows
         columns = {
             name: column[:n] if column.shape[0] == n else column[:n].copy()
