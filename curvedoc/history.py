@@ -146,32 +146,37 @@ class History:
         twin (``val_acc``) and are reported under the canonical name (``accuracy``).
         """
         keys = self.metric_keys()
-        # the validation twin of each base: the most preferred marker (val_ before test_)
+        # bases match whatever their case ("Loss" and "Val_Loss"); the validation twin of
+        # each base is the one with the most preferred marker (val_ before test_)
         best_val: dict[str, tuple[int, str]] = {}
         for key in keys:
             is_val, _ = names.split_validation(key)
             if is_val:
-                base, rank = names.canonical(key), names.validation_rank(key)
+                base, rank = names.canonical(key).lower(), names.validation_rank(key)
                 if base not in best_val or rank < best_val[base][0]:
                     best_val[base] = (rank, key)
         order: list[str] = []
+        shown: dict[str, str] = {}
         train: dict[str, str] = {}
         val: dict[str, str] = {}
         for key in keys:
             is_val, _ = names.split_validation(key)
             # "val_x" pairs with "x" only when "x" is itself a series or nothing else claims it
-            base = names.canonical(key)
+            base = names.canonical(key).lower()
             if is_val and best_val[base][1] != key:
                 base = key  # a second validation series of one metric keeps its own name
             elif not is_val and base in train:
                 base = key  # so does a second training series (loss and train_loss)
             if base not in order:
                 order.append(base)
+                shown[base] = names.canonical(key) if base != key else key
+            elif shown[base] != base and shown[base] != names.canonical(key):
+                shown[base] = base  # two spellings met: the lower-case one names the pair
             target = val if is_val else train
             target.setdefault(base, key)
         return [
             MetricPair(
-                name=base,
+                name=shown[base],
                 train=train.get(base),
                 val=val.get(base),
                 direction=names.direction(train.get(base) or val.get(base) or base),

@@ -74,6 +74,12 @@ def test_wrapped_history_with_epoch_and_params(write: Writer) -> None:
             '[{"epoch": 0, "loss": 1.0}, {"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.25}]',
             [1, 0.5, 0.25],
         ),
+        # pandas orient="split" and orient="index" (rows keyed by their index)
+        (
+            '{"columns": ["loss"], "index": [0, 1, 2], "data": [[1.0], [0.5], [0.25]]}',
+            [1, 0.5, 0.25],
+        ),
+        ('{"1": {"loss": 0.5}, "0": {"loss": 1.0}, "2": {"loss": 0.25}}', [1, 0.5, 0.25]),
         # numbers saved as strings (json.dump(..., default=str) of numpy floats)
         ('{"loss": ["1.0", "0.5", " 0.25 "]}', [1, 0.5, 0.25]),
         ('{"loss": [1, 0.5, 0.25], "epoch": [0, 1, 2]}', [1, 0.5, 0.25]),

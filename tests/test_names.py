@@ -134,3 +134,18 @@ def test_a_second_validation_series_of_one_metric_keeps_its_own_name() -> None:
     # val_ is preferred over test_, whatever the column order
     assert pairs["loss"] == ("loss", "val_loss")
     assert pairs["test_loss"] == (None, "test_loss")
+
+
+def test_names_pair_whatever_their_case() -> None:
+    import numpy as np
+
+    from curvedoc.history import History, SourceInfo
+
+    h = History(
+        epochs=np.arange(3),
+        epoch_series={k: np.ones(3) for k in ("Loss", "Val_Loss", "MAE")},
+        source=SourceInfo(path="h.csv", format="csv"),
+    )
+    pairs = {p.name: (p.train, p.val) for p in h.pairs()}
+    # the original names are kept; the pair of two spellings is named in lower case
+    assert pairs == {"loss": ("Loss", "Val_Loss"), "MAE": ("MAE", None)}

@@ -59,6 +59,9 @@ def history_from_json(data: Any, path: str) -> History:
             return _from_wrapped(data, inner, path)
         if "schema_version" in data and ("findings" in data or "runs" in data):
             raise NotAHistoryError(path, "is a curvedoc report, not a training history")
+        records = _pandas_rows(data)
+        if records is not None:
+            return _from_records(records, path)
         try:
             return history_from_series_object(data, path, "keras-json")
         except LoadError as exc:
@@ -78,6 +81,33 @@ def history_from_json(data: Any, path: str) -> History:
             '{"loss": [...], "val_loss": [...]}',
         )
     raise NotAHistoryError(path, "JSON holds a single value, not a training history")
+
+
+def _pandas_rows(data: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The rows of a history pandas saved with ``orient="split"`` or ``"index"``, or None.
+
+    Returned as per-epoch records; None for any other object.
+
+    ``split`` is ``{"columns": [...], "index": [...], "data": [[...], ...]}``; ``index`` is
+    ``{"0": {"loss": ...}, "1": {...}}`` (rows keyed by their index, taken in its order).
+    ``to_json()`` with the default orient gives metric-keyed objects, read as series.
+    """
+    cols, rows = data.get("columns"), data.get("data")
+    if (
+        set(data) <= {"columns", "index", "data", "name"}
+        and isinstance(cols, list)
+        and isinstance(rows, list)
+        and all(isinstance(c, str) for c in cols)
+        and all(isinstance(r, list) and len(r) == len(cols) for r in rows)
+    ):
+        return [dict(zip(cols, r, strict=True)) for r in rows]
+    if data and all(isinstance(v, dict) for v in data.values()):
+        try:
+            keyed = sorted((int(k), v) for k, v in data.items())
+        except ValueError:
+            return None
+        return [v for _, v in keyed]
+    return None
 
 
 def history_from_series_object(
@@ -208,6 +238,12 @@ SOURCE = Source(
             'per-epoch records (`to_json(orient="records")`)',
             '`[{"epoch": 0, "loss": ...}, ...]`',
             "epoch series",
+            "json-records",
+        ),
+        Form(
+            'pandas `to_json(orient="split")` or `orient="index"`',
+            '`{"columns": [...], "data": [[...]]}`, `{"0": {"loss": ...}}`',
+            "epoch series, rows in index order",
             "json-records",
         ),
     ),
