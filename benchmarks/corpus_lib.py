@@ -726,8 +726,11 @@ def train_run(
     spec: dict[str, Any],
     record_path: str | None,
     extra_callbacks: list | None = None,
+    verbose: int = 0,
 ) -> dict[str, Any]:
     """Train one run; record it with CurveRecorder at ``record_path`` (if given).
+
+    ``verbose`` is passed to ``model.fit`` (the console-log fixtures print with 1 and 2).
 
     Returns ``{"history": history.history, "prep": Prepared, "seconds": float, ...}``.
     """
@@ -759,7 +762,7 @@ def train_run(
         epochs=int(spec["epochs"]),
         batch_size=batch,
         shuffle=True,
-        verbose=0,
+        verbose=verbose,
         callbacks=callbacks,
     )
     seconds = time.perf_counter() - t0

@@ -801,6 +801,8 @@ def infer_sample_counts(
         for side, key in (("train_samples", pair.train), ("val_samples", pair.val))
         if key is not None and key in history.epoch_series
     }
+    if history.source.format in PRINTED_FORMATS:
+        return facts, []  # printed with 4 decimals: the fraction is lost
     if series and _rounded_decimals(np.concatenate([v for _, v in series.values()])):
         return facts, []  # a logger that rounds to 3 decimals makes every accuracy k/1000
     found: dict[str, int] = {}
@@ -821,6 +823,11 @@ ROUNDED_DECIMALS = 3
 sample count, so no count is read from them. Keras, CSVLogger and TensorBoard write the
 full float. A real count whose fractions are all that short (training and validation sets
 both of 8, 10, 20, 25, 40, 50, ... samples) is given up with them."""
+
+
+PRINTED_FORMATS = ("keras-log",)
+"""Sources whose values were printed for people, rounded to four decimals (Keras' console
+output): no sample count is read from their accuracies."""
 
 
 def _rounded_decimals(values: np.ndarray) -> bool:

@@ -4,7 +4,9 @@ CSVLogger writes an ``epoch`` column then the metric columns in sorted order, ``
 where a value is missing; with ``append=True`` a resumed run repeats epochs, and the
 later row is the one that counts. Tables without an ``epoch`` column use the row order
 (or a ``step`` column). Every cell must be a number or a missing-value spelling; anything
-else is refused with the line and column named (:func:`curvedoc.loaders.parsing.parse_table`).
+else is refused with the line and column named (:func:`curvedoc.loaders.parsing.parse_table`),
+except up to two columns of text beside the metrics of a log with an epoch or step column
+(fastai's ``time``), which are skipped with a note.
 
 It is the registry's fallback for text that is not JSON: named columns (``columns``) and
 Lightning's ``metrics.csv`` (``lightning``) are asked first.
@@ -16,6 +18,7 @@ import numpy as np
 
 from curvedoc.errors import LoadError
 from curvedoc.history import History, SourceInfo
+from curvedoc.loaders.parsing import STEP_COLUMNS, X_COLUMNS
 from curvedoc.loaders.series import (
     NONFINITE_TOKEN_BYTES,
     WrittenCheck,
@@ -25,8 +28,7 @@ from curvedoc.loaders.series import (
 )
 from curvedoc.loaders.source import Form, Probe, Source
 
-X_COLUMNS = ("epoch", "epochs")
-STEP_COLUMNS = ("step", "global_step", "steps")
+__all__ = ["SOURCE", "STEP_COLUMNS", "X_COLUMNS", "history_from_table", "load", "sniff"]
 
 
 def sniff(probe: Probe) -> bool:

@@ -233,6 +233,10 @@ def _too_many_columns(path: str, fields: int, max_series: int) -> LoadError:
     )
 
 
+X_COLUMNS = ("epoch", "epochs")
+"""Column names that hold a table's epoch numbers."""
+STEP_COLUMNS = ("step", "global_step", "steps")
+"""Column names that hold its step numbers (the x axis when there is no epoch column)."""
 MAX_TEXT_COLUMNS = 2
 """Columns of text a training log may hold beside its numbers (a time, a run name)."""
 
@@ -367,7 +371,6 @@ class _TableState:
         table of text.
         """
         from curvedoc import names
-        from curvedoc.loaders.csv_logger import STEP_COLUMNS, X_COLUMNS
 
         if len(self.text) > MAX_TEXT_COLUMNS:
             return False

@@ -14,7 +14,9 @@ The order, and why:
    apart from its head alone, before the others parse the text as one JSON document;
    curvedoc's own file is JSON with a tag; every other JSON object or list is a
    Keras-style history (or a one-line error saying why not).
-5. ``lightning``, then ``csv-logger``: Lightning's sparse ``metrics.csv`` is a table with a
+5. ``keras-log``: what ``model.fit`` printed (``Epoch k/N`` lines and `` - loss: ...``
+   fields) is text that no table parser reads.
+6. ``lightning``, then ``csv-logger``: Lightning's sparse ``metrics.csv`` is a table with a
    recognisable layout; every other text is a table (or a one-line error).
 
 Adding a source: a module in this package that defines ``SOURCE``
@@ -37,6 +39,7 @@ from curvedoc.loaders import (
     directories,
     json_lines,
     keras_json,
+    keras_log,
     lightning,
     mlflow_runs,
     tensorboard,
@@ -55,6 +58,7 @@ SOURCES: tuple[Source, ...] = (
     json_lines.SOURCE,
     curvedoc_format.SOURCE,
     keras_json.SOURCE,
+    keras_log.SOURCE,
     lightning.SOURCE,
     csv_logger.SOURCE,
 )
