@@ -141,48 +141,54 @@ class History:
     def pairs(self) -> list[MetricPair]:
         """Train/validation pairs for every metric, in file order.
 
-        A validation series with no training twin (or the reverse) still forms a pair
-        with the other side None. Keras 2 names (``acc``) pair with their validation
-        twin (``val_acc``) and are reported under the canonical name (``accuracy``).
+        Series pair by :func:`curvedoc.names.pair_base`: the metric without its training or
+        validation marker, in any case, Keras 2 aliases resolved (``acc`` with ``val_acc``,
+        ``train_loss`` with ``valid_loss``, ``Loss`` with ``Val_Loss``). When a log has two
+        candidates for one side, Keras' own name wins (``loss`` before ``train_loss``,
+        ``val_loss`` before ``test_loss``; :func:`~curvedoc.names.validation_rank`) and the
+        other forms a pair of its own under its own name. A series with no twin forms a pair
+        with the other side None. A pair is named by the canonical name its series share
+        (``accuracy`` for ``acc``), in lower case when their spellings differ or when it is a
+        known metric (``Loss`` alone is the pair ``loss``; the series keeps its name).
         """
         keys = self.metric_keys()
-        # bases match whatever their case ("Loss" and "Val_Loss"); the validation twin of
-        # each base is the one with the most preferred marker (val_ before test_)
-        best_val: dict[str, tuple[int, str]] = {}
+        best: dict[tuple[str, bool], tuple[int, str]] = {}
         for key in keys:
             is_val, _ = names.split_validation(key)
-            if is_val:
-                base, rank = names.canonical(key).lower(), names.validation_rank(key)
-                if base not in best_val or rank < best_val[base][0]:
-                    best_val[base] = (rank, key)
+            rank = names.validation_rank(key) if is_val else names.train_rank(key)
+            side = (names.pair_base(key), is_val)
+            if side not in best or rank < best[side][0]:
+                best[side] = (rank, key)
         order: list[str] = []
-        shown: dict[str, str] = {}
-        train: dict[str, str] = {}
-        val: dict[str, str] = {}
+        sides: dict[str, dict[bool, str]] = {}
+        spellings: dict[str, set[str]] = {}
         for key in keys:
             is_val, _ = names.split_validation(key)
-            # "val_x" pairs with "x" only when "x" is itself a series or nothing else claims it
-            base = names.canonical(key).lower()
-            if is_val and best_val[base][1] != key:
-                base = key  # a second validation series of one metric keeps its own name
-            elif not is_val and base in train:
-                base = key  # so does a second training series (loss and train_loss)
-            if base not in order:
-                order.append(base)
-                shown[base] = names.canonical(key) if base != key else key
-            elif shown[base] != base and shown[base] != names.canonical(key):
-                shown[base] = base  # two spellings met: the lower-case one names the pair
-            target = val if is_val else train
-            target.setdefault(base, key)
-        return [
-            MetricPair(
-                name=shown[base],
-                train=train.get(base),
-                val=val.get(base),
-                direction=names.direction(train.get(base) or val.get(base) or base),
+            base = names.pair_base(key)
+            slot = base if best[(base, is_val)][1] == key else "\0" + key  # its own pair
+            if slot not in sides:
+                order.append(slot)
+                sides[slot] = {}
+                spellings[slot] = set()
+            sides[slot][is_val] = key
+            spellings[slot].add(names.canonical(key))
+        out: list[MetricPair] = []
+        for slot in order:
+            train, val = sides[slot].get(False), sides[slot].get(True)
+            if slot.startswith("\0"):
+                name = slot[1:]
+            else:
+                (only,) = spellings[slot] if len(spellings[slot]) == 1 else (slot,)
+                name = slot if only != slot and names.direction(slot) != "unknown" else only
+            out.append(
+                MetricPair(
+                    name=name,
+                    train=train,
+                    val=val,
+                    direction=names.direction(train or val or name),
+                )
             )
-            for base in order
-        ]
+        return out
 
     def primary_pair(self) -> MetricPair | None:
         """Return the pair the diagnosis leads with: the loss if present, else the first pair."""

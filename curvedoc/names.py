@@ -49,9 +49,12 @@ TRAIN_MARKERS: tuple[str, ...] = ("train", "training", "trn")
 """Words that mark a training series (``train_loss``, ``Train Loss``, ``training/loss``);
 Keras writes none."""
 _SEPARATORS = re.compile(r"[\s/.\-]+")
+_SUFFIX_MARKERS = ("val", "valid", "validation", "test", "train", "training")
+"""Markers also read after the metric (``loss_val``, ``Loss/train``); ``dev``, ``eval`` and
+``trn`` only before it (``loss_std_dev`` is no validation series)."""
 _MARKED = re.compile(
     r"^(?P<pre>" + "|".join(VAL_MARKERS + TRAIN_MARKERS) + r")_(?P<base>.+)$"
-    r"|^(?P<base2>.+)_(?P<post>" + "|".join(VAL_MARKERS + TRAIN_MARKERS) + r")$"
+    r"|^(?P<base2>.+)_(?P<post>" + "|".join(_SUFFIX_MARKERS) + r")$"
 )
 
 
@@ -83,31 +86,60 @@ def split_validation(name: str) -> tuple[bool, str]:
 
 
 def validation_rank(name: str) -> int:
-    """How preferred a validation series' marker is (0 best; ``len(VAL_MARKERS)``: none).
+    """How preferred a validation series' name is (0 best; ``2 * len(VAL_MARKERS)``: none).
 
-    >>> validation_rank("val_loss"), validation_rank("test_loss"), validation_rank("loss")
-    (0, 6, 7)
+    Keras' own ``val_`` first; for one marker, Keras' spelling before another tool's
+    (``val_loss`` before ``Loss/val``).
+
+    >>> validation_rank("val_loss"), validation_rank("Loss/val"), validation_rank("test_loss")
+    (0, 1, 13)
     """
     for prefix in VAL_PREFIXES:
         if name.startswith(prefix) and len(name) > len(prefix):
-            return VAL_MARKERS.index(prefix.rstrip("_"))
+            return 2 * VAL_MARKERS.index(prefix.rstrip("_"))
     marked = _marker(name)
     if marked is not None and marked[0] in VAL_MARKERS:
-        return VAL_MARKERS.index(marked[0])
-    return len(VAL_MARKERS)
+        return 2 * VAL_MARKERS.index(marked[0]) + 1
+    return 2 * len(VAL_MARKERS)
 
 
 def _marker(name: str) -> tuple[str, str] | None:
-    """``(marker, base)`` of a name marked as training or validation, else None."""
+    """``(marker, base)`` of a name marked as training or validation, else None.
+
+    Only when the base is a metric whose better direction is known (``loss``, ``acc``,
+    ``mae``...): ``eval_runtime``, ``frac_valid`` or ``n_test`` are names, not a split.
+    """
     if len(name) > 200:
         return None
     flat = _SEPARATORS.sub("_", name.strip().lower()).strip("_")
     m = _MARKED.match(flat)
     if m is None:
         return None
-    if m.group("pre"):
-        return m.group("pre"), m.group("base")
-    return m.group("post"), m.group("base2")
+    marker, base = (
+        (m.group("pre"), m.group("base")) if m.group("pre") else (m.group("post"), m.group("base2"))
+    )
+    if direction(base) == "unknown":
+        return None
+    return marker, base
+
+
+def pair_base(name: str) -> str:
+    """The key a train/validation pair is matched by: the base, lower case, aliases resolved.
+
+    >>> pair_base("Val Acc"), pair_base("acc"), pair_base("Loss")
+    ('accuracy', 'accuracy', 'loss')
+    """
+    _, base = split_validation(name)
+    low = base.lower()
+    return KERAS2_ALIASES.get(low, low)
+
+
+def train_rank(name: str) -> int:
+    """How preferred a training series' name is: 0 as Keras names it, 1 when marked.
+
+    ``loss`` claims the pair before ``train_loss`` when a log has both.
+    """
+    return 0 if _marker(name) is None else 1
 
 
 def canonical(name: str) -> str:
@@ -127,8 +159,17 @@ def is_learning_rate(name: str) -> bool:
 
     >>> is_learning_rate("learning_rate"), is_learning_rate("loss")
     (True, False)
+    >>> is_learning_rate("train/lr"), is_learning_rate("Learning Rate"), is_learning_rate("lr_0")
+    (True, True, True)
     """
-    return name.lower() in LR_NAMES or name.lower().startswith("lr-")
+    low = name.lower()
+    if low in LR_NAMES or low.startswith("lr-"):
+        return True
+    flat = _SEPARATORS.sub("_", low.strip()).strip("_")
+    for marker in TRAIN_MARKERS:  # train/lr, Train LR
+        if flat.startswith(marker + "_"):
+            flat = flat[len(marker) + 1 :]
+    return flat in {"lr", "learning_rate"} or flat.startswith(("lr_", "learning_rate_"))
 
 
 def direction(name: str) -> Direction:

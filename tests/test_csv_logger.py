@@ -116,6 +116,10 @@ def test_a_fastai_log_pairs_its_losses_and_skips_its_time_column(tmp_path: Path)
     assert any("'time' hold text" in n for n in h.source.notes)
     loss = h.primary_pair()
     assert loss is not None and (loss.train, loss.val) == ("train_loss", "valid_loss")
+    # fastai computes accuracy on the validation set (this column is val_accuracy)
+    acc = next(p for p in h.pairs() if p.name == "accuracy")
+    assert (acc.train, acc.val) == (None, "valid_accuracy")
+    assert any("validation set" in n for n in h.source.notes)
 
 
 def test_text_columns_are_skipped_only_in_a_training_log(write: Writer) -> None:

@@ -62,15 +62,16 @@ def test_an_epoch_cut_short_is_left_out_with_a_note(tmp_path: Path) -> None:
     assert any("13 printed no values" in n for n in h.source.notes)
 
 
-def test_a_second_fit_in_the_same_file_keeps_the_later_values(tmp_path: Path) -> None:
+def test_a_second_fit_in_the_same_file_is_the_run_read(tmp_path: Path) -> None:
     first = fixture("keras_log/waveforms_classify.log").read_text(encoding="utf-8")
     second = fixture("keras_log/sine_lr_high.log").read_text(encoding="utf-8")
     both = tmp_path / "two.log"
     both.write_text(first + second)
     h = curvedoc.load(both)
     sine = curvedoc.load(fixture("keras_log/sine_lr_high.log"))
-    assert h.n_epochs == 14
+    assert h.n_epochs == 14 and "accuracy" not in h.epoch_series
     np.testing.assert_array_equal(h.epoch_series["loss"], sine.epoch_series["loss"])
+    assert any("2 fits" in n for n in h.source.notes)
 
 
 def test_keras_2_output_with_its_sample_counts(tmp_path: Path) -> None:

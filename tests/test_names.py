@@ -148,4 +148,38 @@ def test_names_pair_whatever_their_case() -> None:
     )
     pairs = {p.name: (p.train, p.val) for p in h.pairs()}
     # the original names are kept; the pair of two spellings is named in lower case
-    assert pairs == {"loss": ("Loss", "Val_Loss"), "MAE": ("MAE", None)}
+    assert pairs == {"loss": ("Loss", "Val_Loss"), "mae": ("MAE", None)}
+
+
+def _pairs(keys: tuple[str, ...]) -> dict[str, tuple[str | None, str | None]]:
+    import numpy as np
+
+    from curvedoc.history import History, SourceInfo
+
+    h = History(
+        epochs=np.arange(3),
+        epoch_series={k: np.ones(3) for k in keys},
+        source=SourceInfo(path="h.csv", format="csv"),
+    )
+    return {p.name: (p.train, p.val) for p in h.pairs()}
+
+
+def test_keras_names_win_a_side_and_nothing_is_dropped() -> None:
+    # the Keras name claims the pair; the other candidate is a pair of its own
+    assert _pairs(("train_loss", "loss", "val_loss")) == {
+        "loss": ("loss", "val_loss"),
+        "train_loss": ("train_loss", None),
+    }
+    assert _pairs(("loss", "Loss/val", "val_loss")) == {
+        "loss": ("loss", "val_loss"),
+        "Loss/val": (None, "Loss/val"),
+    }
+    # Keras 2 aliases pair whatever the case
+    assert _pairs(("Acc", "Val Acc")) == {"accuracy": ("Acc", "Val Acc")}
+
+
+@pytest.mark.parametrize(
+    "name", ["eval_runtime", "frac_valid", "n_test", "is_valid", "loss_std_dev", "kl_val"]
+)
+def test_words_that_are_not_a_split_of_a_known_metric_are_names(name: str) -> None:
+    assert names.split_validation(name) == (False, name)

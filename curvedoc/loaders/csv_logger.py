@@ -90,11 +90,46 @@ def history_from_table(
                 notes.append(note)
             epochs = numbers[keep] if keep is not None else numbers
     series = {h: (table[h][keep] if keep is not None else table[h]) for h in series_names}
+    series, note = _fastai_metrics(series)
+    if note:
+        notes.append(note)
     require_finite_metric(series, path, text, written=written)
     return History(
         epochs=epochs,
         epoch_series=series,
         source=SourceInfo(path=path, format=fmt, notes=tuple(notes)),
+    )
+
+
+def _fastai_metrics(series: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], str | None]:
+    """Name fastai's metrics as validation series: it computes them on that set.
+
+    fastai's ``CSVLogger`` writes ``train_loss``, ``valid_loss`` and then its metrics
+    (``accuracy``, ``error_rate``) unmarked, although it computes them on the validation
+    set. In a table with those two losses and no plain ``loss``, an unmarked metric is read
+    as ``valid_<metric>``, with a note, so no rule takes it for a training curve.
+    """
+    from curvedoc import names
+
+    lower = {k.lower() for k in series}
+    if not {"train_loss", "valid_loss"} <= lower or "loss" in lower:
+        return series, None
+    moved = [
+        k
+        for k in series
+        if names.direction(k) != "unknown"
+        and not names.is_loss_like(k)
+        and not names.is_learning_rate(k)
+        and names.split_validation(k) == (False, k)
+        and f"valid_{k}".lower() not in lower
+    ]
+    if not moved:
+        return series, None
+    out = {(f"valid_{k}" if k in moved else k): v for k, v in series.items()}
+    listed = ", ".join(moved[:5])
+    return out, (
+        f"fastai computes its metrics on the validation set: {listed} read as "
+        + ", ".join(f"valid_{k}" for k in moved[:5])
     )
 
 

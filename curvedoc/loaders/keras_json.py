@@ -103,9 +103,11 @@ def _pandas_rows(data: dict[str, Any]) -> list[dict[str, Any]] | None:
         return [dict(zip(cols, r, strict=True)) for r in rows]
     if data and all(isinstance(v, dict) for v in data.values()):
         try:
-            keyed = sorted((int(k), v) for k, v in data.items())
+            keyed = sorted(((int(k), v) for k, v in data.items()), key=lambda kv: kv[0])
         except ValueError:
             return None
+        if len({k for k, _ in keyed}) != len(keyed):
+            return None  # two keys for one row ("1" and "01"): not what pandas writes
         return [v for _, v in keyed]
     return None
 

@@ -238,6 +238,8 @@ X_COLUMNS = ("epoch", "epochs")
 STEP_COLUMNS = ("step", "global_step", "steps")
 """Column names that hold its step numbers (the x axis when there is no epoch column)."""
 MAX_TEXT_COLUMNS = 2
+TEXT_LOG_AXES = ("epoch", "step", "global_step")
+"""The x columns of a training log whose text columns may be skipped."""
 """Columns of text a training log may hold beside its numbers (a time, a run name)."""
 
 
@@ -364,22 +366,26 @@ class _TableState:
     def _has_metric(self) -> bool:
         """A training log with a few text columns beside its numbers.
 
-        An epoch or step column, a numeric column named like a metric (a loss, an
-        accuracy, an error...), and at most :data:`MAX_TEXT_COLUMNS` columns of text: then
-        the text (fastai's ``time`` as ``00:01``, a timestamp, a run name) is skipped. A
-        table with more text than that (a manifest of runs, a dataset) stays refused as a
-        table of text.
+        Text is skipped only when the table reads as a training log: an ``epoch`` or
+        ``step`` column of whole numbers that never decrease, a numeric loss column, and at
+        most :data:`MAX_TEXT_COLUMNS` text columns, none named like a metric (fastai's
+        ``time`` as ``00:01``, a timestamp, a run name). A sweep table (one row per run, an
+        ``epochs`` setting), a data table or a loss written as ``tensor(0.9)`` stays refused.
         """
         from curvedoc import names
 
         if len(self.text) > MAX_TEXT_COLUMNS:
             return False
-        lower = {h.lower() for h in self.columns}
-        if not lower.intersection(X_COLUMNS + STEP_COLUMNS):
+        if any(names.direction(h) != "unknown" for h in self.text):
             return False
-        return any(
-            names.direction(h) != "unknown" and not names.is_learning_rate(h) for h in self.columns
-        )
+        axis = next((h for h in self.columns if h.lower() in TEXT_LOG_AXES), None)
+        if axis is None:
+            return False
+        x = self.columns[axis][: self.rows]
+        x = x[np.isfinite(x)]
+        if x.size == 0 or np.any(x != np.round(x)) or np.any(np.diff(x) < 0):
+            return False
+        return any(names.is_loss_like(h) for h in self.columns)
 
     def _set_header(self, cells: list[str], max_series: int) -> None:
         header = [h.strip() for h in cells]

@@ -10,12 +10,14 @@ The order, and why:
    alone, before anything touches the file system.
 2. ``columns``: column options given by the caller override any recognition by content.
 3. ``tensorboard``, then ``folder``: a directory is a TensorBoard run, or holds one run.
-4. ``json-lines``, ``curvedoc``, then ``keras-json``: a JSON object per line is told
+4. ``keras-log``: what ``model.fit`` printed (an ``Epoch k/N`` line and a bar of
+   `` - loss: ...`` fields) is told apart from its head alone; it may begin with ``{`` or
+   ``[`` (a printed config, a ``[time]`` stamp), so it is asked before the JSON sources, and
+   no JSON document holds a line that is only ``Epoch k/N``.
+5. ``json-lines``, ``curvedoc``, then ``keras-json``: a JSON object per line is told
    apart from its head alone, before the others parse the text as one JSON document;
    curvedoc's own file is JSON with a tag; every other JSON object or list is a
    Keras-style history (or a one-line error saying why not).
-5. ``keras-log``: what ``model.fit`` printed (``Epoch k/N`` lines and `` - loss: ...``
-   fields) is text that no table parser reads.
 6. ``lightning``, then ``csv-logger``: Lightning's sparse ``metrics.csv`` is a table with a
    recognisable layout; every other text is a table (or a one-line error).
 
@@ -55,10 +57,10 @@ SOURCES: tuple[Source, ...] = (
     columns.SOURCE,
     tensorboard.SOURCE,
     directories.SOURCE,
+    keras_log.SOURCE,
     json_lines.SOURCE,
     curvedoc_format.SOURCE,
     keras_json.SOURCE,
-    keras_log.SOURCE,
     lightning.SOURCE,
     csv_logger.SOURCE,
 )

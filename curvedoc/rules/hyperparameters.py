@@ -929,7 +929,7 @@ def stuck_at_chance(inp: RuleInput) -> Iterator[Outcome]:
                 or tra.spread_after_first < TRAIN_ACCURACY_MOVED
             )
             and _no_learning_after_first(m)
-            and _loss_of_one_class(m, va.last)
+            and _loss_of_one_class(m, va.last / 100.0 if va.last > 1.0 else va.last)
         )
         at_chance = k is not None and finite(va.best) and va.best <= 1.0 / k + CHANCE_MARGIN
         evidence.update(accuracy_range=r4(va.spread), best_accuracy=r4(va.best))
