@@ -370,6 +370,20 @@ def _unlink(name: str) -> Callable[[Path], None]:
     return lambda d: (d / name).unlink(missing_ok=True)
 
 
+def make_console_log(d: Path) -> list[str]:
+    """What model.fit printed, then 127 MB of adversarial text: blank lines (a regex whose
+    blank-line matching backtracks goes quadratic), an endless number in a field, a line
+    of a million fields."""
+    path = d / "train.log"
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(6):
+            f.write(f"Epoch {i + 1}/6\n10/10 - 0s - loss: {1 / (i + 1):.4f} - val_loss: 0.5\n")
+        f.write("\n" * 60_000_000)
+        f.write("10/10 - loss: " + "1" * 60_000_000 + "\n")
+        f.write("10/10" + " - a: 1" * 1_000_000 + "\n")
+    return ["analyze", str(path)]
+
+
 CASES = [
     Case("bomb", "a 10 GB gzip bomb (`.json.gz`)", make_bomb),
     Case("gzip1g", "a gzip holding a 1 GB JSON array of numbers", make_big_gzip),
@@ -396,6 +410,12 @@ CASES = [
         "special", "`-o` onto a symlink / a device node", make_output_special, judge_output_special
     ),
     Case("nan", "a recorded run NaN from epoch 0", make_nan_from_start, judge_nan),
+    Case(
+        "console",
+        "a console log with 60 MB of blank lines, a 60 MB number, 10^6 fields",
+        make_console_log,
+        cleanup=_unlink("train.log"),
+    ),
     Case(
         "flipped",
         "a TensorBoard record with one data byte flipped",

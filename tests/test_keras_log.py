@@ -102,3 +102,31 @@ def test_epoch_lines_without_numbers_are_an_error(tmp_path: Path) -> None:
     bad.write_text("Epoch 1/2\n - loss: x\nEpoch 2/2\n - loss: y\n")
     with pytest.raises(LoadError):
         curvedoc.load(bad)
+
+
+def test_model_evaluate_after_the_fit_is_not_an_epoch(tmp_path: Path) -> None:
+    # the commonest notebook cell: fit, then evaluate on the test set (its own bar)
+    text = fixture("keras_log/waveforms_classify.log").read_text(encoding="utf-8")
+    path = tmp_path / "fit_then_eval.log"
+    path.write_text(text + "313/313 - 1s - 3ms/step - accuracy: 0.9100 - loss: 2.3000\n")
+    h = curvedoc.load(path)
+    rec = curvedoc.load(fixture("keras_log/waveforms_classify.curvedoc.json"))
+    np.testing.assert_allclose(h.epoch_series["loss"], rec.epoch_series["loss"], atol=6e-5)
+    assert h.context["steps_per_epoch"] == rec.context["steps_per_epoch"]
+    assert any("model.evaluate" in n for n in h.source.notes)
+
+
+def test_logging_lines_and_a_printed_config_around_the_bars(tmp_path: Path) -> None:
+    text = fixture("keras_log/waveforms_classify.log").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    noisy = ["{'units': 16, 'lr': 0.003}", "[2026-12-01 10:00:00] INFO - start - lr: 0.003"]
+    for line in lines:
+        noisy.append(line)
+        if line.startswith("Epoch"):
+            noisy.append("2026-12-01 10:00:01,000 - train - INFO - loss: 99.0")
+    path = tmp_path / "noisy.log"
+    path.write_text("\n".join(noisy) + "\n")
+    h = curvedoc.load(path)
+    assert h.source.format == "keras-log"  # a log beginning with "{" is no JSON
+    rec = curvedoc.load(fixture("keras_log/waveforms_classify.curvedoc.json"))
+    np.testing.assert_allclose(h.epoch_series["loss"], rec.epoch_series["loss"], atol=6e-5)
