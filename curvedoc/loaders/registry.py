@@ -10,15 +10,17 @@ The order, and why:
    alone, before anything touches the file system.
 2. ``columns``: column options given by the caller override any recognition by content.
 3. ``tensorboard``, then ``folder``: a directory is a TensorBoard run, or holds one run.
-4. ``keras-log``: what ``model.fit`` printed (an ``Epoch k/N`` line and a bar of
+4. ``keras-pickle``: a pickle or ``.npy`` file is binary, told apart by its first bytes,
+   before any text source refuses binary data.
+5. ``keras-log``: what ``model.fit`` printed (an ``Epoch k/N`` line and a bar of
    `` - loss: ...`` fields) is told apart from its head alone; it may begin with ``{`` or
    ``[`` (a printed config, a ``[time]`` stamp), so it is asked before the JSON sources, and
    no JSON document holds a line that is only ``Epoch k/N``.
-5. ``json-lines``, ``curvedoc``, then ``keras-json``: a JSON object per line is told
+6. ``json-lines``, ``curvedoc``, then ``keras-json``: a JSON object per line is told
    apart from its head alone, before the others parse the text as one JSON document;
    curvedoc's own file is JSON with a tag; every other JSON object or list is a
    Keras-style history (or a one-line error saying why not).
-6. ``lightning``, then ``csv-logger``: Lightning's sparse ``metrics.csv`` is a table with a
+7. ``lightning``, then ``csv-logger``: Lightning's sparse ``metrics.csv`` is a table with a
    recognisable layout; every other text is a table (or a one-line error).
 
 Adding a source: a module in this package that defines ``SOURCE``
@@ -44,6 +46,7 @@ from curvedoc.loaders import (
     keras_log,
     lightning,
     mlflow_runs,
+    pickled,
     tensorboard,
 )
 from curvedoc.loaders.reading import Limits
@@ -57,6 +60,7 @@ SOURCES: tuple[Source, ...] = (
     columns.SOURCE,
     tensorboard.SOURCE,
     directories.SOURCE,
+    pickled.SOURCE,
     keras_log.SOURCE,
     json_lines.SOURCE,
     curvedoc_format.SOURCE,

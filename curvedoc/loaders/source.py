@@ -155,6 +155,17 @@ class Probe:
             raise LoadError(self.location, f"cannot be read ({exc.strerror or exc})") from None
 
     @cached_property
+    def binary(self) -> Buffer:
+        """The whole content as bytes, gzip unwrapped, whatever it holds (a pickle too).
+
+        Read within :attr:`limits`; :attr:`raw` checks these same bytes to be text, so a
+        text input is read once.
+        """
+        if "text" in self.__dict__:
+            return self.__dict__["text"].encode("utf-8", "surrogatepass")
+        return read_bytes(self.path, self.limits, self.location)
+
+    @cached_property
     def raw(self) -> Buffer:
         """The whole content as UTF-8 bytes: gzip unwrapped, the encoding from its BOM.
 
@@ -164,8 +175,9 @@ class Probe:
         """
         if "text" in self.__dict__:
             return self.__dict__["text"].encode("utf-8", "surrogatepass")
-        raw = read_bytes(self.path, self.limits, self.location)
-        return read_utf8(raw, self.location)
+        text = read_utf8(self.binary, self.location)
+        self.__dict__.pop("binary", None)  # a BOM dropped or UTF-16 transcoded: one copy kept
+        return text
 
     @cached_property
     def text(self) -> str:
