@@ -99,3 +99,27 @@ def test_repeated_or_unordered_epochs_in_json(write: Writer) -> None:
     h = curvedoc.load(write("h.json", {"epoch": [2, 0, 1], "loss": [3, 1, 2]}))
     assert h.epochs.tolist() == [0, 1, 2] and h.epoch_series["loss"].tolist() == [1, 2, 3]
     assert any("sorted by epoch" in n for n in h.source.notes)
+
+
+def test_a_dict_printed_by_python_reads_as_its_json(tmp_path: Path) -> None:
+    # a real run's history.history written with f.write(str(...)), numpy 2 scalars too
+    run = curvedoc.load(fixture("lr_high_lstm.json"))
+    hist = {k: [float(x) for x in v] for k, v in run.epoch_series.items()}
+    hist["loss"][-1] = float("nan")
+    printed = tmp_path / "history.txt"
+    printed.write_text(str(hist))
+    h = curvedoc.load(printed)
+    assert h.source.format == "python-repr"
+    assert any("printed by Python" in n for n in h.source.notes)
+    np.testing.assert_array_equal(h.epoch_series["val_loss"], run.epoch_series["val_loss"])
+    assert np.isnan(h.epoch_series["loss"][-1])
+    numpy2 = tmp_path / "history_np.txt"
+    numpy2.write_text(str({k: [np.float64(x) for x in v] for k, v in hist.items()}))
+    np.testing.assert_array_equal(
+        curvedoc.load(numpy2).epoch_series["val_loss"], run.epoch_series["val_loss"]
+    )
+    # anything else that is not JSON keeps the JSON error
+    bad = tmp_path / "bad.txt"
+    bad.write_text("{'loss': [1, 2], 'x': foo}")
+    with pytest.raises(LoadError, match="not valid JSON"):
+        curvedoc.load(bad)

@@ -15,6 +15,7 @@ where a shape that is no history gets its one-line error.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -42,8 +43,16 @@ def sniff(probe: Probe) -> bool:
 
 
 def load(probe: Probe) -> History:
-    """Read the probe's parsed JSON (see :func:`history_from_json`)."""
-    return history_from_json(probe.json, probe.location)
+    """Read the probe's parsed JSON (see :func:`history_from_json`).
+
+    A dict printed by Python (``str(history.history)``) is read too: :attr:`Probe.json`
+    converts it (:func:`curvedoc.loaders.parsing.python_repr_as_json`), and the source
+    format says so.
+    """
+    history = history_from_json(probe.json, probe.location)
+    if probe.python_repr:
+        history.source = dataclasses.replace(history.source, format="python-repr")
+    return history
 
 
 def history_from_json(data: Any, path: str) -> History:
@@ -241,6 +250,12 @@ SOURCE = Source(
             '`[{"epoch": 0, "loss": ...}, ...]`',
             "epoch series",
             "json-records",
+        ),
+        Form(
+            "`f.write(str(history.history))`: a dict printed by Python",
+            "`{'loss': [...]}` (single quotes, `nan`, `np.float64(...)`), up to 64 MB",
+            "the same as the JSON it stands for",
+            "python-repr",
         ),
         Form(
             'pandas `to_json(orient="split")` or `orient="index"`',

@@ -753,3 +753,44 @@ def _parse_chunk(chunk: bytes | memoryview) -> tuple[np.ndarray, bool] | None:
         return np.array(converted, dtype=np.float64), written
     except (OverflowError, ValueError, TypeError):
         return np.array([safe_float(v) for v in converted], dtype=np.float64), written
+
+
+PYTHON_REPR_MAX_BYTES = 64 << 20
+"""A printed dict is converted to JSON only up to this size (the conversion copies it)."""
+_REPR_TOKEN = re.compile(
+    rb"'([^'\\\n]{0,1000})'"
+    rb"|\bnp\.\w{1,20}\(([^()]{0,100})\)"
+    rb"|(?<![\w.])(nan|-inf|inf|None|True|False)\b"
+)
+_REPR_WORDS = {
+    b"nan": b"NaN",
+    b"inf": b"Infinity",
+    b"-inf": b"-Infinity",
+    b"None": b"null",
+    b"True": b"true",
+    b"False": b"false",
+}
+
+
+def python_repr_as_json(raw: Buffer) -> bytes | None:
+    """A dict printed by Python, as JSON bytes; None when the text is not one.
+
+    ``f.write(str(history.history))`` writes single-quoted keys, ``nan`` and, with numpy
+    2, ``np.float64(0.5)``. Only a text that starts with ``{'`` (a printed dict with string
+    keys) and is at most :data:`PYTHON_REPR_MAX_BYTES` is converted: quoted names become
+    JSON strings, ``nan``/``inf``/``None``/``True``/``False`` their JSON spellings, and
+    ``np.float64(0.5)`` its number. Lists, numbers and nesting are written alike.
+    """
+    head = bytes(raw[:64]).lstrip()
+    if not head.startswith(b"{'") or len(raw) > PYTHON_REPR_MAX_BYTES:
+        return None
+
+    def sub(m: re.Match[bytes]) -> bytes:
+        if m.group(1) is not None:
+            return json.dumps(m.group(1).decode("utf-8", "replace")).encode()
+        if m.group(2) is not None:
+            inner = m.group(2).strip()
+            return _REPR_WORDS.get(inner, inner)
+        return _REPR_WORDS[m.group(3)]
+
+    return _REPR_TOKEN.sub(sub, bytes(raw))

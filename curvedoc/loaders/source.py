@@ -25,7 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from curvedoc.errors import LoadError, NotAHistoryError
-from curvedoc.loaders.parsing import looks_like_json_scalar, parse_json_bytes, parse_table_bytes
+from curvedoc.loaders.parsing import (
+    looks_like_json_scalar,
+    parse_json_bytes,
+    parse_table_bytes,
+    python_repr_as_json,
+)
 from curvedoc.loaders.reading import Buffer, Limits, read_bytes, read_utf8
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -115,6 +120,8 @@ class Probe:
         self.options = options or ColumnOptions()
         self.limits = limits or Limits()
         self.notes: list[str] = []
+        self.python_repr = False
+        """The JSON was a dict printed by Python, converted (:attr:`json`)."""
         """What reading tolerated (duplicate JSON keys); the registry adds it to the History."""
         self._load_nested = load_nested
         if text is not None:
@@ -229,7 +236,18 @@ class Probe:
         :class:`~curvedoc.loaders.series.ParsedNumbers` (parsed straight into arrays; see
         :func:`~curvedoc.loaders.parsing.parse_json_bytes`).
         """
-        data, notes = parse_json_bytes(self.raw, self.location)
+        try:
+            data, notes = parse_json_bytes(self.raw, self.location)
+        except LoadError as exc:
+            converted = python_repr_as_json(self.raw)
+            if converted is None:
+                raise
+            try:
+                data, notes = parse_json_bytes(converted, self.location)
+            except LoadError:
+                raise exc from None  # not a printed dict either: the JSON error stands
+            self.python_repr = True
+            notes = ["read as a dict printed by Python (str(history.history)), not JSON", *notes]
         self.notes.extend(notes)
         return data
 
