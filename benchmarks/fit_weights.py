@@ -221,7 +221,7 @@ curves only 70.9 / 70.7 / 70.0 %, with context 91.8 / 91.8 / 91.7 %."""
 
 def sample_weights(
     examples: list[dict[str, Any]],
-    power: float = BALANCE_POWER,
+    power: float | None = None,
     facts_weight: float = FACTS_WEIGHT,
 ) -> np.ndarray:
     """Square-root balancing: a fault kind with four times the runs of another counts twice.
@@ -242,6 +242,7 @@ def sample_weights(
     numbers above are without them (``facts_weight=0``, as before they existed):
     ``--weighting-study`` prints both.
     """
+    power = BALANCE_POWER if power is None else power
     w = np.zeros(len(examples))
     facts = np.array([e.get("mode") == "facts" for e in examples], dtype=bool)
     for sel, scale in ((~facts, 1.0), (facts, facts_weight)):
@@ -550,7 +551,16 @@ def main(argv: list[str] | None = None) -> int:
         "unweighted runs, with and without the typed-facts examples, over the fit splits, "
         "and exit (how BALANCE_POWER and FACTS_WEIGHT were chosen)",
     )
+    ap.add_argument(
+        "--balance-power",
+        type=float,
+        default=None,
+        help=f"the power of the balanced weight each run gets (default {BALANCE_POWER:g}; 0: "
+        "unweighted, 1: balanced), for a candidate table written with --out",
+    )
     args = ap.parse_args(argv)
+    if args.balance_power is not None:
+        globals()["BALANCE_POWER"] = args.balance_power  # read at call time by sample_weights
     if args.prior:
         args.out.write_text(json.dumps(prior_table().to_dict(), indent=1) + "\n")
         print(f"wrote the prior table to {args.out}")
@@ -670,7 +680,12 @@ def main(argv: list[str] | None = None) -> int:
         "examples_by_mode": dict(sorted(Counter(e["mode"] for e in used).items())),
         "datasets": sorted({e["dataset"] for e in examples}),
         "model": "multinomial logistic regression shrunk towards the declared categories, "
-        "fault kinds weighed by the square root of the balanced weight, runs with the five "
+        + (
+            "fault kinds weighed by the square root of the balanced weight"
+            if BALANCE_POWER == 0.5
+            else f"fault kinds weighed by the balanced weight to the power {BALANCE_POWER:g}"
+        )
+        + ", runs with the five "
         f"typed facts only at {FACTS_WEIGHT:g} (cause); binary logistic regression on the "
         "curves-alone and recorded-context runs (problem); L2 strength chosen "
         "leave-one-dataset-out; temperature-scaled causes",
