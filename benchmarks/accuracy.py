@@ -24,6 +24,7 @@ Usage::
     python benchmarks/accuracy.py --split heldout3      # once, after the freeze
     python benchmarks/accuracy.py --split heldout4      # once, after the next freeze
     python benchmarks/accuracy.py --split heldout5      # once, after the freeze after that
+    python benchmarks/accuracy.py --split heldout6      # once, after the next freeze
     python benchmarks/accuracy.py --errors              # list misdiagnosed calibration runs
     python benchmarks/accuracy.py --json out.json       # machine-readable results
     python benchmarks/accuracy.py --code ../before      # the same runs, older code
