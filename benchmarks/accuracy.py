@@ -47,6 +47,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 CORPUS2 = ROOT / "fixtures" / "corpus2"
+CORPUS_SPLITS = (
+    "calibration",
+    "heldout",
+    "heldout2",
+    "heldout3",
+    "heldout4",
+    "heldout5",
+    "heldout6",
+)
+"""Every split of the corpus (``benchmarks/make_corpus.py``'s ``SEEDS``), as ``--split``
+takes them here and in ``context_sources.py``; ``fit_weights.EXAMINED_SPLITS`` is the part
+already measured and examined."""
 LABELS = ["healthy", "unscaled_data", "architecture", "hyperparameters", "data_noise"]
 MODES = {"bare": "curves only (history.json)", "context": "with recorded context"}
 CONF_BINS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -339,16 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=CORPUS2)
     ap.add_argument(
         "--split",
-        choices=(
-            "calibration",
-            "heldout",
-            "heldout2",
-            "heldout3",
-            "heldout4",
-            "heldout5",
-            "heldout6",
-            "all",
-        ),
+        choices=(*CORPUS_SPLITS, "all"),
         default="all",
     )
     ap.add_argument("--weights", default=None, help="a weight table other than the shipped one")

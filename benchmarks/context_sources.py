@@ -59,6 +59,7 @@ sys.path.insert(0, str(HERE))
 
 from accuracy import (  # noqa: E402
     CORPUS2,
+    CORPUS_SPLITS,
     evaluate,
     is_context_visible,
     is_curve_visible,
@@ -237,16 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=CORPUS2)
     ap.add_argument(
         "--split",
-        choices=(
-            "calibration",
-            "heldout",
-            "heldout2",
-            "heldout3",
-            "heldout4",
-            "heldout5",
-            "heldout6",
-            "all",
-        ),
+        choices=(*CORPUS_SPLITS, "all"),
         default="all",
     )
     ap.add_argument("--limit", type=int, default=None, help="at most N runs, spread evenly")

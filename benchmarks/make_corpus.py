@@ -811,7 +811,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument(
         "--split",
-        choices=(CALIBRATION, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, "all"),
+        choices=(*SEEDS, "all"),
         default=CALIBRATION,
     )
     ap.add_argument("--seeds", default=None, help="comma list (default: the split's seeds)")

@@ -793,6 +793,8 @@ def infer_sample_counts(
     """
     if task.kind != "classification" or not task.accuracy:
         return facts, []
+    if history.source.format in PRINTED_FORMATS:
+        return facts, []  # printed with 4 decimals: the fraction is lost
     pair = next((p for p in history.pairs() if p.name == task.accuracy), None)
     if pair is None:
         return facts, []
@@ -801,8 +803,6 @@ def infer_sample_counts(
         for side, key in (("train_samples", pair.train), ("val_samples", pair.val))
         if key is not None and key in history.epoch_series
     }
-    if history.source.format in PRINTED_FORMATS:
-        return facts, []  # printed with 4 decimals: the fraction is lost
     if series and _rounded_decimals(np.concatenate([v for _, v in series.values()])):
         return facts, []  # a logger that rounds to 3 decimals makes every accuracy k/1000
     found: dict[str, int] = {}

@@ -177,8 +177,10 @@ class History:
             train, val = sides[slot].get(False), sides[slot].get(True)
             if slot.startswith("\0"):
                 name = slot[1:]
+            elif len(spellings[slot]) > 1:
+                name = slot  # two spellings met: the lower-case base names the pair
             else:
-                (only,) = spellings[slot] if len(spellings[slot]) == 1 else (slot,)
+                (only,) = spellings[slot]
                 name = slot if only != slot and names.direction(slot) != "unknown" else only
             out.append(
                 MetricPair(

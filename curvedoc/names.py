@@ -76,13 +76,18 @@ def split_validation(name: str) -> tuple[bool, str]:
     >>> split_validation("Val Loss"), split_validation("val/acc"), split_validation("loss_val")
     ((True, 'loss'), (True, 'acc'), (True, 'loss'))
     """
-    for prefix in VAL_PREFIXES:
-        if name.startswith(prefix) and len(name) > len(prefix):
-            return True, name[len(prefix) :]
+    prefix = _keras_prefix(name)
+    if prefix is not None:
+        return True, name[len(prefix) :]
     marked = _marker(name)
     if marked is not None:
         return marked[0] in VAL_MARKERS, marked[1]
     return False, name
+
+
+def _keras_prefix(name: str) -> str | None:
+    """The validation prefix Keras writes (``val_``, ``validation_``) a name starts with."""
+    return next((p for p in VAL_PREFIXES if name.startswith(p) and len(name) > len(p)), None)
 
 
 def validation_rank(name: str) -> int:
@@ -94,9 +99,9 @@ def validation_rank(name: str) -> int:
     >>> validation_rank("val_loss"), validation_rank("Loss/val"), validation_rank("test_loss")
     (0, 1, 13)
     """
-    for prefix in VAL_PREFIXES:
-        if name.startswith(prefix) and len(name) > len(prefix):
-            return 2 * VAL_MARKERS.index(prefix.rstrip("_"))
+    prefix = _keras_prefix(name)
+    if prefix is not None:
+        return 2 * VAL_MARKERS.index(prefix.rstrip("_"))
     marked = _marker(name)
     if marked is not None and marked[0] in VAL_MARKERS:
         return 2 * VAL_MARKERS.index(marked[0]) + 1

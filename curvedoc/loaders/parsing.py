@@ -238,9 +238,9 @@ X_COLUMNS = ("epoch", "epochs")
 STEP_COLUMNS = ("step", "global_step", "steps")
 """Column names that hold its step numbers (the x axis when there is no epoch column)."""
 MAX_TEXT_COLUMNS = 2
+"""Columns of text a training log may hold beside its numbers (a time, a run name)."""
 TEXT_LOG_AXES = ("epoch", "step", "global_step")
 """The x columns of a training log whose text columns may be skipped."""
-"""Columns of text a training log may hold beside its numbers (a time, a run name)."""
 
 
 class _TableState:
@@ -265,7 +265,8 @@ class _TableState:
         """Columns with a cell that is no number: the message and the cell's line."""
         self.text: dict[str, str] = {}
         """Columns that hold text from the first row on (a time of day, a run name): the
-        message about their first cell. Skipped when the table also holds a metric."""
+        message about their first cell. Skipped when the table reads as a training log
+        (:meth:`_text_is_skippable`)."""
         self.first_body_line = -1
 
     def feed(self, block: str, first_line: int, max_series: int) -> None:
@@ -363,7 +364,7 @@ class _TableState:
             column[self.rows - n : self.rows] = values
         return True
 
-    def _has_metric(self) -> bool:
+    def _text_is_skippable(self) -> bool:
         """A training log with a few text columns beside its numbers.
 
         Text is skipped only when the table reads as a training log: an ``epoch`` or
@@ -413,8 +414,9 @@ class _TableState:
             raise LoadError(self.path, "is empty")
         if not self.rows:
             raise LoadError(self.path, "CSV has a header but no rows")
+        refused = bool(self.text) and not self._text_is_skippable()
         for name in self.header:
-            if name in self.text and not self._has_metric():
+            if name in self.text and refused:
                 problem = self.text[name]
                 if self.width == 1:  # one column and text in it: not a table at all
                     raise NotAHistoryError(

@@ -110,7 +110,7 @@ def _unpickle(data: bytes | memoryview, path: str) -> Any:
         raise LoadError(path, f"is not a readable pickle ({type(exc).__name__})") from None
 
 
-def _npy_payload(data: bytes, path: str) -> bytes | memoryview:
+def _npy_payload(data: memoryview, path: str) -> memoryview:
     """The pickle inside a ``.npy`` file of one object (what ``np.save`` writes for a dict)."""
     if len(data) < 10:
         raise LoadError(path, "is a truncated .npy file")
@@ -131,7 +131,7 @@ def _npy_payload(data: bytes, path: str) -> bytes | memoryview:
             "is a .npy array of numbers, not a saved history (np.save(f, history.history) "
             "writes a dict)",
         )
-    return memoryview(data)[start + size :]
+    return data[start + size :]
 
 
 def _plain(value: Any) -> Any:
@@ -151,7 +151,7 @@ def load(probe: Probe) -> History:
     """Unpickle the data only, then read it as a Keras history dict."""
     path = probe.location
     data = probe.binary
-    payload = _npy_payload(bytes(data), path) if bytes(data[:6]) == NPY_MAGIC else data
+    payload = _npy_payload(memoryview(data), path) if bytes(data[:6]) == NPY_MAGIC else data
     obj = _unpickle(payload, path)
     if isinstance(obj, np.ndarray) and obj.dtype == object and obj.shape == ():
         obj = obj.item()  # np.save of a dict: a zero-dimensional object array

@@ -120,9 +120,9 @@ class Probe:
         self.options = options or ColumnOptions()
         self.limits = limits or Limits()
         self.notes: list[str] = []
+        """What reading tolerated (duplicate JSON keys); the registry adds it to the History."""
         self.python_repr = False
         """The JSON was a dict printed by Python, converted (:attr:`json`)."""
-        """What reading tolerated (duplicate JSON keys); the registry adds it to the History."""
         self._load_nested = load_nested
         if text is not None:
             self.__dict__["is_dir"] = False
