@@ -8,9 +8,11 @@ small transformer encoder, residual MLPs and residual 2-D convolutional nets, (f
 held-out) residual LSTM stacks, 1-D inception nets, gated (GLU) MLPs and densely
 connected 2-D convolutional nets, (fifth held-out) LSTM encoder-decoders, VGG-style
 1-D convolutional nets, highway MLPs and depthwise-separable (MobileNet-style) 2-D
-convolutional nets, and (sixth held-out) convolutional LSTMs over frames of a sequence,
+convolutional nets, (sixth held-out) convolutional LSTMs over frames of a sequence,
 1-D convolutional nets with squeeze-and-excitation, MLP-Mixers on image patches and
-self-normalising (SELU) MLPs, for regression and classification. Faults are injected one
+self-normalising (SELU) MLPs, and (seventh held-out) stacked bidirectional LSTMs,
+WaveNet-style gated dilated convolutional nets, wide-and-deep MLPs and small vision
+transformers, for regression and classification. Faults are injected one
 at a time, in gradations around every usual threshold (``make_corpus.py`` has the matrix).
 
 Datasets are generated with numpy or read from files shipped inside pip packages
@@ -1637,6 +1639,388 @@ def _ship_fuel(seed: int) -> RawTable:
     )
 
 
+# ---- seventh held-out datasets (written after the sixth held-out was examined) ----
+
+
+def _ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
+    """An AR(1) series of ``n`` steps with coefficient ``phi`` and stationary std ``sd``."""
+    e = rng.normal(0, sd * math.sqrt(1 - phi**2), n)
+    out = np.empty(n)
+    out[0] = rng.normal(0, sd)
+    for i in range(1, n):
+        out[i] = phi * out[i - 1] + e[i]
+    return out
+
+
+def _wind_power(seed: int) -> RawSeries:
+    """A 2 MW wind turbine's 10-minute SCADA log: power (kW), hub wind speed (m/s), wind
+    direction (deg) and air temperature (deg C); the power 30 minutes ahead.
+
+    About 28 days. The wind speed is log-normal around 6.5-8.5 m/s, driven by weather
+    systems (an AR(1) of about 10 hours, log std 0.4), a diurnal cycle (windier in the
+    afternoon) and gusty 10-minute turbulence (a fast AR and 4 % noise); the direction
+    veers with the weather systems. Power follows the turbine's power curve (cut-in 3 m/s,
+    rated 2,000 kW from 12.5 m/s, cut-out above 25 m/s and restart below 20 m/s) scaled by
+    the air density (temperature), with 2 % of rated in scatter; now and then the grid
+    operator curtails the farm to 1,000-1,500 kW for 2-8 hours, and the turbine stops for
+    maintenance or a fault (0 kW) for 2-6 hours twice.
+    """
+    rng = np.random.default_rng(39000 + seed)
+    n, dt_h = 4000, 1 / 6
+    t = np.arange(n) * dt_h
+    synoptic = _ar1(rng, n, math.exp(-dt_h / 10.0), 0.4)
+    fast = _ar1(rng, n, math.exp(-dt_h / 1.0), 0.12)
+    diurnal = 0.12 * np.cos(2 * np.pi * (t - 15.0 + rng.uniform(-2, 2)) / 24)
+    wind = rng.uniform(6.5, 8.5) * np.exp(synoptic + fast + diurnal - 0.1)
+    wind = np.clip(wind * (1 + rng.normal(0, 0.04, n)), 0, 35)
+    direction = (rng.uniform(0, 360) + 60 * np.cumsum(rng.normal(0, 0.05, n)) + 40 * synoptic) % 360
+    temp = rng.uniform(2, 18) + 4 * np.sin(2 * np.pi * (t - 9) / 24) + _ar1(rng, n, 0.995, 3.0)
+    rated, cut_in, v_rated = 2000.0, 3.0, 12.5
+    curve = np.clip((wind**3 - cut_in**3) / (v_rated**3 - cut_in**3), 0, 1)
+    density = 1.225 * 288.15 / (temp + 273.15)
+    power = rated * np.minimum(curve * density / 1.225, 1.0)
+    running = True
+    limit = np.full(n, rated)
+    for k in range(n):
+        if running and wind[k] > 25:
+            running = False
+        elif not running and wind[k] < 20:
+            running = True
+        if not running:
+            power[k] = 0.0
+    for _ in range(int(rng.integers(2, 5))):
+        a = int(rng.integers(0, n - 50))
+        limit[a : a + int(rng.integers(12, 49))] = rng.uniform(1000, 1500)
+    for _ in range(2):
+        a = int(rng.integers(0, n - 80))
+        limit[a : a + int(rng.integers(12, 37))] = 0.0
+    power = np.clip(np.minimum(power, limit) + rng.normal(0, 40, n) * (power > 0), 0, None)
+    power = np.where(wind < cut_in, np.clip(rng.normal(-5, 3, n), -12, 0), power)  # idle draw
+    vals = np.stack(
+        [np.round(power, 1), np.round(wind, 2), np.round(direction), np.round(temp, 1)], 1
+    )
+    return RawSeries(
+        vals,
+        ["power_kw", "wind_ms", "wind_dir_deg", "air_temp_c"],
+        0,
+        3,
+        "numpy: simulated wind turbine SCADA (power curve, curtailment, stops), 30 min ahead",
+    )
+
+
+def _room_temp(seed: int) -> RawSeries:
+    """An office zone's 15-minute building-management log in winter: room temperature (deg
+    C), outdoor temperature (deg C), solar irradiance (W/m2), heating valve (%) and
+    occupancy (people); the room temperature 2 h ahead.
+
+    25 days. A two-node thermal model (room air and building mass; time constants of about
+    1 h and 40 h) heated by a radiator under a PI thermostat (21 deg C from 6:00 on
+    workdays, 16 deg C at night and at weekends, valve 0-100 % of 7-10 kW), warmed by its
+    occupants (100 W each, 0-12 people in office hours) and by the sun through the windows
+    (clear and cloudy days), cooled by the outdoors (a daily cycle around -5..8 deg C with
+    weather fronts) and by a window opened for 15-45 min now and then. Sensors read to 0.1
+    deg C with 0.1 deg C noise.
+    """
+    rng = np.random.default_rng(40000 + seed)
+    n, dt = 2400, 0.25  # hours
+    t = np.arange(n) * dt
+    hour, day = t % 24, (t // 24).astype(int) + int(rng.integers(0, 7))
+    workday = (day % 7) < 5
+    outdoor = (
+        rng.uniform(-5, 8)
+        + 3.5 * np.sin(2 * np.pi * (hour - 9) / 24)
+        + _ar1(rng, n, math.exp(-dt / 36), 3.5)
+    )
+    clear = np.repeat(rng.random(n // 96 + 2) < 0.4, 96)[:n]
+    sun = np.clip(np.sin(np.pi * (hour - 8) / 8), 0, None) * np.where(clear, 350, 80)
+    sun = sun * np.clip(1 + rng.normal(0, 0.15, n), 0, None)
+    office = workday & (hour >= 8) & (hour < 18)
+    people = np.where(office, rng.binomial(12, 0.7, n), 0) * (rng.random(n) > 0.1)
+    setpoint = np.where(workday & (hour >= 6) & (hour < 19), 21.0, 16.0)
+    c_air, c_mass = rng.uniform(0.9, 1.3), rng.uniform(25, 40)  # kWh/K
+    ua_out, ua_mass = rng.uniform(0.18, 0.26), rng.uniform(0.9, 1.3)  # kW/K
+    p_max, window_area = rng.uniform(7, 10), rng.uniform(4, 7)
+    t_air = t_mass = 19.0
+    integral = 0.0
+    room = np.empty(n)
+    valve = np.empty(n)
+    open_left = 0
+    for k in range(n):
+        if open_left == 0 and office[k] and rng.random() < 0.01:
+            open_left = int(rng.integers(1, 4))
+        err = setpoint[k] - t_air
+        integral = float(np.clip(integral + err * dt, -3, 6))
+        v = float(np.clip(0.6 * err + 0.25 * integral, 0, 1))
+        vent = 0.8 if open_left else 0.0
+        open_left = max(0, open_left - 1)
+        for _ in range(6):  # 2.5-minute steps
+            q_in = p_max * v + 0.1 * people[k] + window_area * sun[k] / 1000 * 0.5
+            d_air = q_in - (ua_out + vent) * (t_air - outdoor[k]) - ua_mass * (t_air - t_mass)
+            d_mass = ua_mass * (t_air - t_mass) - 0.05 * (t_mass - outdoor[k])
+            t_air += d_air / c_air * dt / 6
+            t_mass += d_mass / c_mass * dt / 6
+        room[k], valve[k] = t_air, 100 * v
+    vals = np.stack(
+        [
+            np.round(room + rng.normal(0, 0.1, n), 1),
+            np.round(outdoor + rng.normal(0, 0.1, n), 1),
+            np.round(sun),
+            np.round(valve),
+            people.astype(float),
+        ],
+        axis=1,
+    )
+    return RawSeries(
+        vals,
+        ["room_temp_c", "outdoor_temp_c", "solar_wm2", "valve_pct", "occupancy"],
+        0,
+        8,
+        "numpy: simulated office heating (two-node thermal model, PI thermostat), 2 h ahead",
+    )
+
+
+_PQ_EVENTS = ("normal", "sag", "swell", "interruption", "harmonics", "flicker", "transient")
+
+
+def _power_quality(seed: int) -> RawSequences:
+    """A power-quality meter's per-cycle log of a 230 V / 50 Hz supply (48 cycles, about 1
+    s): RMS voltage (V), total harmonic distortion (%), frequency (Hz) and crest factor; 7
+    disturbance classes.
+
+    Classes: normal (with now and then a benign 1-4 % dip as a load switches), a sag (the
+    RMS down to 10-88 % for 3-25 cycles, abrupt after a fault or recovering slowly after a
+    motor start), a swell (112-170 % for 3-25 cycles), an interruption (below 8 % for 5-30
+    cycles), harmonics (THD 6-18 %, a flattened crest factor of 1.25-1.36), flicker (the RMS
+    modulated 1-5 % at 3-15 Hz, seen through the per-cycle sampling) and an oscillatory
+    transient (capacitor switching: for 1-3 cycles a crest factor of 1.6-2.3 and THD up by
+    5-25 points, decaying). Every recording has its own nominal level (220-242 V),
+    background THD (1-4 %), a slow drift and a grid frequency wandering around 50 Hz
+    (+-0.05), with meter noise (0.15 V, 0.2 % THD, 2 mHz, 0.005).
+    """
+    rng = np.random.default_rng(41000 + seed)
+    n, length = 2000, 48
+    y = rng.integers(0, len(_PQ_EVENTS), n)
+    t = np.arange(length, dtype=float)
+    x = np.empty((n, length, 4))
+    for i in range(n):
+        c = _PQ_EVENTS[int(y[i])]
+        level = np.ones(length)
+        thd = np.full(length, rng.uniform(1.0, 4.0))
+        crest = np.full(length, rng.uniform(1.39, 1.42))
+        start = int(rng.integers(4, 30))
+        if c == "normal" and rng.random() < 0.4:
+            dur = int(rng.integers(2, 12))
+            level[start : start + dur] -= rng.uniform(0.01, 0.04)
+        elif c == "sag":
+            dur, depth = int(rng.integers(3, 26)), rng.uniform(0.1, 0.88)
+            if rng.random() < 0.5:
+                level[start : start + dur] = depth
+            else:  # motor start: recovers over 10-30 cycles
+                k = np.arange(length - start)
+                level[start:] = 1 - (1 - depth) * np.exp(-k / rng.uniform(5, 12))
+        elif c == "swell":
+            dur = int(rng.integers(3, 26))
+            level[start : start + dur] = rng.uniform(1.12, 1.7)
+        elif c == "interruption":
+            dur = int(rng.integers(5, 31))
+            level[start : start + dur] = rng.uniform(0.0, 0.08)
+            thd[start : start + dur] = rng.uniform(5, 40)
+        elif c == "harmonics":
+            thd[:] = rng.uniform(6, 18)
+            crest[:] = rng.uniform(1.25, 1.36)
+        elif c == "flicker":
+            f = rng.uniform(3, 15)
+            level *= 1 + rng.uniform(0.01, 0.05) * np.sin(
+                2 * np.pi * f * t / 50 + rng.uniform(0, 6.3)
+            )
+        else:
+            dur = int(rng.integers(1, 4))
+            decay = np.exp(-np.arange(dur) / rng.uniform(0.5, 1.5))
+            crest[start : start + dur] += rng.uniform(0.2, 0.9) * decay
+            thd[start : start + dur] += rng.uniform(5, 25) * decay
+            level[start : start + dur] += rng.uniform(0.0, 0.08) * decay
+        nominal = rng.uniform(220, 242) + np.cumsum(rng.normal(0, 0.1, length))
+        x[i, :, 0] = nominal * level + rng.normal(0, 0.15, length)
+        x[i, :, 1] = thd + rng.normal(0, 0.2, length)
+        x[i, :, 2] = 50 + rng.uniform(-0.05, 0.05) + np.cumsum(rng.normal(0, 0.002, length))
+        x[i, :, 2] += rng.normal(0, 0.002, length)
+        x[i, :, 3] = crest + rng.normal(0, 0.005, length)
+    x[..., 0] = np.round(np.clip(x[..., 0], 0, None), 2)
+    x[..., 1] = np.round(np.clip(x[..., 1], 0, None), 2)
+    x[..., 2] = np.round(x[..., 2], 3)
+    x[..., 3] = np.round(x[..., 3], 3)
+    return RawSequences(
+        x,
+        y.astype(int),
+        len(_PQ_EVENTS),
+        ["rms_v", "thd_pct", "freq_hz", "crest_factor"],
+        "numpy: per-cycle power-quality meter logs of 7 supply disturbances (V, %, Hz)",
+    )
+
+
+_GALAXY_CLASSES = ("elliptical", "spiral", "edge_on", "irregular", "merger")
+
+
+def _galaxies(seed: int) -> RawImages:
+    """16x16 survey cut-outs of galaxies in 5 morphologies, asinh-stretched to 0-255.
+
+    Classes: elliptical (a smooth de Vaucouleurs-like profile, axis ratio 0.5-1), spiral (a
+    small bulge and an exponential disc seen at 0-60 deg, with two logarithmic arms), edge-on
+    disc (axis ratio 0.1-0.25, a dust lane in half of them), irregular (3-6 clumps of star
+    formation scattered around a faint body) and merger (two nuclei 3-6 px apart, with a
+    tidal tail in half of them). Each has its own brightness (a factor of 6), size, position
+    angle and a centre within 1 px; a Gaussian seeing blur (FWHM 1.2-2 px), a sky of 40-80
+    counts with Poisson noise and read noise, and a foreground star in 15 % of them.
+    """
+    rng = np.random.default_rng(42000 + seed)
+    n, size, fine = 2000, 16, 3
+    y = rng.integers(0, len(_GALAXY_CLASSES), n)
+    grid = (np.arange(size * fine) + 0.5) / fine
+    yy, xx = np.meshgrid(grid, grid, indexing="ij")
+    x = np.zeros((n, size, size, 1))
+    k = np.arange(-6, 7)
+    for i in range(n):
+        c = _GALAXY_CLASSES[int(y[i])]
+        cx, cy = 8.0 + rng.uniform(-1, 1, 2)
+        pa = rng.uniform(0, np.pi)
+        u = (xx - cx) * np.cos(pa) + (yy - cy) * np.sin(pa)
+        v = -(xx - cx) * np.sin(pa) + (yy - cy) * np.cos(pa)
+        flux = rng.uniform(1.0, 6.0)
+        if c == "elliptical":
+            q, re = rng.uniform(0.5, 1.0), rng.uniform(1.5, 3.0)
+            r = np.hypot(u, v / q)
+            img = np.exp(-7.67 * ((r / re) ** 0.25 - 1))
+        elif c == "spiral":
+            q, rd = np.cos(np.deg2rad(rng.uniform(0, 60))), rng.uniform(2.2, 3.5)
+            r = np.hypot(u, v / q)
+            theta = np.arctan2(v / q, u)
+            pitch = np.tan(np.deg2rad(rng.uniform(15, 30)))
+            arms = 1 + rng.uniform(0.8, 1.4) * np.cos(2 * (theta - np.log(r + 0.3) / pitch))
+            img = np.exp(-r / rd) * np.clip(arms, 0, None) + 2.0 * np.exp(-((r / 0.8) ** 2))
+        elif c == "edge_on":
+            q, rd = rng.uniform(0.1, 0.25), rng.uniform(2.5, 4.0)
+            img = np.exp(-np.abs(u) / rd - np.abs(v) / (q * rd)) + 0.6 * np.exp(
+                -(u**2 + v**2) / 1.5
+            )
+            if rng.random() < 0.5:
+                img *= 1 - 0.6 * np.exp(-(v**2) / 0.08)
+        elif c == "irregular":
+            img = 0.3 * np.exp(-np.hypot(u, v / rng.uniform(0.5, 1)) / rng.uniform(2.5, 4))
+            for _ in range(int(rng.integers(3, 7))):
+                bx, by = rng.normal(0, 2.5, 2)
+                img += rng.uniform(0.3, 1.0) * np.exp(-((u - bx) ** 2 + (v - by) ** 2) / 0.8)
+        else:
+            sep = rng.uniform(3, 6)
+            img = np.zeros_like(u)
+            for sgn, w in ((-1, 1.0), (1, rng.uniform(0.4, 1.0))):
+                r = np.hypot(u - sgn * sep / 2, v)
+                img += w * np.exp(-r / rng.uniform(0.8, 1.4))
+            if rng.random() < 0.5:
+                along = u + sep / 2
+                curve = v - 0.08 * along**2 * rng.choice([-1, 1])
+                img += 0.25 * np.exp(-(curve**2) / 0.6) * np.exp(-np.abs(along) / 5) * (along > 0)
+        img = img / img.sum() * flux * 3000 * fine**2
+        if rng.random() < 0.15:
+            sx, sy = rng.uniform(1, 15, 2)
+            img += (
+                rng.uniform(300, 3000)
+                * fine**2
+                * np.exp(-((xx - sx) ** 2 + (yy - sy) ** 2) / 0.05)
+                / (np.pi * 0.05 * fine**2)
+            )
+        img = img.reshape(size, fine, size, fine).mean(axis=(1, 3))
+        sigma = rng.uniform(1.2, 2.0) / 2.355
+        kern = np.exp(-(k**2) / (2 * sigma**2))
+        kern /= kern.sum()
+        img = np.apply_along_axis(np.convolve, 0, img, kern, "same")
+        img = np.apply_along_axis(np.convolve, 1, img, kern, "same")
+        sky = rng.uniform(40, 80)
+        counts = rng.poisson(np.clip(img + sky, 0, None)) + rng.normal(0, 5, img.shape) - sky
+        x[i, :, :, 0] = np.clip(np.arcsinh(counts / 30.0) / np.arcsinh(600 / 30.0), 0, 1) * 255
+    return RawImages(
+        np.round(x),
+        y.astype(int),
+        len(_GALAXY_CLASSES),
+        "numpy: 16x16 galaxy cut-outs (asinh stretch, seeing, sky noise), 5 morphologies",
+    )
+
+
+_CROPS = (
+    # (name, temperature deg C, rainfall mm, pH, N kg/ha, P kg/ha, K kg/ha, irrigated share)
+    ("rice", 26.0, 1600.0, 6.0, 100.0, 45.0, 40.0, 0.7),
+    ("maize", 22.0, 800.0, 6.5, 140.0, 55.0, 50.0, 0.4),
+    ("wheat", 16.0, 550.0, 7.0, 110.0, 50.0, 40.0, 0.5),
+    ("chickpea", 20.0, 450.0, 7.3, 25.0, 60.0, 45.0, 0.2),
+    ("cotton", 27.0, 750.0, 7.5, 120.0, 45.0, 55.0, 0.6),
+    ("potato", 17.0, 700.0, 5.5, 150.0, 90.0, 160.0, 0.5),
+    ("banana", 27.0, 1800.0, 6.3, 200.0, 70.0, 250.0, 0.6),
+    ("coffee", 21.0, 1700.0, 5.8, 110.0, 30.0, 80.0, 0.1),
+)
+
+
+def _crops(seed: int) -> RawTable:
+    """Which of 8 crops a farm grew (rice, maize, wheat, chickpea, cotton, potato, banana,
+    coffee) from 8 raw columns of a farm survey.
+
+    Every farm has a climate (mean growing-season temperature, annual rainfall), an altitude
+    and a soil pH; the farmer picks the crop whose agronomic optimum fits best (a Gaussian
+    suitability in temperature, log rainfall and pH, plus a random preference: a
+    multinomial logit, so neighbours' choices overlap), then fertilises for it (N, P and K
+    doses around the crop's usual ones, the farmer's habits varying them by 30 %) and
+    irrigates or not (crop-dependent shares; irrigation also lets a crop grow with less
+    rain). Columns: temperature (deg C), rainfall (mm/year), altitude (m), pH, N, P2O5 and
+    K2O (kg/ha) and irrigated (0/1).
+    """
+    rng = np.random.default_rng(43000 + seed)
+    n = 2200
+    altitude = np.clip(rng.gamma(1.6, 450, n), 0, 3000)
+    temp = rng.uniform(17, 31, n) - 0.0065 * altitude + rng.normal(0, 1.0, n)
+    rain = np.exp(rng.normal(np.log(900), 0.6, n))
+    ph = np.clip(rng.normal(6.5, 0.8, n), 4.2, 8.8)
+    irrigated_pref = rng.random(n)
+    opt = np.array([row[1:4] for row in _CROPS])
+    score = np.zeros((n, len(_CROPS)))
+    for j, (t_o, r_o, p_o) in enumerate(opt):
+        score[:, j] = (
+            -(((temp - t_o) / 3.0) ** 2)
+            - ((np.log(rain) - np.log(r_o)) / 0.35) ** 2 * np.where(irrigated_pref < 0.3, 0.4, 1.0)
+            - ((ph - p_o) / 0.7) ** 2
+        )
+    score += rng.gumbel(0, 1.2, score.shape)
+    y = np.argmax(score, axis=1)
+    doses = np.array([row[4:7] for row in _CROPS])[y]
+    habit = np.exp(rng.normal(0, 0.3, (n, 1)))
+    npk = doses * habit * np.exp(rng.normal(0, 0.15, (n, 3)))
+    share = np.array([row[7] for row in _CROPS])[y]
+    irrigated = (rng.random(n) < np.clip(share + 0.3 * (irrigated_pref < 0.3), 0, 1)).astype(float)
+    x = np.column_stack(
+        [
+            temp.round(1),
+            rain.round(),
+            altitude.round(),
+            ph.round(1),
+            npk.round(),
+            irrigated,
+        ]
+    )
+    return RawTable(
+        x,
+        y.astype(int),
+        len(_CROPS),
+        [
+            "temp_c",
+            "rain_mm",
+            "altitude_m",
+            "ph",
+            "n_kg_ha",
+            "p2o5_kg_ha",
+            "k2o_kg_ha",
+            "irrigated",
+        ],
+        "numpy: simulated farm survey (climate, soil, fertiliser), which of 8 crops was grown",
+    )
+
+
 DATASETS2: dict[str, dict[str, Any]] = {
     # calibration
     "sine": {"task": REGRESSION, "kind": "series", "load": _sine},
@@ -1689,6 +2073,12 @@ DATASETS2: dict[str, dict[str, Any]] = {
     "birdsong": {"task": CLASSIFICATION, "kind": "sequences", "load": _birdsong},
     "wafer": {"task": CLASSIFICATION, "kind": "images", "load": _wafer},
     "ship_fuel": {"task": REGRESSION, "kind": "table", "load": _ship_fuel},
+    # seventh held-out
+    "wind_power": {"task": REGRESSION, "kind": "series", "load": _wind_power},
+    "room_temp": {"task": REGRESSION, "kind": "series", "load": _room_temp},
+    "power_quality": {"task": CLASSIFICATION, "kind": "sequences", "load": _power_quality},
+    "galaxies": {"task": CLASSIFICATION, "kind": "images", "load": _galaxies},
+    "crops": {"task": CLASSIFICATION, "kind": "table", "load": _crops},
 }
 
 _CACHE: dict[tuple[str, int], Any] = {}
@@ -1847,8 +2237,19 @@ SEQUENCE_FAMILIES = (
     "vggcnn1d",
     "convlstm1d",
     "se_cnn1d",
+    "bilstm",
+    "wavenet1d",
 )
-FLAT_FAMILIES = ("mlp", "mlp_bn", "mlp_ln", "resmlp", "glu_mlp", "highway_mlp", "selu_mlp")
+FLAT_FAMILIES = (
+    "mlp",
+    "mlp_bn",
+    "mlp_ln",
+    "resmlp",
+    "glu_mlp",
+    "highway_mlp",
+    "selu_mlp",
+    "wide_deep",
+)
 IMAGE_FAMILIES = (
     "cnn2d",
     "cnn2d_gap",
@@ -1857,6 +2258,7 @@ IMAGE_FAMILIES = (
     "densecnn2d",
     "dwcnn2d",
     "mixer2d",
+    "vit2d",
 )
 GRAPH_FAMILIES = (
     "lstm_attn",
@@ -1870,11 +2272,16 @@ GRAPH_FAMILIES = (
     "highway_mlp",
     "se_cnn1d",
     "mixer2d",
+    "wavenet1d",
+    "wide_deep",
+    "vit2d",
 )
 """Families with attention, skip connections (the third held-out's), skip connections
 between recurrent layers, parallel branches, gates or concatenated features (the fourth
-held-out's), gated carry connections (the fifth held-out's highway MLP), or channel gates
-and token mixing (the sixth held-out's squeeze-and-excitation and MLP-Mixer nets): built
+held-out's), gated carry connections (the fifth held-out's highway MLP), channel gates
+and token mixing (the sixth held-out's squeeze-and-excitation and MLP-Mixer nets), or
+gated residual and skip paths, a wide path beside a deep one and self-attention over image
+patches (the seventh held-out's WaveNet, wide-and-deep and vision-transformer nets): built
 with the functional API by :func:`_hidden_graph`; the others are ``Sequential`` stacks of
 :func:`_hidden_layers`."""
 
@@ -1946,6 +2353,12 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
       the hidden activation (``selu`` unless the spec names another) and LeCun-normal
       initial weights (unless ``init`` names others), and ``AlphaDropout`` for
       ``dropout_layer``.
+
+    The seventh held-out's sequential family:
+
+    * ``bilstm``: stacked bidirectional LSTMs: ``Bidirectional(LSTM(w))`` per width (all
+      but the last return sequences; the last returns both directions' final states,
+      concatenated; ``dropout`` their input dropout).
 
     ``dropout_layer`` adds a ``Dropout`` after every hidden block; ``activation`` (default
     relu) is the hidden activation of the dense and convolutional families. The graph
@@ -2025,6 +2438,11 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
             out.append(L.ConvLSTM1D(u, 3, padding="same", return_sequences=not last, dropout=drop))
             after()
         out.append(L.Flatten())
+    elif family == "bilstm":
+        for i, u in enumerate(units):
+            last = i == len(units) - 1
+            out.append(L.Bidirectional(L.LSTM(u, return_sequences=not last, dropout=drop)))
+            after()
     elif family == "selu_mlp":
         act = spec.get("activation", "selu")
         skw = kw or {"kernel_initializer": "lecun_normal"}
@@ -2157,7 +2575,31 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
       tokens by ``Permute``) added back, ``LayerNormalization``, a channel-mixing MLP
       (``Dense(2w, act)``, ``Dense(w)``) added back, the tokens first projected by a
       linear ``Dense(w)`` where the width changes; then ``LayerNormalization`` and
-      ``GlobalAveragePooling1D`` over the tokens.
+      ``GlobalAveragePooling1D`` over the tokens;
+
+    and the seventh held-out's (gated residual and skip paths, a wide path, attention over
+    image patches):
+
+    * ``wavenet1d``: WaveNet-style: a linear ``Conv1D(w0, 1)`` input projection, then per
+      width a gated residual block: causal ``Conv1D(w, 2, dilation 2**i)`` filter with the
+      hidden activation (``tanh`` unless the spec names another) times a causal sigmoid
+      gate of the same shape (``Multiply``), a ``Conv1D(w, 1)`` added back to the block's
+      input (a linear ``Conv1D(w, 1)`` projection first where the width changes) and a
+      ``Conv1D(w_last, 1)`` skip output; the skips summed, the activation, a
+      ``Conv1D(w_last, 1)`` with the activation, read out at the last time step and
+      averaged over time (concatenated);
+    * ``wide_deep``: a wide-and-deep MLP: ``Flatten``, a deep tower of ``Dense(w)`` with
+      the hidden activation per width, and the flattened inputs themselves (the wide,
+      linear path) concatenated with the tower's output before the head;
+    * ``vit2d``: a small vision transformer: the image cut into 4x4 patches (2x2 or 1x1
+      where 4 does not divide it) embedded by a linear ``Conv2D(w0, p, strides=p)``, a
+      convolutional position encoding (a ``DepthwiseConv2D(3, same)`` of the patch grid
+      added back), the grid flattened into tokens; then per width a pre-norm encoder
+      block: ``LayerNormalization``, 2-head self-attention (``MultiHeadAttention``, key
+      size w/2, ``dropout`` its attention dropout) added back, ``LayerNormalization``, a
+      feed-forward ``Dense(2w)`` with the hidden activation and ``Dense(w)`` added back
+      (a linear ``Dense(w)`` projection first where the width changes); then
+      ``LayerNormalization`` and ``GlobalAveragePooling1D`` over the tokens.
 
     The knobs are :func:`_hidden_layers`': ``units`` (one block per width), ``activation``
     (default relu), ``dropout`` (recurrent input or attention dropout), ``dropout_layer``
@@ -2298,6 +2740,51 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
             h = L.Add()([h, mix])
             mix = L.Dense(2 * u, activation=act, **kw)(L.LayerNormalization()(h))
             h = after(L.Add()([h, L.Dense(u, **kw)(mix)]))
+        h = L.GlobalAveragePooling1D()(L.LayerNormalization()(h))
+    elif family == "wavenet1d":
+        act = spec.get("activation", "tanh")
+        width = units[-1]
+        h = L.Conv1D(units[0], 1, **kw)(h)
+        dim = units[0]
+        skips = []
+        for i, u in enumerate(units):
+            if dim != u:
+                h = L.Conv1D(u, 1, **kw)(h)
+                dim = u
+            conv = {"padding": "causal", "dilation_rate": 2 ** min(i, 4), **kw}
+            filt = L.Conv1D(u, 2, activation=act, **conv)(h)
+            gate = L.Conv1D(u, 2, activation="sigmoid", **conv)(h)
+            z = L.Multiply()([filt, gate])
+            skips.append(L.Conv1D(width, 1, **kw)(z))
+            h = after(L.Add()([h, L.Conv1D(u, 1, **kw)(z)]))
+        s = L.Add()(skips) if len(skips) > 1 else skips[0]
+        s = L.Conv1D(width, 1, activation=act, **kw)(L.Activation(act)(s))
+        last = L.Flatten()(L.Cropping1D((input_shape[0] - 1, 0))(s))
+        h = L.Concatenate()([last, L.GlobalAveragePooling1D()(s)])
+    elif family == "wide_deep":
+        wide = L.Flatten()(h)
+        h = wide
+        for u in units:
+            h = after(L.Dense(u, activation=act, **kw)(h))
+        h = L.Concatenate()([wide, h])
+    elif family == "vit2d":
+        rows, cols = input_shape[0], input_shape[1]
+        patch = next(p for p in (4, 2, 1) if rows % p == 0 and cols % p == 0)
+        tokens = (rows // patch) * (cols // patch)
+        dkw = {"depthwise_initializer": kw["kernel_initializer"]} if kw else {}
+        h = L.Conv2D(units[0], patch, strides=patch, **kw)(h)
+        h = L.Add()([h, L.DepthwiseConv2D(3, padding="same", **dkw)(h)])
+        h = L.Reshape((tokens, units[0]))(h)
+        dim = units[0]
+        for u in units:
+            if dim != u:
+                h = L.Dense(u, **kw)(h)
+                dim = u
+            a = L.LayerNormalization()(h)
+            a = L.MultiHeadAttention(num_heads=2, key_dim=max(1, u // 2), dropout=drop)(a, a)
+            h = L.Add()([h, a])
+            ff = L.Dense(2 * u, activation=act, **kw)(L.LayerNormalization()(h))
+            h = after(L.Add()([h, L.Dense(u, **kw)(ff)]))
         h = L.GlobalAveragePooling1D()(L.LayerNormalization()(h))
     else:
         raise ValueError(f"unknown graph model family {family!r}")

@@ -87,6 +87,10 @@ class SeriesMeasures:
     drop_after_first: float = float("nan")
     """How far the series got below its second finite value (badness units, >= 0): the
     learning done after the first epoch. NaN with fewer than two finite values."""
+    rise_share: float = float("nan")
+    """The end's climb above the best as a share of the fall before the best, in the
+    series' own units (:func:`curvedoc.metrics.rise_share`): whether the rise shows on a
+    linear plot of the curve."""
 
     @property
     def bend(self) -> float:
@@ -512,6 +516,7 @@ def measure_series(
     s_early = M.segment_slope(fin_seg, stop=third, direction=d) if nf >= 6 else _nan()
     s_late = M.segment_slope(fin_seg, start=1.0 - third, direction=d) if nf >= 6 else _nan()
     rise = M.sustained_rise(seg, window=w, direction=d)
+    rise_share = M.rise_share(seg, window=w, direction=d)
     plateau = M.plateau_onset(seg, direction=d, window=w)
     half = M.plateau_onset(fin_seg, direction=d, window=w, share=0.5) if nf >= 3 else None
     half_share = half / max(nf - 1, 1) if half is not None else float("nan")
@@ -553,6 +558,7 @@ def measure_series(
             float(np.max(finite_y[1:]) - np.min(finite_y[1:])) if finite_y.size >= 2 else _nan()
         ),
         drop_after_first=_drop_after_first(z[ok]),
+        rise_share=float(rise_share),
     )
 
 

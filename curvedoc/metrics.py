@@ -935,6 +935,43 @@ def sustained_rise(y: np.ndarray, *, window: int | None = None, direction: str =
     return float(max(0.0, m[-1] - np.min(m)))
 
 
+def rise_share(y: np.ndarray, *, window: int | None = None, direction: str = "lower") -> float:
+    """How much of its fall a curve gave back by its end, in its own units (as plotted).
+
+    With ``f`` the finite values of ``y`` (``-y`` when higher is better), ``m`` the medians
+    of every ``k`` consecutive ones (``k`` as in :func:`sustained_rise`: one jump neither
+    makes the best nor the end) and ``b`` the first index of their minimum:
+    ``share = (m[-1] - m[b]) / (max(f[:b + 1]) - m[b])``, the fall measured from the
+    highest single value before the best (the first epoch, usually: the top of the plot).
+    0 when the run ended at its best, 1 when it climbed all the way back to where its fall
+    began, ``inf`` when it rose without having fallen first; NaN without finite values.
+
+    :func:`sustained_rise` says how far the end lies above the best in log units, which is
+    what matters for the loss; this says whether a person sees the climb on the ordinary
+    linear plot of the curve: a loss that fell from 2.0 to 0.2 and ends at 0.25 is 22 %
+    above its best, but has given back 3 % of its fall, a flat tail on the plot.
+
+    >>> rise_share(np.array([8.0, 4.0, 2.0, 4.0, 8.0]), window=1)
+    1.0
+    >>> round(rise_share(np.array([4.0, 2.0, 1.0, 1.0, 1.25]), window=1), 4)
+    0.0833
+    """
+    v = _as_1d(y)
+    v = -v if direction == "higher" else v
+    f = finite(v)
+    if f.size == 0:
+        return float("nan")
+    k = window if window is not None else max(3, int(np.ceil(f.size / 10)))
+    k = max(1, min(k, f.size))
+    m = _row_medians(_windows(f, k))
+    b = int(np.argmin(m))
+    rise = float(m[-1] - m[b])
+    if rise <= 0:
+        return 0.0
+    fall = float(np.max(f[: b + 1]) - m[b])
+    return rise / fall if fall > 0 else math.inf
+
+
 def improvement(y: np.ndarray, *, direction: str = "lower", window: int | None = None) -> float:
     """Total improvement of the trend: ``t[0] - min(t)`` in badness space (>= 0).
 

@@ -383,6 +383,28 @@ def test_sustained_rise() -> None:
     assert math.isnan(M.sustained_rise(np.array([NAN, NAN])))
 
 
+def test_rise_share() -> None:
+    # climbed all the way back: the fall 8 -> 2 given back in full
+    assert M.rise_share(np.array([8.0, 4.0, 2.0, 4.0, 8.0]), window=1) == pytest.approx(1.0)
+    # fell 4 -> 1, ended at 1.25: a quarter of a unit of a three-unit fall
+    assert M.rise_share(np.array([4.0, 2.0, 1.0, 1.0, 1.25]), window=1) == pytest.approx(1 / 12)
+    # the same drift in log units (22 %) after a tenfold fall is a fortieth of the fall
+    drift = np.array([10.0, 5.0, 2.0, 1.0, 1.0, 1.22, 1.22, 1.22])
+    assert M.rise_share(drift, window=1) == pytest.approx(0.22 / 9)
+    # the fall is measured from the highest single value, which a window median would hide
+    assert M.rise_share(np.array([10.0, 1.0, 1.0, 1.0, 1.5, 1.5, 1.5]), window=3) == (
+        pytest.approx(0.5 / 9)
+    )
+    assert M.rise_share(np.array([8.0, 4.0, 2.0]), window=1) == 0.0  # ended at its best
+    assert M.rise_share(np.array([1.0, 2.0, 3.0]), window=1) == math.inf  # never fell
+    # higher is better: accuracy 0.5 -> 0.9 -> 0.8 gave back a quarter of its climb
+    acc = np.array([0.5, 0.9, 0.8])
+    assert M.rise_share(acc, window=1, direction="higher") == pytest.approx(0.25)
+    # scale-free: the share does not change with the loss's units
+    assert M.rise_share(1000 * drift, window=1) == pytest.approx(0.22 / 9)
+    assert math.isnan(M.rise_share(np.array([NAN, NAN])))
+
+
 def test_improvement() -> None:
     assert M.improvement(np.array([10.0, 5.0, 1.0, 2.0]), window=1) == pytest.approx(LN(10))
     assert M.improvement(np.array([1.0, 2.0, 3.0]), window=1) == 0.0

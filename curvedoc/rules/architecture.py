@@ -9,6 +9,7 @@ from curvedoc import fixes
 from curvedoc.analysis import Measurements
 from curvedoc.rules.common import (
     HOLDS_NOTE,
+    VISIBLE_RISE,
     curve_trouble,
     curve_troubles,
     decisions_hold,
@@ -17,6 +18,7 @@ from curvedoc.rules.common import (
     primary,
     r4,
     ramp,
+    rise_visible,
     up,
 )
 from curvedoc.rules.hyperparameters import STRAIGHT_BEND
@@ -72,8 +74,10 @@ def accuracy_given_back(m: Measurements) -> float:
         "validation ends more than 22 % above its best (log 0.2), and more than twice its "
         "own wiggle (the low point of a noisy curve is low by chance), while training fell at "
         "least 10 % after that point and did not itself regress, after validation first fell "
-        "at least 2.5x below the starting loss; smaller rises (5-22 %), or a run EarlyStopping "
-        "ended, are info: runs without early stopping routinely drift up a little at the end, "
+        "at least 2.5x below the starting loss; smaller rises (5-22 %), a climb that gives "
+        "back less than a fifth of the fall before the best on the linear plot (a flat tail), "
+        "or a run EarlyStopping ended, are info: runs without early stopping routinely "
+        "drift up a little at the end, "
         f"unless a classifier's validation accuracy gave back {ACCURACY_GIVEN_BACK:.0%} or more "
         "(and more than twice its wiggle) from its best: lost decisions, not only confidence"
     ),
@@ -129,7 +133,7 @@ def overfitting(inp: RuleInput) -> Iterator[Outcome]:
     early = rel_onset < 0.6
     acc_lost = accuracy_given_back(m)
     decisions_lost = finite(acc_lost) and acc_lost >= ACCURACY_GIVEN_BACK
-    worth_acting = rise > max(VAL_RISE, noise) or decisions_lost
+    worth_acting = (rise > max(VAL_RISE, noise) and rise_visible(va)) or decisions_lost
     severity = "warning" if worth_acting and not stopped_early else "info"
     strength = 0.4 + 0.35 * ramp(rise, VAL_RISE, 0.6) + 0.15 * (1.0 if early else 0.0)
     fx = [fixes.early_stopping(f), fixes.dropout(f), fixes.smaller_model(f), fixes.weight_decay(f)]
@@ -153,6 +157,7 @@ def overfitting(inp: RuleInput) -> Iterator[Outcome]:
             "val_rise_log": r4(rise),
             "threshold_log": VAL_RISE,
             "val_accuracy_given_back": r4(acc_lost),
+            "val_rise_share_of_fall": r4(va.rise_share),
             "val_gain_log": r4(p.val_gain),
             "train_gain_after_onset_log": r4(p.train_gain_after_onset),
             "gap_at_best_log": r4(p.gap_rel_best),
@@ -175,7 +180,8 @@ def overfitting(inp: RuleInput) -> Iterator[Outcome]:
         "the gap still growing and either validation loss ending more than 3x the training "
         "loss with validation more than 22 % off its best (as CD201), or more than 30x with "
         "validation more than 5 % off its best, the rise in both cases more than twice the "
-        "validation curve's own wiggle: a classifier that fits its training set "
+        "validation curve's own wiggle (at 3x, a climb that shows on the plot: a fifth of the "
+        "fall before the best): a classifier that fits its training set "
         "perfectly can end with a large ratio and still be fine while its validation loss "
         "holds, but not at 30x and rising; below CD201's rise, info when a classifier's "
         "validation accuracy holds near its best (over-confidence that costs no accuracy)"
@@ -216,18 +222,21 @@ def generalisation_gap(inp: RuleInput) -> Iterator[Outcome]:
         # a rise CD201 would call overfitting stays a warning; below it, a classifier
         # whose accuracy holds is only growing over-confident
         holds = p.val_rise <= max(VAL_RISE, noise) and decisions_hold(inp.m)
+        # a moderate gap whose validation climb does not show on the plot is drift
+        flat_tail = not extreme and not rise_visible(p.val)
         yield Hit(
             message=(
                 f"{p.val.key} ends {math.exp(g):.1f}x {p.train.key}, the gap is still growing and "
                 f"validation is {pct(p.val_rise)} off its best{HOLDS_NOTE if holds else ''}"
             ),
-            severity="info" if holds else "warning",
+            severity="info" if holds or flat_tail else "warning",
             strength=0.3 + 0.3 * ramp(g, math.log(3), math.log(30)),
             evidence={
                 "gap_final_log": r4(g),
                 "threshold_log": r4(math.log(3.0)),
                 "gap_slope": r4(slope),
                 "val_rise_log": r4(p.val_rise),
+                "val_rise_share_of_fall": r4(p.val.rise_share),
             },
             series=(p.val.key, p.train.key),
             fixes=(fixes.dropout(f), fixes.smaller_model(f), fixes.early_stopping(f)),
@@ -684,7 +693,9 @@ def model_too_small(inp: RuleInput) -> Iterator[Outcome]:
         f"more than {up(VAL_RISE)} above its best (log {VAL_RISE:g}) and more than twice "
         "its own wiggle, the best lying before the last fifth of the run: whatever the "
         "training loss did, a validation loss that climbs back for good means the model got "
-        "worse on unseen data"
+        f"worse on unseen data; a warning when the climb gives back {VISIBLE_RISE:.0%} or more "
+        "of the fall before the best in the loss's own units (it shows on the linear plot), "
+        "an info for a drift along a flat tail"
     ),
 )
 def validation_rises(inp: RuleInput) -> Iterator[Outcome]:
@@ -723,17 +734,25 @@ def validation_rises(inp: RuleInput) -> Iterator[Outcome]:
     if va.rise <= max(VAL_RISE, noise) or late_best:
         return
     f = m.facts
+    visible = rise_visible(va)
     yield Hit(
         message=(
             f"{va.key} ended {pct(va.rise)} above its best (epoch {m.epoch_at(va.best_index)}) "
-            "and stayed there: the model got worse on unseen data"
+            + (
+                "and stayed there: the model got worse on unseen data"
+                if visible
+                else f"but gave back only {va.rise_share:.0%} of its fall: a drift that "
+                "EarlyStopping(restore_best_weights=True) takes care of"
+            )
         ),
-        severity="warning",
+        severity="warning" if visible else "info",
         strength=ramp(va.rise, VAL_RISE, 1.0),
         evidence={
             "val_rise_log": r4(va.rise),
             "threshold_log": VAL_RISE,
             "val_wiggle": r4(va.wiggle),
+            "val_rise_share_of_fall": r4(va.rise_share),
+            "visible_share_threshold": VISIBLE_RISE,
             "best_epoch": m.epoch_at(va.best_index),
         },
         series=(va.key,),

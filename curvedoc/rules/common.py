@@ -17,6 +17,24 @@ def finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
 
 
+VISIBLE_RISE = 0.2
+"""A climb from the best counts as seen when it gave back at least a fifth of the fall
+before the best, in the loss's own units (:func:`curvedoc.metrics.rise_share`): on the
+ordinary linear plot of the curve that is a climb a person sees. A loss that fell tenfold
+and then drifted 22 % up has given back a fortieth of its fall, a flat tail on the plot:
+still worth an EarlyStopping (info), not a sick run (CD201, CD202, CD208 and CD403 are
+warnings only for a climb that shows)."""
+
+
+def rise_visible(s: SeriesMeasures) -> bool:
+    """Whether a validation curve's climb from its best shows on its linear plot.
+
+    True when the climb gave back :data:`VISIBLE_RISE` or more of the fall before the best,
+    or when the share is unknown (nothing is hidden on a lack of evidence).
+    """
+    return not finite(s.rise_share) or s.rise_share >= VISIBLE_RISE
+
+
 def ramp(x: float, lo: float, hi: float) -> float:
     """0 at ``lo``, 1 at ``hi``, linear between and clipped (either direction).
 

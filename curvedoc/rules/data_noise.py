@@ -6,7 +6,17 @@ import math
 from collections.abc import Iterator
 
 from curvedoc import fixes
-from curvedoc.rules.common import accuracy_steady, epoch_list, finite, pct, primary, r4, ramp, rel
+from curvedoc.rules.common import (
+    accuracy_steady,
+    epoch_list,
+    finite,
+    pct,
+    primary,
+    r4,
+    ramp,
+    rel,
+    rise_visible,
+)
 from curvedoc.rules.registry import Hit, Outcome, RuleInput, rule
 
 VAL_WIGGLE_RATIO = 4.0
@@ -269,8 +279,9 @@ def outlier_batches(inp: RuleInput) -> Iterator[Outcome]:
         "the best validation loss stayed above 1/2.5 of the untrained level (log 0.92; for "
         "a regression, R^2 under 0.6) and validation is flat or rising at the end, training "
         "having moved at least 10 % (less is CD104) but not more than 20x (that is "
-        "memorisation, CD201); a warning with a symptom (validation rising again by 10 % "
-        "or wobbling over ±5 %); an info for a smooth climb of 3 % (five times the curve's "
+        "memorisation, CD201); a warning with a symptom (validation rising again by 10 %, "
+        "a climb that gives back a fifth of its fall as plotted, or wobbling over ±5 %); "
+        "an info for a smooth climb of 3 % (five times the curve's "
         "wobble), or when the recorded chance level puts the floor above half of it: "
         "a learnable signal takes the loss down by an order of "
         "magnitude; noisy labels or targets stop it early and high, but so does a dataset "
@@ -335,7 +346,7 @@ def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
     # of a few per cent, well out of the curve's own wobble, is noted (info): on the broad
     # corpus it marks as many healthy runs on hard data as noisy ones (3 hits for 27 false
     # alarms as a warning)
-    memorising = finite(p.val_rise) and p.val_rise > FLOOR_RISE
+    memorising = finite(p.val_rise) and p.val_rise > FLOOR_RISE and rise_visible(va)
     climbing = (
         finite(p.val_rise)
         and p.val_rise > FLOOR_RISE_STEADY
@@ -374,6 +385,7 @@ def noise_floor(inp: RuleInput) -> Iterator[Outcome]:
             "train_improvement_log": r4(imp),
             "val_slope_late_per_run": r4(va.slope_tail),
             "val_rise_log": r4(p.val_rise),
+            "val_rise_share_of_fall": r4(va.rise_share),
             "val_wiggle": r4(va.wiggle),
         },
         series=(va.key, tr.key),
