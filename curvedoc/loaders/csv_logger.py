@@ -27,6 +27,7 @@ from curvedoc.loaders.series import (
     require_finite_metric,
 )
 from curvedoc.loaders.source import Form, Probe, Source
+from curvedoc.loaders.wandb_names import wandb_table
 
 __all__ = ["SOURCE", "STEP_COLUMNS", "X_COLUMNS", "history_from_table", "load", "sniff"]
 
@@ -62,16 +63,17 @@ def history_from_table(
     as ``nan`` (a run that diverged at once) from cells that are all missing (``NA``,
     empty); it is asked only when no metric value is finite.
     """
+    header, table, notes = wandb_table(header, table, path)
+    wandb = bool(notes)
     lower = {h.lower(): h for h in header}
     x_name = next((lower[c] for c in X_COLUMNS if c in lower), None)
-    fmt = "csv-logger" if x_name is not None else "csv"
+    fmt = "wandb-csv" if wandb else "csv-logger" if x_name is not None else "csv"
     if x_name is None:
         step = next((lower[c] for c in STEP_COLUMNS if c in lower), None)
         x_name = step
     series_names = [h for h in header if h != x_name and h in table]
     if not series_names:
         raise LoadError(path, "CSV has no metric columns")
-    notes: list[str] = []
     text = [h for h in header if h and h not in table]
     if text:
         listed = ", ".join(repr(h) for h in text[:5]) + (" ..." if len(text) > 5 else "")
@@ -145,6 +147,15 @@ SOURCE = Source(
             "epoch series; `NA` cells are missing values; a resumed `append=True` run that "
             "repeats epochs keeps the later rows (noted)",
             "csv-logger",
+        ),
+        Form(
+            "Weights & Biases: a chart's CSV download, or `run.history()` of "
+            "`WandbMetricsLogger` saved with pandas",
+            "`<run> - <metric>` columns with `__MIN`/`__MAX` beside them; `epoch/loss`, "
+            "`epoch/val_loss`, `batch/*`, `_step` columns",
+            "one run's epoch series under Keras' names; the sampled-range, per-batch and "
+            "bookkeeping columns left out (noted); a chart of several runs is refused",
+            "wandb-csv",
         ),
         Form(
             "any other CSV",

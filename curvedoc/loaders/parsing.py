@@ -235,8 +235,9 @@ def _too_many_columns(path: str, fields: int, max_series: int) -> LoadError:
 
 X_COLUMNS = ("epoch", "epochs")
 """Column names that hold a table's epoch numbers."""
-STEP_COLUMNS = ("step", "global_step", "steps")
-"""Column names that hold its step numbers (the x axis when there is no epoch column)."""
+STEP_COLUMNS = ("step", "global_step", "steps", "_step")
+"""Column names that hold its step numbers (the x axis when there is no epoch column;
+``_step`` is W&B's)."""
 MAX_TEXT_COLUMNS = 2
 """Columns of text a training log may hold beside its numbers (a time, a run name)."""
 TEXT_LOG_AXES = ("epoch", "step", "global_step")
