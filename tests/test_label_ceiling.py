@@ -44,3 +44,21 @@ def test_the_oracle_takes_the_majority_of_each_setting_and_counts_what_it_costs(
     # with no false alarm allowed, only the curve-visible faults are left
     assert c["top1_in_budget"] == pytest.approx(4 / 8)
     assert ceiling(rows, budget=0.1)["top1_in_budget"] == pytest.approx(7 / 8)
+
+
+def test_the_curve_oracle_pays_for_symptoms_healthy_runs_share() -> None:
+    from label_ceiling import curve_ceiling
+
+    rows = [_row("healthy", "healthy", "healthy", "ref") for _ in range(18)]
+    slow = _row("healthy", "healthy", "healthy", "small")
+    slow["sym_unconverged"] = "True"
+    rows += [dict(slow), dict(slow)]  # two healthy recipes still falling at the end
+    fault = _row("hyper", "hyper", "lr_low", "d10")
+    fault["sym_unconverged"], fault["curve_visible"] = "True", "True"
+    rows += [dict(fault) for _ in range(6)]
+    rows += [_row("hyper", "hyper", "lr_high", "x100", curve=True) for _ in range(4)]
+    c = curve_ceiling(rows, budget=0.05)  # one false alarm allowed of 20: not enough
+    assert (c["faults"], c["healthy"], c["with_symptom"]) == (10, 20, 2)
+    assert c["called_healthy"] == pytest.approx(6 / 10) and c["alarms"] == 0.0
+    c = curve_ceiling(rows, budget=0.1)  # two allowed: the unconverged group is flagged
+    assert c["called_healthy"] == 0.0 and c["alarms"] == pytest.approx(2 / 20)
