@@ -73,3 +73,19 @@ def test_other_tables_with_dashes_in_their_names_are_left_alone(tmp_path: Path) 
     h = curvedoc.load(path)
     assert h.source.format == "csv-logger"
     assert list(h.epoch_series) == ["model a - loss", "model b - loss"]
+
+
+def test_a_chart_plotted_against_the_epoch_counter_reads_it_as_the_epoch(
+    tmp_path: Path,
+) -> None:
+    # the same chart with its x axis set to epoch/epoch: W&B writes that key first
+    text = fixture("wandb/waveforms_chart.csv").read_text(encoding="utf-8").splitlines()
+    rows = [line.split(",", 1) for line in text]
+    rows = [["epoch/epoch", rows[0][1]]] + [[str(i), r[1]] for i, r in enumerate(rows[1:])]
+    path = tmp_path / "chart.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    h = curvedoc.load(path)
+    rec = curvedoc.load(fixture(RECORDED))
+    assert h.source.format == "wandb-csv"
+    assert h.epochs.tolist() == rec.epochs.tolist()
+    np.testing.assert_allclose(h.epoch_series["val_loss"], rec.epoch_series["val_loss"])

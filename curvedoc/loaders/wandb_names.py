@@ -34,8 +34,6 @@ BATCH_NAMESPACE = "batch/"
 """...and of the per-batch logs."""
 BOOKKEEPING = frozenset({"_runtime", "_timestamp"})
 """W&B's own columns of a run's history that are no metric (``_step`` is its step)."""
-STEP_KEYS = ("step", "_step")
-"""Columns that hold W&B's step, the x axis of a chart export."""
 
 
 def wandb_table(
@@ -56,7 +54,8 @@ def _one_run(
     header: list[str], table: dict[str, np.ndarray], path: str, notes: list[str]
 ) -> tuple[list[str], dict[str, np.ndarray]]:
     """A chart export's columns without the run name and the sampled-range columns."""
-    metrics = [h for h in header if h.lower() not in STEP_KEYS]
+    # the chart's x axis comes first (Step, or whatever key the chart plots against)
+    metrics = header[1:] if header and RUN_SEPARATOR not in header[0] else header
     if not metrics or not all(RUN_SEPARATOR in h for h in metrics):
         return header, table
     split = {h: h.split(RUN_SEPARATOR, 1) for h in metrics}
@@ -71,7 +70,7 @@ def _one_run(
             f"a W&B chart export with {len(runs)} runs ({listed}): download the chart of one "
             "run, or name its columns with --train-col/--val-col",
         )
-    dropped = [h for h in metrics if h.endswith(RANGE_SUFFIXES) and h[: -len("__MIN")] in split]
+    dropped = [h for h in metrics if h.endswith(RANGE_SUFFIXES) and _unranged(h) in split]
     out_header = [h if h not in split else split[h][1] for h in header if h not in dropped]
     out = {(split[h][1] if h in split else h): v for h, v in table.items() if h not in dropped}
     if len(set(out_header)) != len(out_header):
@@ -83,11 +82,16 @@ def _one_run(
     return out_header, out
 
 
+def _unranged(name: str) -> str:
+    """A range column's value column: ``run - loss__MIN`` -> ``run - loss``."""
+    return next(name[: -len(s)] for s in RANGE_SUFFIXES if name.endswith(s))
+
+
 def _keras_namespace(
     header: list[str], table: dict[str, np.ndarray], notes: list[str]
 ) -> tuple[list[str], dict[str, np.ndarray]]:
     """``WandbMetricsLogger``'s ``epoch/*`` logs under Keras' names, one row per epoch."""
-    epoch_keys = [h for h in header if h.startswith(EPOCH_NAMESPACE) and len(h) > 6]
+    epoch_keys = [h for h in header if h.startswith(EPOCH_NAMESPACE) and h != EPOCH_NAMESPACE]
     if not epoch_keys:
         return header, table
     plain = {h for h in header if not h.startswith((EPOCH_NAMESPACE, BATCH_NAMESPACE))}
