@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -152,8 +152,12 @@ class ContextFacts:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (tuples as lists, plus derived ratios)."""
-        d = asdict(self)
+        """JSON form (tuples as lists, plus derived ratios).
+
+        Every field is a scalar or a tuple of scalars, so a shallow copy is the deep one
+        ``dataclasses.asdict`` makes, at a tenth of its cost (it runs once per analysed run).
+        """
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["recurrent_units"] = list(self.recurrent_units)
         d["samples_per_param"] = self.samples_per_param
         return d

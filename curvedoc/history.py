@@ -83,6 +83,10 @@ class History:
     batch_epochs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     context_sources: dict[str, str] = field(default_factory=dict)
     context_origins: dict[str, str] = field(default_factory=dict)
+    _pairs_memo: tuple[tuple[str, ...], tuple[MetricPair, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """The last :meth:`pairs` result and the series names it was made from."""
 
     def __post_init__(self) -> None:
         self.epochs = np.asarray(self.epochs, dtype=np.int64)
@@ -152,6 +156,9 @@ class History:
         known metric (``Loss`` alone is the pair ``loss``; the series keeps its name).
         """
         keys = self.metric_keys()
+        memo = self._pairs_memo
+        if memo is not None and memo[0] == tuple(keys):
+            return list(memo[1])  # the pairing depends on the names alone
         best: dict[tuple[str, bool], tuple[int, str]] = {}
         for key in keys:
             is_val, _ = names.split_validation(key)
@@ -190,6 +197,7 @@ class History:
                     direction=names.direction(train or val or name),
                 )
             )
+        self._pairs_memo = (tuple(keys), tuple(out))
         return out
 
     def primary_pair(self) -> MetricPair | None:

@@ -7,9 +7,14 @@ names are kept and their direction is reported as ``"unknown"``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 Direction = Literal["lower", "higher", "unknown"]
+
+_NAME_CACHE = 4096
+"""Names remembered by the pure name functions below: every run of a folder asks about the
+same few names dozens of times; a file with millions of columns still keeps only this many."""
 
 VAL_PREFIXES: tuple[str, ...] = ("val_", "validation_")
 """Prefixes that mark a validation series (Keras writes ``val_``)."""
@@ -58,6 +63,7 @@ _MARKED = re.compile(
 )
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def split_validation(name: str) -> tuple[bool, str]:
     """Return ``(is_validation, base_name)`` for a series name.
 
@@ -108,6 +114,7 @@ def validation_rank(name: str) -> int:
     return 2 * len(VAL_MARKERS)
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def _marker(name: str) -> tuple[str, str] | None:
     """``(marker, base)`` of a name marked as training or validation, else None.
 
@@ -159,6 +166,7 @@ def canonical(name: str) -> str:
     return KERAS2_ALIASES.get(base, base)
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def is_learning_rate(name: str) -> bool:
     """Whether a series name is a learning-rate log rather than a model metric.
 
@@ -177,6 +185,7 @@ def is_learning_rate(name: str) -> bool:
     return flat in {"lr", "learning_rate"} or flat.startswith(("lr_", "learning_rate_"))
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def direction(name: str) -> Direction:
     """Whether lower or higher values of the metric are better, or ``"unknown"``.
 

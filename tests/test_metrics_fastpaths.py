@@ -106,3 +106,31 @@ def test_the_memo_is_bounded_and_skips_long_series() -> None:
     assert np.array_equal(M.trend(long, window=3), M._trend(long, 3))
     assert np.array_equal(M.trend(long, window=3)[:-1], long[:-1])  # a line is its own trend
     assert all(len(key[0]) <= 8 * M._MEMO_POINTS for key in M._trend_memo)  # not kept
+
+
+def test_the_index_slope_is_theil_sens_slope() -> None:
+    # tail_slope and segment_slope take the slope against consecutive indices; the fast
+    # path (pair gaps built once per length) must give theil_sen's number exactly, and
+    # curves with a NaN or an inf, or longer than 1,000 points, go to theil_sen itself
+    for a in [*_random_arrays(7, 400, 60), np.arange(1500.0) ** 0.5]:
+        if a.size < 2:
+            continue
+        x = np.arange(3, 3 + a.size, dtype=np.float64)
+        fast = M._index_slope(a, x)
+        slow = M.theil_sen(a, x)[0]
+        assert fast == slow or (np.isnan(fast) and np.isnan(slow))
+
+
+def test_pairs_are_memoised_per_history_but_follow_its_names() -> None:
+    from curvedoc.history import History, SourceInfo
+
+    h = History(
+        epochs=np.arange(3),
+        epoch_series={"loss": np.ones(3), "val_loss": np.ones(3)},
+        source=SourceInfo(path="-", format="test"),
+    )
+    first = h.pairs()
+    first.clear()  # a caller's list is its own
+    assert [(p.train, p.val) for p in h.pairs()] == [("loss", "val_loss")]
+    h.epoch_series["accuracy"] = np.ones(3)  # new names: paired afresh
+    assert [p.name for p in h.pairs()] == ["loss", "accuracy"]
