@@ -813,8 +813,17 @@ def infer_sample_counts(
         return facts, []  # a logger that rounds to 3 decimals makes every accuracy k/1000
     found: dict[str, int] = {}
     notes: list[str] = []
+    # a logger that prints four decimals (f"{acc:.4f}") makes every accuracy a multiple of
+    # 1/10,000: a count is then believed only when its own fractions are that short (250 or
+    # 400 samples: it divides 10,000), never 10,000 itself, the rounding's own step
+    quantum = 10**PRINTED_DECIMALS
+    four = bool(series) and _rounded_decimals(
+        np.concatenate([v for _, v in series.values()]), PRINTED_DECIMALS
+    )
     for side, (key, values) in series.items():
         n = M.fraction_denominator(values) if getattr(facts, side) is None else None
+        if n is not None and four and (n >= quantum or quantum % n):
+            continue
         if n is not None:
             found[side] = n
             notes.append(f"{side} = {n:,} read from the steps of {key} (1/{n:,}), not recorded")
@@ -836,10 +845,17 @@ PRINTED_FORMATS = ("keras-log",)
 output): no sample count is read from their accuracies."""
 
 
-def _rounded_decimals(values: np.ndarray) -> bool:
-    """Whether every finite value is a whole multiple of ``10**-ROUNDED_DECIMALS``."""
-    v = values[np.isfinite(values)] * 10**ROUNDED_DECIMALS
-    return bool(v.size) and bool(np.all(np.abs(v - np.round(v)) <= 1e-6 * 10**ROUNDED_DECIMALS))
+PRINTED_DECIMALS = 4
+"""Decimals a hand-written logger commonly prints (``f"{acc:.4f}"``): with every accuracy a
+multiple of ``1e-4``, only a count that divides 10,000 (whose own fractions are that short)
+is read; any other is the rounding's."""
+
+
+def _rounded_decimals(values: np.ndarray, decimals: int = ROUNDED_DECIMALS) -> bool:
+    """Whether every finite value is a whole multiple of ``10**-decimals``."""
+    scale = 10**decimals
+    v = values[np.isfinite(values)] * scale
+    return bool(v.size) and bool(np.all(np.abs(v - np.round(v)) <= 1e-6 * scale))
 
 
 def run_stats(m: Measurements) -> RunStats:

@@ -350,6 +350,28 @@ def test_accuracies_a_logger_rounded_give_no_sample_counts(tmp_path: Path) -> No
     )
     facts = diagnose(curvedoc.load(rounded)).metrics["context"]
     assert (facts["train_samples"], facts["val_samples"]) == (None, None)
+    # printed with four decimals (f"{acc:.4f}"), the most common custom format: the steps
+    # are 1/10,000, the rounding's, and no count of 10,000 is made up
+    four = tmp_path / "four.csv"
+    keys = list(rec.epoch_series)
+    rows = zip(*(rec.epoch_series[k] for k in keys), strict=True)
+    four.write_text(
+        "epoch,"
+        + ",".join(keys)
+        + "\n"
+        + "".join(
+            f"{i}," + ",".join(f"{float(x):.4f}" for x in row) + "\n" for i, row in enumerate(rows)
+        )
+    )
+    report = diagnose(curvedoc.load(four))
+    assert (
+        report.metrics["context"]["train_samples"],
+        report.metrics["context"]["val_samples"],
+    ) == (
+        None,
+        None,
+    )
+    assert not any("10,000" in n for n in report.notes)
 
 
 def _bare(path: Path, tmp_path: Path) -> Path:
