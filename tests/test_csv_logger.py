@@ -131,3 +131,37 @@ def test_text_columns_are_skipped_only_in_a_training_log(write: Writer) -> None:
     damaged = write("damaged.csv", "epoch,loss,val_loss\n0,1.0,1.1\n1,oops,0.9\n")
     with pytest.raises(LoadError, match="oops"):
         curvedoc.load(damaged)
+
+
+def test_comment_lines_before_the_header_are_skipped(tmp_path: Path) -> None:
+    # a real run's curves (the waveforms LSTM recorded with CurveRecorder) written by a
+    # script that starts its log with a banner, and by np.savetxt, whose header is itself
+    # a comment ("# loss,val_loss")
+    rec = curvedoc.load(fixture("keras_log/waveforms_classify.curvedoc.json"))
+    loss, val = rec.epoch_series["loss"], rec.epoch_series["val_loss"]
+    banner = tmp_path / "log.csv"
+    banner.write_text(
+        "# run 3, waveforms LSTM\n#   lr=0.003, batch 64\n\nepoch,loss,val_loss\n"
+        + "".join(
+            f"{i},{float(a)!r},{float(b)!r}\n"
+            for i, (a, b) in enumerate(zip(loss, val, strict=True))
+        )
+    )
+    h = curvedoc.load(banner)
+    assert h.source.format == "csv-logger" and list(h.epoch_series) == ["loss", "val_loss"]
+    np.testing.assert_array_equal(h.epoch_series["val_loss"], val)
+    saved = tmp_path / "history.csv"
+    np.savetxt(saved, np.c_[loss, val], delimiter=",", header="loss,val_loss")
+    h = curvedoc.load(saved)
+    assert list(h.epoch_series) == ["loss", "val_loss"]
+    np.testing.assert_allclose(h.epoch_series["loss"], loss)
+    # a bad cell is still named by its real line number
+    text = saved.read_text().splitlines()
+    text[2] = text[2].split(",")[0] + ",oops"
+    saved.write_text("\n".join(text) + "\n")
+    with pytest.raises(LoadError, match="line 3, column 'val_loss'"):
+        curvedoc.load(saved)
+    only = tmp_path / "notes.csv"
+    only.write_text("# nothing but\n# comments\n")
+    with pytest.raises(LoadError, match="only comment lines"):
+        curvedoc.load(only)

@@ -123,3 +123,29 @@ def test_a_dict_printed_by_python_reads_as_its_json(tmp_path: Path) -> None:
     bad.write_text("{'loss': [1, 2], 'x': foo}")
     with pytest.raises(LoadError, match="not valid JSON"):
         curvedoc.load(bad)
+
+
+def test_a_history_a_script_kept_nested_reads_as_keras_names(write: Writer) -> None:
+    # a real classifier's curves (the waveforms LSTM recorded with CurveRecorder) as a
+    # hand-written loop keeps them: {"train": {...}, "val": {...}}, or Keras' dict wrapped
+    rec = curvedoc.load(fixture("keras_log/waveforms_classify.curvedoc.json"))
+    e = {k: [float(x) for x in v] for k, v in rec.epoch_series.items()}
+    nested = {
+        "train": {"loss": e["loss"], "acc": e["accuracy"]},
+        "val": {"loss": e["val_loss"], "acc": e["val_accuracy"]},
+    }
+    h = curvedoc.load(write("nested.json", nested))
+    assert [(p.name, p.train, p.val) for p in h.pairs()] == [
+        ("loss", "train_loss", "val_loss"),
+        ("accuracy", "train_acc", "val_acc"),
+    ]
+    np.testing.assert_array_equal(h.epoch_series["val_loss"], rec.epoch_series["val_loss"])
+    assert "nested training and validation series" in h.source.notes[0]
+    wrapped = curvedoc.load(write("wrapped.json", {"metrics": {"loss": e["loss"]}}))
+    assert list(wrapped.epoch_series) == ["loss"] and "'metrics'" in wrapped.source.notes[0]
+    # lists under keys with no metric among them are a settings file, as before
+    with pytest.raises(LoadError):
+        curvedoc.load(write("cfg.json", {"model": {"units": [64, 32]}}))
+    # outer keys that are not training or validation words: not guessed
+    with pytest.raises(LoadError):
+        curvedoc.load(write("two.json", {"run_a": {"loss": [1.0]}, "run_b": {"loss": [2.0]}}))

@@ -71,6 +71,14 @@ def history_from_json(data: Any, path: str) -> History:
         records = _pandas_rows(data)
         if records is not None:
             return _from_records(records, path)
+        nested = _nested_series(data)
+        if nested is not None:
+            flat, note = nested
+            history = history_from_series_object(flat, path, "keras-json")
+            history.source = dataclasses.replace(
+                history.source, notes=(*history.source.notes, note)
+            )
+            return history
         try:
             return history_from_series_object(data, path, "keras-json")
         except LoadError as exc:
@@ -90,6 +98,38 @@ def history_from_json(data: Any, path: str) -> History:
             '{"loss": [...], "val_loss": [...]}',
         )
     raise NotAHistoryError(path, "JSON holds a single value, not a training history")
+
+
+def _nested_series(data: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """The series of a history a script kept nested, with a note; None for other objects.
+
+    Hand-written training loops often keep ``{"train": {"loss": [...]}, "val": {"loss":
+    [...]}}``, or wrap Keras' dict in one key (``{"metrics": {"loss": [...], ...}}``). The
+    first is read as ``train_loss`` and ``val_loss`` (the outer keys must all be training
+    or validation words, :data:`curvedoc.names.TRAIN_MARKERS` and ``VAL_MARKERS``), the
+    second as the series under the key. Only objects of lists qualify, and only when a
+    known metric (``loss``, ``acc``, ``mae``...) is among them: ``{"model": {"units": [64,
+    32]}}`` is a settings file.
+    """
+    from curvedoc import names
+
+    if not data or not all(isinstance(v, dict) and v for v in data.values()):
+        return None
+    if not all(
+        isinstance(x, (list, ParsedNumbers)) for inner in data.values() for x in inner.values()
+    ):
+        return None
+    if not any(names.direction(k) != "unknown" for inner in data.values() for k in inner):
+        return None  # lists under keys, but no metric among them: a settings file
+    if len(data) == 1:
+        ((outer, inner),) = data.items()
+        return dict(inner), f"the series under {outer!r} read as the history"
+    words = names.VAL_MARKERS + names.TRAIN_MARKERS
+    if not all(k.lower() in words for k in data):
+        return None
+    flat = {f"{outer}_{key}": v for outer, inner in data.items() for key, v in inner.items()}
+    shown = ", ".join(list(flat)[:4]) + (" ..." if len(flat) > 4 else "")
+    return flat, f"nested training and validation series read as {shown}"
 
 
 def _pandas_rows(data: dict[str, Any]) -> list[dict[str, Any]] | None:

@@ -163,6 +163,9 @@ def parse_table_bytes(
     start, first_end = _header_span(raw)
     if start < 0:
         raise LoadError(path, "is empty")
+    start, first_end = _after_comments(raw, start, first_end)
+    if start < 0:
+        raise LoadError(path, "holds only comment lines")
     delimiter = max((b",", b";", b"\t"), key=lambda d: raw.count(d, start, first_end))
     delim = delimiter.decode()
     fields = raw.count(delimiter, start, first_end) + 1
@@ -185,7 +188,49 @@ def parse_table_bytes(
 
 def _header_span(raw: Buffer) -> tuple[int, int]:
     """Start and end (exclusive) of the first line holding more than whitespace."""
-    pos = 0
+    return _header_span_from(raw, 0)
+
+
+COMMENT = b"#"
+"""Lines before the header that start with this are comments (a logger's banner, the
+settings of the run): skipped."""
+_COMMENT_LINES_MAX = 1000
+"""At most this many leading comment lines are looked through for the header."""
+
+
+def _after_comments(raw: Buffer, start: int, end: int) -> tuple[int, int]:
+    """The header line's span once leading ``#`` comment lines are passed over.
+
+    ``np.savetxt(f, a, delimiter=",", header="loss,val_loss")`` writes its header as a
+    comment (``# loss,val_loss``): when the first line after the comments holds only
+    numbers and the last comment has as many fields, that comment is the header (the span
+    then starts after its ``#``). ``(-1, -1)`` when nothing but comments is there.
+    """
+    last: tuple[int, int] | None = None
+    for _ in range(_COMMENT_LINES_MAX):
+        line = bytes(raw[start : min(end, start + 4096)]).lstrip()
+        if not line.startswith(COMMENT):
+            break
+        last = (start, end)
+        start, end = _header_span_from(raw, end + 1)
+        if start < 0:
+            return -1, -1
+    if last is None or end - start > _HEADER_LINE_MAX or last[1] - last[0] > _HEADER_LINE_MAX:
+        return start, end  # (a line of a megabyte or more is no np.savetxt header)
+    first = bytes(raw[start:end]).decode("utf-8", "replace")
+    comment = bytes(raw[last[0] : last[1]]).decode("utf-8", "replace").lstrip()[1:]
+    for delim in (",", ";", "\t"):
+        cells = first.split(delim)
+        if len(cells) > 1 and all(_is_number(c.strip()) for c in cells):
+            names = comment.split(delim)
+            if len(names) == len(cells) and not any(_is_number(n.strip()) for n in names):
+                hash_at = bytes(raw[last[0] : last[1]]).index(COMMENT)
+                return last[0] + hash_at + 1, last[1]
+    return start, end
+
+
+def _header_span_from(raw: Buffer, pos: int) -> tuple[int, int]:
+    """:func:`_header_span` of the text from ``pos`` on (absolute offsets)."""
     n = len(raw)
     while pos < n:
         end = _line_end(raw, pos)
@@ -212,7 +257,9 @@ def _blocks(raw: Buffer, start: int) -> Iterator[tuple[str, int]]:
     Each block comes with the number of its first line (counting lines as
     ``str.splitlines`` does, from 1).
     """
-    line = 1 + len(bytes(raw[:start]).decode("utf-8", "surrogatepass").splitlines())
+    before = bytes(raw[:start]).decode("utf-8", "surrogatepass")
+    partial = bool(before) and not before.endswith(("\n", "\r"))  # after a comment's '#'
+    line = 1 + len(before.splitlines()) - partial
     quoted = raw.find(b'"', start) >= 0
     pos = start
     n = len(raw)
