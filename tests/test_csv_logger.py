@@ -165,3 +165,24 @@ def test_comment_lines_before_the_header_are_skipped(tmp_path: Path) -> None:
     only.write_text("# nothing but\n# comments\n")
     with pytest.raises(LoadError, match="only comment lines"):
         curvedoc.load(only)
+
+
+def test_a_spreadsheet_saved_with_decimal_commas_is_read(tmp_path: Path) -> None:
+    # a real run's curves as Excel saves a CSV in most of Europe: a byte-order mark, ';'
+    # between the fields, decimal commas and CRLF line ends
+    rec = curvedoc.load(fixture("keras_log/waveforms_classify.curvedoc.json"))
+    loss, val = rec.epoch_series["loss"], rec.epoch_series["val_loss"]
+    lines = ["epoch;loss;val_loss"] + [
+        f"{i};{a:.6f};{b:.6f}".replace(".", ",")
+        for i, (a, b) in enumerate(zip(loss, val, strict=True))
+    ]
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    h = curvedoc.load(path)
+    assert h.source.format == "csv-logger" and h.epochs.tolist() == rec.epochs.tolist()
+    np.testing.assert_allclose(h.epoch_series["val_loss"], val, atol=5e-7)
+    # with commas between the fields a comma is a separator, never a decimal point
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('epoch,loss\n0,"1,5"\n1,"0,5"\n')
+    with pytest.raises(LoadError):
+        curvedoc.load(quoted)

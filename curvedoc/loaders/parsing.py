@@ -388,7 +388,18 @@ class _TableState:
             if not name or name in self.bad or name in self.text:
                 continue  # unnamed (a trailing delimiter), or already known to be bad
             try:
-                converted.append((name, _column_to_float(cols[j], name, self.path, body_lines)))
+                converted.append(
+                    (
+                        name,
+                        _column_to_float(
+                            cols[j],
+                            name,
+                            self.path,
+                            body_lines,
+                            decimal_comma=self.delimiter != ",",
+                        ),
+                    )
+                )
             except _BadCell as exc:
                 if fast:
                     return False
@@ -500,10 +511,24 @@ class _BadCell(LoadError):
         self.line = line
 
 
+_DECIMAL_COMMA = re.compile(r"\s*[-+]?\d*,\d+(?:[eE][-+]?\d+)?\s*")
+"""A number written with a decimal comma (``0,0312``), as spreadsheets in most of Europe
+save CSV, with ``;`` between the fields."""
+
+
 def _column_to_float(
-    cells: tuple[str, ...], name: str, path: str, body_lines: Sequence[int]
+    cells: tuple[str, ...],
+    name: str,
+    path: str,
+    body_lines: Sequence[int],
+    *,
+    decimal_comma: bool = False,
 ) -> np.ndarray:
-    """Convert one column's cells to float64; a LoadError names the first bad cell's line."""
+    """Convert one column's cells to float64; a LoadError names the first bad cell's line.
+
+    With ``decimal_comma`` (a table whose fields are not separated by commas), a column
+    whose cells are numbers written with a decimal comma (``0,0312``) is read as such.
+    """
     try:
         return np.array(cells, dtype=np.float64)
     except ValueError:
@@ -513,6 +538,12 @@ def _column_to_float(
         return np.array(cleaned, dtype=np.float64)
     except ValueError:
         pass
+    if decimal_comma and any(_DECIMAL_COMMA.fullmatch(c) for c in cleaned):
+        dotted = [c.replace(",", ".") if _DECIMAL_COMMA.fullmatch(c) else c for c in cleaned]
+        try:
+            return np.array(dotted, dtype=np.float64)
+        except ValueError:
+            pass
     for i, c in enumerate(cleaned):
         if not _is_number(c):
             shown = c if len(c) <= 30 else c[:29] + "…"
