@@ -89,6 +89,11 @@ def lr_range(optimizer: str | None, momentum: float | None = None) -> tuple[floa
     return LR_RANGES.get(key, ANY_OPTIMIZER_LR)
 
 
+LR_RAISED = 2.0
+"""A logged learning rate that climbs to this multiple of its lowest value so far was raised
+on purpose (warm restarts, cyclic rates, a warm-up)."""
+
+
 @dataclass(frozen=True)
 class ContextFacts:
     """Typed facts about the training setup; None where unknown."""
@@ -99,6 +104,9 @@ class ContextFacts:
     learning_rate: float | None = None
     lr_schedule: str | None = None
     lr_varies: bool = False
+    lr_raised: bool = False
+    """The logged learning rate rose to twice its lowest value so far at least once (warm
+    restarts, a cyclic schedule, a warm-up): a schedule that makes the curves jump on purpose."""
     clipping: bool = False
     loss: str | None = None
     loss_kind: str | None = None
@@ -417,7 +425,7 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
         opt_name = opt
     if momentum is None:
         momentum = _num(context.get("momentum"))  # given as a fact (--context momentum=0)
-    lr_varies = False
+    lr_varies = lr_raised = False
     if history is not None:
         lr_series = history.learning_rate()
         if lr_series is not None:
@@ -426,6 +434,8 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
                 if lr is None:
                     lr = float(f[0])
                 lr_varies = bool(f.max() > f.min() * 1.0001)
+                lowest = np.minimum.accumulate(f)
+                lr_raised = bool(f.size > 1 and np.any(f[1:] > LR_RAISED * lowest[:-1]))
     loss = context.get("loss")
     loss_name = str(loss) if isinstance(loss, (str, int, float)) else None
     if isinstance(loss, Mapping):
@@ -479,6 +489,7 @@ def read_context(context: Mapping[str, Any], history: History | None = None) -> 
         learning_rate=lr,
         lr_schedule=schedule,
         lr_varies=lr_varies,
+        lr_raised=lr_raised,
         clipping=clipping,
         loss=loss_name,
         loss_kind=loss_kind(loss_name),

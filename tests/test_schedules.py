@@ -34,3 +34,24 @@ def test_a_scheduled_healthy_run_is_healthy_in_every_form(name: str, tmp_path: P
         assert all(f.severity == "info" for f in report.findings)
     # where the rate was logged, the diagnosis knows it moved
     assert diagnose(curvedoc.load(history)).metrics["context"]["lr_varies"] is True
+
+
+def test_jumps_of_warm_restarts_are_the_schedules_when_the_rate_was_logged(
+    tmp_path: Path,
+) -> None:
+    # the waveforms LSTM with warm restarts (cosine from 0.01 to 1e-4, restarted every 6
+    # epochs): validation jumps at each restart (0.63 -> 0.92 at epoch 14)
+    history = fixture("schedules/waveforms_restarts.json")
+    for path in (fixture("schedules/waveforms_restarts.curvedoc.json"), history):
+        report = diagnose(curvedoc.load(path))
+        assert report.healthy
+        swing = [f for f in report.findings if f.code == "CD316"]
+        assert [f.severity for f in swing] == ["info"]
+        assert swing[0].evidence["learning_rate_raised"] is True
+        assert "raised again" in swing[0].message
+    # without the rate, the same swings are all the curves show: still a warning
+    logs = json.loads(history.read_text(encoding="utf-8"))
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps({k: v for k, v in logs.items() if k != "learning_rate"}))
+    report = diagnose(curvedoc.load(bare))
+    assert [f.severity for f in report.findings if f.code == "CD316"] == ["warning"]

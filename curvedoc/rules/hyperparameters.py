@@ -1416,7 +1416,9 @@ VAL_ACC_SWING = 0.04
         f"a validation loss wiggling more than {rel(VAL_SWING)} and by more than "
         f"{VAL_SWING_SHARE:.0%} of its improvement, or a validation accuracy wiggling "
         f"{VAL_ACC_SWING * 100:.0f} points: healthy runs stay under a tenth of that share and "
-        "under two and a half points, whatever their batch size"
+        "under two and a half points, whatever their batch size; an info when the logged "
+        "learning rate was raised again during the run (warm restarts, cyclic rates), whose "
+        "rises make the curves jump on purpose"
     ),
 )
 def unsteady_validation(inp: RuleInput) -> Iterator[Outcome]:
@@ -1468,9 +1470,18 @@ def unsteady_validation(inp: RuleInput) -> Iterator[Outcome]:
     if acc_swings and acc is not None and acc.val is not None:
         parts.append(f"{acc.val.key} swings by {acc_wiggle * 100:.1f} points")
     f = m.facts
+    # a schedule that raises the rate again (warm restarts, cyclic rates) makes the curves
+    # jump each time on purpose: noted, the swings are the schedule's
+    scheduled = f.lr_raised
     yield Hit(
-        message=" and ".join(parts) + ": each epoch's weights are a different model",
-        severity="warning",
+        message=" and ".join(parts)
+        + (
+            ": the logged learning rate was raised again during the run (warm restarts or a "
+            "cyclic schedule), and each rise makes the curves jump"
+            if scheduled
+            else ": each epoch's weights are a different model"
+        ),
+        severity="info" if scheduled else "warning",
         strength=max(
             ramp(share, VAL_SWING_SHARE, 1.0) if loss_swings else 0.0,
             ramp(acc_wiggle, VAL_ACC_SWING, 0.1) if acc_swings else 0.0,
@@ -1483,6 +1494,7 @@ def unsteady_validation(inp: RuleInput) -> Iterator[Outcome]:
             "threshold_wiggle": VAL_SWING,
             "threshold_share": VAL_SWING_SHARE,
             "threshold_accuracy": VAL_ACC_SWING,
+            "learning_rate_raised": scheduled,
         },
         series=tuple(
             k for k in (va.key, acc.val.key if acc is not None and acc.val else None) if k
