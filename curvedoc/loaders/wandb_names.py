@@ -70,7 +70,7 @@ def _one_run(
             f"a W&B chart export with {len(runs)} runs ({listed}): download the chart of one "
             "run, or name its columns with --train-col/--val-col",
         )
-    dropped = [h for h in metrics if h.endswith(RANGE_SUFFIXES) and _unranged(h) in split]
+    dropped = {h for h in metrics if h.endswith(RANGE_SUFFIXES) and _unranged(h) in split}
     out_header = [h if h not in split else split[h][1] for h in header if h not in dropped]
     out = {(split[h][1] if h in split else h): v for h, v in table.items() if h not in dropped}
     if len(set(out_header)) != len(out_header):
@@ -103,8 +103,9 @@ def _keras_namespace(
         for h in header
         if h.startswith(BATCH_NAMESPACE) or h in BOOKKEEPING or (counted and h == "_step")
     ]
-    out_header = [rename.get(h, h) for h in header if h not in dropped]
-    out = {rename.get(h, h): v for h, v in table.items() if h not in dropped}
+    gone = set(dropped)
+    out_header = [rename.get(h, h) for h in header if h not in gone]
+    out = {rename.get(h, h): v for h, v in table.items() if h not in gone}
     # the batch logs sit on rows of their own: keep the rows an epoch log filled
     filled = [out[rename[h]] for h in rename if rename[h] != "epoch" and rename[h] in out]
     if filled:
