@@ -17,7 +17,7 @@ issue 10 asks for 3 %). For the curves alone it groups runs by the curve symptom
 (the labeller's own criterion) and prints how many visible faults an oracle reading them
 must still call healthy within the same false-alarm share::
 
-    python benchmarks/label_ceiling.py                 # every split but the newest
+    python benchmarks/label_ceiling.py                 # the examined splits
     python benchmarks/label_ceiling.py --splits calibration,heldout --budget 0.05
 """
 
