@@ -61,18 +61,21 @@ PLOT_POINTS = 1500
 
 Ask = tuple[str, str, tuple[str, ...], Callable[[ContextFacts], bool]]
 HOW_TO_GIVE = (
-    "record the run with curvedoc.keras.CurveRecorder, or give the fact: "
+    "record the run with curvedoc.keras.CurveRecorder (after fit: "
+    "curvedoc.keras.save_history(history, path)), or give the fact: "
     "curvedoc analyze FILE --context {fact}=VALUE"
 )
 HOW_TO_GIVE_INPUT_SCALE = (
     "give the typical size of the largest input feature (about 1 when standardised): "
     "curvedoc analyze FILE --context input_scale=VALUE; or record the run with "
-    "curvedoc.keras.CurveRecorder(path, data=x_train), which writes every feature's scale"
+    "curvedoc.keras.CurveRecorder(path, data=x_train), which writes every feature's scale "
+    "(after fit: curvedoc.keras.save_history(history, path, data=x_train))"
 )
 HOW_TO_GIVE_TARGET_SCALE = (
     "give the typical size of the targets (about 1 when standardised): "
     "curvedoc analyze FILE --context target_scale=VALUE; or record the run with "
-    "curvedoc.keras.CurveRecorder(path, targets=y_train)"
+    "curvedoc.keras.CurveRecorder(path, targets=y_train) (after fit: "
+    "curvedoc.keras.save_history(history, path, targets=y_train))"
 )
 HOW_TO_GIVE_LAYERS = (
     "give the saved model (curvedoc analyze FILE --model model.keras), a context file with "

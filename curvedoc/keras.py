@@ -32,7 +32,7 @@ try:
 except ImportError as _exc:  # pragma: no cover - depends on the environment
     raise MissingExtraError("keras", "keras", "curvedoc.keras.CurveRecorder") from _exc
 
-__all__ = ["CurveRecorder", "FindingWarning", "RecorderWarning"]
+__all__ = ["CurveRecorder", "FindingWarning", "RecorderWarning", "save_history"]
 
 WRITER = f"curvedoc {__version__} CurveRecorder"
 
@@ -179,6 +179,7 @@ class CurveRecorder(keras.callbacks.Callback):
         self.every = int(every)
         self.on_finding = on_finding
         self.report: Any = None
+        self._writer = WRITER
         self._input_stats = _sample_stats(data, "data")
         self._target_stats = _sample_stats(targets, "targets")
         self._lock = threading.Lock()
@@ -651,7 +652,7 @@ class CurveRecorder(keras.callbacks.Callback):
         parts = [
             f'"format": "{FORMAT_NAME}"',
             f'"format_version": {FORMAT_VERSION}',
-            f'"writer": {json.dumps(WRITER)}',
+            f'"writer": {json.dumps(self._writer)}',
             f'"status": {json.dumps(self._status)}',
             f'"epochs": {json.dumps(self._epochs)}',
             '"epoch_logs": '
@@ -736,6 +737,147 @@ class CurveRecorder(keras.callbacks.Callback):
         # warnings configured as errors must not reach fit either
         with contextlib.suppress(Exception):
             self._warn(f"{where} failed ({type(exc).__name__}: {exc}); training continues")
+
+
+def save_history(
+    history: Any,
+    path: str | os.PathLike[str],
+    *,
+    model: Any = None,
+    data: Any = None,
+    targets: Any = None,
+    batch_size: int | None = None,
+    train_samples: int | None = None,
+    val_samples: int | None = None,
+    validation_split: float | None = None,
+) -> str:
+    """Write a finished ``model.fit`` as a curvedoc history file, with its context.
+
+    For a run trained *without* :class:`CurveRecorder`: what ``fit`` returned still holds
+    the model, so the facts the curves cannot show (optimizer, learning rate, loss,
+    layers, parameter count, planned epochs, steps per epoch) are read from it, and the
+    data's scale from ``data`` and ``targets`` as the recorder would record them. The file
+    is the recorder's format without the per-batch values (which only a callback sees), so
+    ``curvedoc analyze`` diagnoses the run as surely as a recorded one, where the curves
+    alone would leave unscaled data or a far-off learning rate a guess.
+
+    Args:
+        history: the ``keras.callbacks.History`` that ``model.fit`` returned, or its
+            ``.history`` dict (then pass ``model=``).
+        path: the history file to write (atomically; its folder is created).
+        model: the trained model, when ``history`` is a dict (a History knows its own).
+        data: the training inputs, or a sample of them (per-feature statistics, as
+            ``CurveRecorder(data=...)``).
+        targets: the training targets, or a sample (``CurveRecorder(targets=...)``).
+        batch_size: ``fit``'s ``batch_size`` (Keras' default is 32); a History does not
+            keep it.
+        train_samples: the number of training samples; taken from ``data`` when it is an
+            array whose row count matches the steps per epoch at ``batch_size``.
+        val_samples: the number of validation samples (a History does not keep it).
+        validation_split: ``fit``'s ``validation_split``, with ``data`` the whole array
+            that ``fit`` split: both sample counts are then computed as Keras splits
+            (the first ``floor(n * (1 - split))`` rows train).
+
+    Returns:
+        The absolute path written.
+
+    The learning rate is the one training started with: the first value of a logged
+    ``learning_rate`` column, else a schedule's ``initial_learning_rate``, else the
+    optimizer's rate now (unchanged by training unless a callback changed it, and such
+    callbacks log the column). Raises ``TypeError`` when ``history`` holds no epoch logs
+    and ``ValueError`` for a count that is not a positive whole number.
+
+    Example::
+
+        history = model.fit(x_train, y_train, validation_split=0.2, epochs=50)
+        save_history(history, "history.json", data=x_train, targets=y_train,
+                     batch_size=32)
+    """
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, Mapping) or not logs:
+        raise TypeError(
+            "save_history needs what model.fit returned (a keras History) or its .history dict"
+        )
+    counts = {"batch_size": batch_size, "train_samples": train_samples, "val_samples": val_samples}
+    for key, value in counts.items():
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if value is not None and (not whole or value < 1):
+            raise ValueError(f"{key} must be a positive whole number, not {value!r}")
+    if validation_split is not None and not (0.0 < float(validation_split) < 1.0):
+        raise ValueError(f"validation_split must be between 0 and 1, not {validation_split!r}")
+    model = model if model is not None else getattr(history, "model", None)
+    params = dict(getattr(history, "params", None) or {})
+    epochs = [int(e) for e in (getattr(history, "epoch", None) or [])]
+    length = max((len(v) for v in logs.values() if isinstance(v, (list, tuple))), default=0)
+    if not length:
+        raise TypeError("save_history: the history holds no per-epoch lists of values")
+    if len(epochs) != length:
+        epochs = list(range(length))
+    rec = CurveRecorder(path, data=data, targets=targets, record_batches=False, overwrite=True)
+    rec.params = params
+    rec._context = rec._collect_context(model) if model is not None else {}
+    columns = {str(k): list(v) for k, v in logs.items() if isinstance(v, (list, tuple))}
+    lr_keys = [k for k in columns if names.is_learning_rate(k)]
+    first_lr = next(
+        (
+            x
+            for x in (_to_float(v) for v in (columns[lr_keys[0]] if lr_keys else ()))
+            if x is not None and math.isfinite(x)
+        ),
+        None,
+    )
+    initial = _initial_rate((rec._context.get("optimizer") or {}).get("config"))
+    if first_lr is not None:
+        rec._context["learning_rate"] = first_lr
+    elif initial is not None:
+        rec._context["learning_rate"] = initial
+    steps = params.get("steps")
+    arrays = _safe(lambda: _as_arrays(data)) if data is not None else None
+    rows = int(arrays[0].shape[0]) if arrays and arrays[0].ndim else None
+    if rows and validation_split is not None:
+        split_at = math.floor(rows * (1.0 - float(validation_split)))  # as keras splits
+        train_samples = train_samples or split_at
+        val_samples = val_samples or rows - split_at
+    elif (
+        train_samples is None
+        and rows
+        and batch_size is not None
+        and isinstance(steps, int)
+        and -(-rows // batch_size) == steps
+    ):
+        train_samples = rows
+    for key, value in (
+        ("batch_size", batch_size),
+        ("train_samples", train_samples),
+        ("val_samples", val_samples),
+    ):
+        if value is not None:
+            rec._context[key] = value
+    rec._context["initial_epoch"] = epochs[0] if epochs else 0
+    rec._writer = f"curvedoc {__version__} save_history"
+    rec._epochs = list(epochs)
+    rec._epoch_logs = {
+        k: [_to_float(col[i]) if i < len(col) else None for i in range(len(epochs))]
+        for k, col in columns.items()
+    }
+    rec._status = "finished"
+    _atomic_write(rec.path, rec._render())
+    return rec.path
+
+
+def _initial_rate(config: Any) -> float | None:
+    """A learning-rate schedule's ``initial_learning_rate`` from an optimizer's config."""
+    if not isinstance(config, Mapping):
+        return None
+    inner = config.get("inner_optimizer")  # LossScaleOptimizer
+    if isinstance(inner, Mapping) and isinstance(inner.get("config"), Mapping):
+        config = inner["config"]
+    lr = config.get("learning_rate")
+    if isinstance(lr, Mapping) and isinstance(lr.get("config"), Mapping):
+        value = _to_float(lr["config"].get("initial_learning_rate"))
+        if value is not None and math.isfinite(value) and value > 0:
+            return value
+    return None
 
 
 class _Segment:

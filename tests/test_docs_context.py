@@ -202,7 +202,7 @@ def test_user_guide_csv_section_runs(
 ) -> None:
     workdir(False)
     ran = run_section(section(*SECTIONS["user-guide"]), cli, monkeypatch, capsys)
-    assert ran == {"bash": 4, "python": 0, "text": 2, "file": 1}
+    assert ran == {"bash": 5, "python": 1, "text": 3, "file": 1}
 
 
 @pytest.mark.keras
