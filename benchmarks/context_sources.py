@@ -17,7 +17,10 @@ without the recorder would have it:
   (the facts a model file gives do not depend on the weights);
 * ``facts+model``: both (what ``--model`` plus ``--context batch_size=... train_samples=...
   val_samples=...`` gives);
-* ``context``: the epoch logs plus the whole recorded context (data statistics included);
+* ``model+scale``: ``facts+model`` plus the two scale facts: everything a user without the
+  recorder can give (the saved model, and what it cannot know, typed);
+* ``context``: the epoch logs plus the whole recorded context (data statistics included;
+  what ``curvedoc.keras.save_history`` writes after ``fit``, without the batches);
 * ``full``: the recorder's file as it is (per-batch losses and the learning-rate column
   too) — ``benchmarks/accuracy.py``'s "with context" mode.
 
@@ -74,6 +77,7 @@ MODES = {
     "facts+scale": "+ --context (5 facts, input_scale, target_scale)",
     "model": "+ --model",
     "facts+model": "+ --model + --context",
+    "model+scale": "+ --model + --context (3 facts, input_scale, target_scale)",
     "context": "+ recorded context",
     "full": "recorder file (full)",
 }
@@ -215,6 +219,9 @@ def diagnose_sources(path: str, model_path: str | None, weights: str | None) -> 
         histories["model"] = apply_context(copy.deepcopy(bare), [model])
         histories["facts+model"] = apply_context(
             copy.deepcopy(bare), [model, given(MODEL_EXTRA_FACTS)]
+        )
+        histories["model+scale"] = apply_context(
+            copy.deepcopy(bare), [model, given(MODEL_EXTRA_FACTS + SCALE_KEYS)]
         )
     out: dict[str, Any] = {m: _summary(diagnose(h, weights=table)) for m, h in histories.items()}
     out["model_notes"] = notes
