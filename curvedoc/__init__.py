@@ -6,6 +6,8 @@ Record a Keras run with :class:`curvedoc.keras.CurveRecorder`, then::
     history = curvedoc.load("history.json")
     report = curvedoc.diagnose(history)
 
+or, right after ``history = model.fit(...)`` in a notebook, ``curvedoc.diagnose(history)``.
+
 ``import curvedoc`` stays light: it never imports TensorFlow, Keras, torch or jax.
 """
 
@@ -20,7 +22,6 @@ from curvedoc import presenters as _presenters
 __all__ = ["History", "LoadError", "Report", "__version__", "diagnose", "load"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from curvedoc.diagnosis import diagnose
     from curvedoc.errors import LoadError
     from curvedoc.history import History
     from curvedoc.loaders import load
@@ -28,11 +29,28 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _LAZY = {
     "load": ("curvedoc.loaders", "load"),
-    "diagnose": ("curvedoc.diagnosis", "diagnose"),
     "History": ("curvedoc.history", "History"),
     "Report": ("curvedoc.report", "Report"),
     "LoadError": ("curvedoc.errors", "LoadError"),
 }
+
+
+def diagnose(history: Any, **kwargs: Any) -> Report:
+    """Diagnose a run: :func:`curvedoc.diagnosis.diagnose` on anything :func:`load` reads.
+
+    ``history`` is a :class:`History`, a path, or, in a notebook right after training,
+    the ``History`` that ``model.fit`` returned (its model's facts come along) or its
+    ``.history`` dict. Keyword arguments go to :func:`curvedoc.diagnosis.diagnose`
+    (``weights=``, ``curves=``).
+    """
+    from curvedoc.diagnosis import diagnose as run
+    from curvedoc.history import History
+
+    if not isinstance(history, History):
+        from curvedoc.loaders import load
+
+        history = load(history)
+    return run(history, **kwargs)
 
 
 def _report_markdown(report: Report) -> str:

@@ -32,7 +32,7 @@ try:
 except ImportError as _exc:  # pragma: no cover - depends on the environment
     raise MissingExtraError("keras", "keras", "curvedoc.keras.CurveRecorder") from _exc
 
-__all__ = ["CurveRecorder", "FindingWarning", "RecorderWarning", "save_history"]
+__all__ = ["CurveRecorder", "FindingWarning", "RecorderWarning", "history_record", "save_history"]
 
 WRITER = f"curvedoc {__version__} CurveRecorder"
 
@@ -793,6 +793,44 @@ def save_history(
         save_history(history, "history.json", data=x_train, targets=y_train,
                      batch_size=32)
     """
+    rec = _recorder_of(
+        history,
+        path,
+        model=model,
+        data=data,
+        targets=targets,
+        batch_size=batch_size,
+        train_samples=train_samples,
+        val_samples=val_samples,
+        validation_split=validation_split,
+    )
+    _atomic_write(rec.path, rec._render())
+    return rec.path
+
+
+def history_record(history: Any, *, model: Any = None) -> dict[str, Any]:
+    """The curvedoc history record of a finished ``fit``, in memory (no file).
+
+    What :func:`save_history` would write for ``history`` (a ``keras.callbacks.History``
+    or its ``.history`` dict with ``model=``), without data statistics: ``curvedoc.load``
+    and ``curvedoc.diagnose`` use it when handed a History in a notebook.
+    """
+    return json.loads(_recorder_of(history, "<keras History>", model=model)._render())
+
+
+def _recorder_of(
+    history: Any,
+    path: str | os.PathLike[str],
+    *,
+    model: Any = None,
+    data: Any = None,
+    targets: Any = None,
+    batch_size: int | None = None,
+    train_samples: int | None = None,
+    val_samples: int | None = None,
+    validation_split: float | None = None,
+) -> CurveRecorder:
+    """A recorder holding a finished run's epochs and context (see :func:`save_history`)."""
     logs = getattr(history, "history", history)
     if not isinstance(logs, Mapping) or not logs:
         raise TypeError(
@@ -861,8 +899,7 @@ def save_history(
         for k, col in columns.items()
     }
     rec._status = "finished"
-    _atomic_write(rec.path, rec._render())
-    return rec.path
+    return rec
 
 
 def _initial_rate(config: Any) -> float | None:

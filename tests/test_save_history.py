@@ -156,3 +156,26 @@ def test_what_is_not_a_history_is_refused_before_anything_is_written(
     with pytest.raises(error):
         save_history(history, tmp_path / "h.json", **kwargs)
     assert not (tmp_path / "h.json").exists()
+
+
+def test_the_history_fit_returns_is_diagnosed_in_memory_with_its_model(both, tmp_path):
+    """In a notebook: ``curvedoc.diagnose(history)``, the model's facts included."""
+    _, _, history = both
+    saved = save_history(history, tmp_path / "plain.json")  # no data: what the History holds
+    in_memory = curvedoc.load(history)
+    from_file = curvedoc.load(saved)
+    assert in_memory.context == from_file.context
+    assert in_memory.context["optimizer"]["class"] == "Adam"
+    assert in_memory.source.path == "<keras History>"
+    assert sick(curvedoc.diagnose(history)) == sick(curvedoc.diagnose(from_file))
+    # its .history dict alone: the curves, no context
+    as_dict = curvedoc.load(history.history)
+    assert as_dict.context == {} and as_dict.n_epochs == 8
+    assert sick(curvedoc.diagnose(history.history)) == sick(curvedoc.diagnose(as_dict))
+
+
+def test_what_is_neither_a_path_nor_a_history_is_a_load_error():
+    with pytest.raises(curvedoc.LoadError, match="History model.fit returns"):
+        curvedoc.diagnose(42)
+    with pytest.raises(curvedoc.LoadError):
+        curvedoc.load({"learning_rate": "fast"})

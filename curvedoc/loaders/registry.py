@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 from curvedoc.errors import LoadError
 from curvedoc.history import History
@@ -126,7 +127,7 @@ def _probe(
 
 
 def load(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Any,
     *,
     sidecar: bool = True,
     max_bytes: int | None = None,
@@ -140,7 +141,9 @@ def load(
             other CSV file, a Lightning ``metrics.csv``, curvedoc's own history file
             (any of them optionally gzip-compressed), a TensorBoard log directory, or a
             folder holding one of them, or an MLflow run ``runs:/<id>``
-            (``docs/inputs.md`` lists every source).
+            (``docs/inputs.md`` lists every source). In memory: the ``History`` that
+            ``model.fit`` returned (its model's facts come along) or its ``.history``
+            dict (:mod:`curvedoc.loaders.in_memory`).
         sidecar: also read the context file ``<stem>.context.json`` next to a history
             file or directory, when there is one (:mod:`curvedoc.loaders.sidecar`).
         max_bytes: the most bytes to read (after decompression); default 2 GiB
@@ -157,6 +160,10 @@ def load(
         LoadError: the path is missing or is not a readable history; the message says why.
         ContextInputError: the sidecar context file is not valid (one line naming it).
     """
+    if not isinstance(path, (str, bytes, os.PathLike)):  # a run in memory, in a notebook
+        from curvedoc.loaders.in_memory import history_from_object
+
+        return history_from_object(path)
     columns = ColumnOptions(**options)
     name = os.fspath(path)
     if not name:
