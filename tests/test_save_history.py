@@ -175,7 +175,7 @@ def test_the_history_fit_returns_is_diagnosed_in_memory_with_its_model(both, tmp
 
 
 def test_what_is_neither_a_path_nor_a_history_is_a_load_error():
-    with pytest.raises(curvedoc.LoadError, match="History model.fit returns"):
+    with pytest.raises(curvedoc.LoadError, match=r"History model\.fit returns"):
         curvedoc.diagnose(42)
     with pytest.raises(curvedoc.LoadError):
         curvedoc.load({"learning_rate": "fast"})
