@@ -167,6 +167,44 @@ def test_comment_lines_before_the_header_are_skipped(tmp_path: Path) -> None:
         curvedoc.load(only)
 
 
+def test_numbers_separated_by_spaces_under_a_header_are_read(tmp_path: Path) -> None:
+    # a real run's curves as np.savetxt writes them by default (one space between the
+    # fields, the header a comment), and as a hand-written logger pads them into columns
+    rec = curvedoc.load(fixture("keras_log/waveforms_classify.curvedoc.json"))
+    loss, val = rec.epoch_series["loss"], rec.epoch_series["val_loss"]
+    saved = tmp_path / "history.txt"
+    np.savetxt(saved, np.c_[loss, val], header="loss val_loss")
+    assert saved.read_text().startswith("# loss val_loss\n")
+    h = curvedoc.load(saved)
+    assert list(h.epoch_series) == ["loss", "val_loss"]
+    np.testing.assert_allclose(h.epoch_series["val_loss"], val)
+    padded = tmp_path / "train_log.txt"
+    padded.write_text(
+        "# waveforms LSTM, lr 0.003\n  epoch      loss  val_loss  \r\n"
+        + "".join(
+            f"{i:7d}\t{a:9.6f} {b:9.6f}\r\n" for i, (a, b) in enumerate(zip(loss, val, strict=True))
+        )
+    )
+    h = curvedoc.load(padded)
+    assert h.source.format == "csv-logger" and h.epochs.tolist() == list(range(len(loss)))
+    np.testing.assert_allclose(h.epoch_series["loss"], loss, atol=5e-7)
+    # a bad cell is named by its real line number
+    lines = padded.read_text().splitlines()
+    lines[4] = lines[4].rsplit(" ", 1)[0] + " oops"
+    padded.write_text("\n".join(lines) + "\n")
+    with pytest.raises(LoadError, match="line 5, column 'val_loss'"):
+        curvedoc.load(padded)
+    # words under words, or numbers with no names above them, are no table
+    prose = tmp_path / "notes.txt"
+    prose.write_text("final loss was good\nwe stopped at epoch 12\n")
+    with pytest.raises(LoadError):
+        curvedoc.load(prose)
+    bare = tmp_path / "bare.txt"
+    np.savetxt(bare, np.c_[loss, val])
+    with pytest.raises(LoadError):
+        curvedoc.load(bare)
+
+
 def test_a_spreadsheet_saved_with_decimal_commas_is_read(tmp_path: Path) -> None:
     # a real run's curves as Excel saves a CSV in most of Europe: a byte-order mark, ';'
     # between the fields, decimal commas and CRLF line ends

@@ -152,8 +152,9 @@ def parse_table_bytes(
 ) -> tuple[list[str], dict[str, np.ndarray]]:
     """Parse CSV (UTF-8 bytes) into its header and float columns (NaN for missing cells).
 
-    The delimiter is the commonest of ``,``, ``;`` and tab in the first line. Raises
-    LoadError for a missing header, a header naming a column twice or more than
+    The delimiter is the commonest of ``,``, ``;`` and tab in the first line (a table of
+    numbers separated by spaces under a header of names is read too: :func:`_spaced_table`).
+    Raises LoadError for a missing header, a header naming a column twice or more than
     ``max_series`` columns (both found before the body is read), ragged rows (naming the
     line) and cells that are neither numbers nor missing-value spellings (naming line
     and column). Lines are what ``str.splitlines`` splits at; the body is read in blocks
@@ -166,6 +167,12 @@ def parse_table_bytes(
     start, first_end = _after_comments(raw, start, first_end)
     if start < 0:
         raise LoadError(path, "holds only comment lines")
+    spaced = _spaced_table(raw, start, first_end)
+    if spaced is not None:  # lines keep their numbers: as many empty lines go first
+        before = bytes(raw[:start]).decode("utf-8", "surrogatepass")
+        skipped = len(before.splitlines()) - (bool(before) and not before.endswith(("\n", "\r")))
+        raw, start = b"\n" * skipped + spaced, skipped
+        first_end = _line_end(raw, start)
     delimiter = max((b",", b";", b"\t"), key=lambda d: raw.count(d, start, first_end))
     delim = delimiter.decode()
     fields = raw.count(delimiter, start, first_end) + 1
@@ -219,7 +226,7 @@ def _after_comments(raw: Buffer, start: int, end: int) -> tuple[int, int]:
         return start, end  # (a line of a megabyte or more is no np.savetxt header)
     first = bytes(raw[start:end]).decode("utf-8", "replace")
     comment = bytes(raw[last[0] : last[1]]).decode("utf-8", "replace").lstrip()[1:]
-    for delim in (",", ";", "\t"):
+    for delim in (",", ";", "\t", None):  # None: runs of spaces (np.savetxt's default)
         cells = first.split(delim)
         if len(cells) > 1 and all(_is_number(c.strip()) for c in cells):
             names = comment.split(delim)
@@ -227,6 +234,36 @@ def _after_comments(raw: Buffer, start: int, end: int) -> tuple[int, int]:
                 hash_at = bytes(raw[last[0] : last[1]]).index(COMMENT)
                 return last[0] + hash_at + 1, last[1]
     return start, end
+
+
+def _spaced_table(raw: Buffer, start: int, first_end: int) -> bytes | None:
+    """A table whose fields are separated by spaces, rewritten with commas; else None.
+
+    ``np.savetxt(f, a, header="loss val_loss")`` separates its fields with one space, and
+    a hand-written logger may pad them into aligned columns. Taken as such only when the
+    header line holds no comma, semicolon or tab and splits at spaces into two or more
+    names, none of them a number, and the next line into as many numbers; then every line
+    is rewritten with one comma between its fields (a copy of the text, made by two regular
+    expression passes, never a Python object per line).
+    """
+    header = bytes(raw[start:first_end])
+    if first_end - start > _HEADER_LINE_MAX or any(d in header for d in (b",", b";", b"\t")):
+        return None
+    names = header.decode("utf-8", "replace").split()
+    if len(names) < 2 or any(_is_number(n) for n in names):
+        return None
+    row_start, row_end = _header_span_from(raw, first_end + 1)
+    if row_start < 0 or row_end - row_start > _HEADER_LINE_MAX:
+        return None
+    cells = bytes(raw[row_start:row_end]).decode("utf-8", "replace").split()
+    if len(cells) != len(names) or not all(_is_number(c) for c in cells):
+        return None
+    body = _EDGE_SPACES.sub(b"", bytes(raw[start:]))  # two passes, no object per line
+    return _INNER_SPACES.sub(b",", body)
+
+
+_EDGE_SPACES = re.compile(rb"^[ \t]+|[ \t]+(?=\r?$)", re.MULTILINE)
+_INNER_SPACES = re.compile(rb"[ \t]+")
 
 
 def _header_span_from(raw: Buffer, pos: int) -> tuple[int, int]:
