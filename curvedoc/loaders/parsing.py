@@ -140,6 +140,11 @@ def parse_table(text: str, path: str) -> tuple[list[str], dict[str, np.ndarray]]
     return parse_table_bytes(text.encode("utf-8", "surrogatepass"), path)
 
 
+NO_HEADER = (
+    "CSV has no header row naming its columns (numbers alone do not say what they measure: "
+    "put the names on the first line, e.g. loss,val_loss)"
+)
+
 TABLE_BLOCK = 1 << 20
 """The body of a table is parsed this many bytes (whole lines) at a time."""
 
@@ -184,7 +189,7 @@ def parse_table_bytes(
         len(raw) > first_end + _HEADER_LINE_MAX
     )
     if fields == 1 and more and _is_number(first.strip()):
-        raise LoadError(path, "CSV has no header row naming its columns")
+        raise LoadError(path, NO_HEADER)
     blocks = _blocks(raw, start)
     state = _TableState(path, delim, quoted=raw.find(b'"', start) >= 0)
     state.capacity = max(1, raw.count(b"\n", start) + 1)
@@ -489,7 +494,7 @@ class _TableState:
         while len(header) > 1 and not header[-1]:
             header.pop()  # a trailing delimiter names no column
         if all(_is_number(h) for h in header if h):
-            raise LoadError(self.path, "CSV has no header row naming its columns")
+            raise LoadError(self.path, NO_HEADER)
         named = [h for h in header if h]
         counts = Counter(named)
         if len(counts) != len(named):
