@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import json
 import os
 import random
 import re
+import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +61,16 @@ def assert_one_line_error(result: CliResult, path: str | Path) -> str:
 
 _rng = random.Random(20240601)
 _RANDOM_BYTES = bytes(_rng.randrange(256) for _ in range(4096))
+
+
+def _zip_of(name: str, data: bytes) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(name, data)
+    return buf.getvalue()
+
+
+_ZIPPED_CONFIG = _zip_of("config.json", b'{"class_name": "Sequential"}')
 
 BAD_FILES: dict[str, tuple[str, bytes, str]] = {
     # name: (file name, content, a word the message must contain)
@@ -118,6 +130,9 @@ BAD_FILES: dict[str, tuple[str, bytes, str]] = {
     "csv epoch with holes": ("eh.csv", b"epoch,loss\n0,1\nNA,2\n", "epoch"),
     "csv all empty": ("ae.csv", b"epoch,loss\n0,NA\n1,\n", "missing"),
     "random bytes": ("random.bin", _RANDOM_BYTES, "binary"),
+    # a saved model given where the history goes: the message says where it belongs
+    "keras model": ("model.keras", _ZIPPED_CONFIG, "--model"),
+    "h5 model": ("model.h5", b"\x89HDF\r\n\x1a\n" + bytes(2048), "--model"),
     "png header": (
         "image.png",
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + _RANDOM_BYTES[:64],

@@ -189,7 +189,7 @@ def _read_all(fh: BinaryIO, where: str, limits: Limits, size: int | None) -> Buf
         except (OSError, EOFError, zlib.error):
             raise LoadError(where, "is a truncated or corrupt gzip file") from None
     if _plainly_binary(first):
-        raise NotAHistoryError(where, "is binary data, not a JSON or CSV history")
+        raise binary_error(where, first)
     out = bytearray(first)
     while block := fh.read(CHUNK):
         out += block
@@ -244,7 +244,7 @@ def _gunzip_stream(fh: BinaryIO, first: bytes, where: str, limits: Limits) -> by
             if not checked and len(out) >= 4096:
                 checked = True
                 if _plainly_binary(bytes(out[:4096])):
-                    raise NotAHistoryError(where, "is binary data, not a JSON or CSV history")
+                    raise binary_error(where, bytes(out[:8]))
             if d.eof:
                 rest = d.unused_data
                 while len(rest) < 2 and not at_end:
@@ -322,9 +322,25 @@ def read_utf8(raw: Buffer, path: str) -> Buffer:
                 return raw.decode(encoding16).encode("utf-8", "surrogatepass")
             except UnicodeDecodeError:
                 pass
-        raise NotAHistoryError(path, "is binary data, not a JSON or CSV history")
+        raise binary_error(path, bytes(raw[:8]))
     _check_utf8(raw, path, None)
     return raw
+
+
+_MODEL_HINT = "a saved Keras model goes with --model, beside the history it trained"
+_BINARY_KINDS = (
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file (a .h5 model?)"),
+    (b"PK\x03\x04", "a zip archive (a .keras model?)"),
+    (b"PK\x05\x06", "a zip archive (a .keras model?)"),
+)
+
+
+def binary_error(where: str, head: bytes) -> NotAHistoryError:
+    """The refusal of a binary file, naming a saved model's formats when the bytes say so."""
+    for signature, kind in _BINARY_KINDS:
+        if head.startswith(signature):
+            return NotAHistoryError(where, f"is {kind}, not a JSON or CSV history ({_MODEL_HINT})")
+    return NotAHistoryError(where, "is binary data, not a JSON or CSV history")
 
 
 def _check_utf8(raw: Buffer, path: str, problem: str | None) -> None:
@@ -365,7 +381,7 @@ def decode_text(raw: Buffer, path: str) -> str:
                 return raw.decode(encoding)
             except UnicodeDecodeError:
                 pass
-        raise NotAHistoryError(path, "is binary data, not a JSON or CSV history")
+        raise binary_error(path, bytes(raw[:8]))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
