@@ -259,6 +259,37 @@ _KEYS_HELP = "valid keys: " + ", ".join(CONTEXT_KEYS)
 _FILE_KEYS_HELP = _KEYS_HELP + ", layers"
 
 
+_USUAL_NAMES = {
+    "lr": "learning_rate",
+    "learningrate": "learning_rate",
+    "bs": "batch_size",
+    "batch": "batch_size",
+    "batchsize": "batch_size",
+    "epochs": "epochs_planned",
+    "n_epochs": "epochs_planned",
+    "optim": "optimizer",
+    "opt": "optimizer",
+    "parameters": "params",
+    "n_params": "params",
+    "num_params": "params",
+    "steps": "steps_per_epoch",
+    "loss_function": "loss",
+}
+"""Names people type for a context key (Keras' own argument names among them)."""
+
+
+def did_you_mean(key: str) -> str:
+    """`` (did you mean 'learning_rate'?)`` for a key close to a valid one, else ``""``."""
+    import difflib
+
+    squashed = key.strip().lower().replace("-", "_")
+    guess = _USUAL_NAMES.get(squashed) or _USUAL_NAMES.get(squashed.replace("_", ""))
+    if guess is None:
+        close = difflib.get_close_matches(squashed, CONTEXT_KEYS, n=1, cutoff=0.75)
+        guess = close[0] if close else None
+    return f" (did you mean {guess!r}?)" if guess else ""
+
+
 def _shape(key: str, value: Any) -> Any:
     """Put a parsed value in the recorder's shape (optimizer and params are objects)."""
     if key == "optimizer":
@@ -281,7 +312,7 @@ def parse_fact(text: str) -> tuple[str, Any]:
     if not sep:
         raise ContextInputError(f"--context {text!r}: expected KEY=VALUE; {_KEYS_HELP}")
     if key not in _PARSERS:
-        raise ContextInputError(f"--context: unknown key {key!r}; {_KEYS_HELP}")
+        raise ContextInputError(f"--context: unknown key {key!r}{did_you_mean(key)}; {_KEYS_HELP}")
     if not raw.strip():
         raise ContextInputError(f"--context {key}: no value given; {_KEYS_HELP}")
     try:
@@ -403,7 +434,9 @@ def validate_values(data: Mapping[str, Any], where: str) -> dict[str, Any]:
             out["layers"] = validate_layers(value, where)
             continue
         if key not in _PARSERS:
-            raise ContextInputError(f"{where}: unknown key {raw_key!r}; {_FILE_KEYS_HELP}")
+            raise ContextInputError(
+                f"{where}: unknown key {raw_key!r}{did_you_mean(str(raw_key))}; {_FILE_KEYS_HELP}"
+            )
         if key == "optimizer" and isinstance(value, Mapping):
             value = value.get("class") or value.get("class_name") or value.get("name")
         elif key == "params" and isinstance(value, Mapping):

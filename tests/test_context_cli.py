@@ -121,7 +121,7 @@ def test_scale_facts_show_what_only_the_data_could(cli: Cli, tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("fact", "says"),
     [
-        ("lr=0.1", "--context: unknown key 'lr'"),
+        ("lr=0.1", "--context: unknown key 'lr' (did you mean 'learning_rate'?); valid keys"),
         ("batch_size=abc", "--context batch_size=abc: a positive whole number is needed"),
         ("learning_rate=-1", "--context learning_rate=-1: a positive number is needed"),
         ("optimizer=adamx", "'adamx' is not a Keras optimizer"),
@@ -193,7 +193,7 @@ def test_context_file_json_and_toml(cli: Cli, run_csv: Path, tmp_path: Path) -> 
     [
         ("bad.json", "{", "not valid JSON"),
         ("bad.toml", "x = ", "not valid TOML"),
-        ("keys.json", '{"lr": 0.1}', "unknown key 'lr'; valid keys:"),
+        ("keys.json", '{"lr": 0.1}', "key 'lr' (did you mean 'learning_rate'?); valid keys:"),
         ("value.json", '{"batch_size": -3}', "batch_size = -3"),
         ("list.json", "[1, 2]", "must hold an object of facts"),
     ],
