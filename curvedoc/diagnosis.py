@@ -53,6 +53,12 @@ them apart and asks for the facts that would."""
 QUESTION_MIN_SPLIT = 0.5
 """A fact is worth asking for when its findings' weights differ by this much between the
 two candidates (it would move their odds by a factor of 1.6 or more)."""
+NO_VALIDATION_NOTE = (
+    "no validation series: overfitting, a validation plateau and validation noise cannot be "
+    "seen, so what is said here is said of the training curve alone; fit with "
+    "validation_split=0.2 (or validation_data=...) to see them"
+)
+"""The note of a run logged without validation (``model.fit`` with no validation data)."""
 HARMFUL_COST = 0.1
 """A last epoch more than 10 % worse than the best one makes the wiggle costly."""
 HARMFUL_ACCURACY = 0.02
@@ -189,6 +195,8 @@ def _diagnose(
             "no training context recorded: the diagnosis uses the curves alone; record with "
             "curvedoc.keras.CurveRecorder for a surer diagnosis"
         )
+    if history.pairs() and not any(pair.val for pair in history.pairs()):
+        notes.append(NO_VALIDATION_NOTE)
     findings: list[Finding] = []
     against: list[tuple[str, Against]] = []
     errors: list[RuleError] = []

@@ -500,3 +500,18 @@ def test_typed_facts_that_say_full_batch_point_to_the_batch_not_to_the_data(
     assert report.top_cause is not None
     assert report.top_cause.category == "hyperparameters"
     assert report.top_cause.confidence > 0.8
+
+
+def test_a_run_logged_without_validation_says_what_cannot_be_seen(tmp_path: Path) -> None:
+    """The oversized LSTM's real curves: with validation it overfits; its training curve
+    alone looks converged, and the report says that overfitting cannot be seen there."""
+    from curvedoc.diagnosis import NO_VALIDATION_NOTE
+
+    logs = json.loads((FIX / "overfit_lstm_big.json").read_text())
+    with_val = diagnose(curvedoc.load(FIX / "overfit_lstm_big.json"))
+    assert not with_val.healthy and NO_VALIDATION_NOTE not in with_val.notes
+    path = tmp_path / "train_only.json"
+    path.write_text(json.dumps({k: v for k, v in logs.items() if not k.startswith("val_")}))
+    alone = diagnose(curvedoc.load(path))
+    assert NO_VALIDATION_NOTE in alone.notes
+    assert "validation_split" in NO_VALIDATION_NOTE
