@@ -25,6 +25,7 @@ from curvedoc import __version__, names
 from curvedoc.errors import MissingExtraError
 from curvedoc.fileio import remove_stale_temporaries, write_text_atomic
 from curvedoc.loaders.curvedoc_format import FORMAT_NAME, FORMAT_VERSION
+from curvedoc.model_file import schedule_initial
 from curvedoc.report import json_safe
 
 try:
@@ -855,23 +856,16 @@ def _recorder_of(
     rec.params = params
     rec._context = rec._collect_context(model) if model is not None else {}
     columns = {str(k): list(v) for k, v in logs.items() if isinstance(v, (list, tuple))}
-    lr_keys = [k for k in columns if names.is_learning_rate(k)]
-    first_lr = next(
-        (
-            x
-            for x in (_to_float(v) for v in (columns[lr_keys[0]] if lr_keys else ()))
-            if x is not None and math.isfinite(x)
-        ),
-        None,
-    )
+    logged = next((col for k, col in columns.items() if names.is_learning_rate(k)), [])
+    rates = (_to_float(v) for v in logged)
+    first_lr = next((x for x in rates if x is not None and math.isfinite(x)), None)
     initial = _initial_rate((rec._context.get("optimizer") or {}).get("config"))
     if first_lr is not None:
         rec._context["learning_rate"] = first_lr
     elif initial is not None:
         rec._context["learning_rate"] = initial
     steps = params.get("steps")
-    arrays = _safe(lambda: _as_arrays(data)) if data is not None else None
-    rows = int(arrays[0].shape[0]) if arrays and arrays[0].ndim else None
+    rows = (rec._input_stats or {}).get("samples")  # the data's rows, counted for its stats
     if rows and validation_split is not None:
         split_at = math.floor(rows * (1.0 - float(validation_split)))  # as keras splits
         train_samples = train_samples or split_at
@@ -903,18 +897,13 @@ def _recorder_of(
 
 
 def _initial_rate(config: Any) -> float | None:
-    """A learning-rate schedule's ``initial_learning_rate`` from an optimizer's config."""
-    if not isinstance(config, Mapping):
-        return None
-    inner = config.get("inner_optimizer")  # LossScaleOptimizer
-    if isinstance(inner, Mapping) and isinstance(inner.get("config"), Mapping):
-        config = inner["config"]
-    lr = config.get("learning_rate")
-    if isinstance(lr, Mapping) and isinstance(lr.get("config"), Mapping):
-        value = _to_float(lr["config"].get("initial_learning_rate"))
-        if value is not None and math.isfinite(value) and value > 0:
-            return value
-    return None
+    """The first rate of the learning-rate schedule in an optimizer's config, if it has one.
+
+    Read by :func:`curvedoc.model_file.schedule_initial`, as a saved model's is.
+    """
+    lr = _schedule_config(config) if isinstance(config, Mapping) else None
+    value = schedule_initial(lr) if lr is not None else None
+    return value if value is not None and math.isfinite(value) and value > 0 else None
 
 
 class _Segment:
@@ -1132,14 +1121,18 @@ def _current_lr(model: Any) -> float | None:
     return _read_scalar(optimizer.learning_rate)
 
 
-def _schedule_name(config: Mapping[str, Any]) -> str | None:
+def _schedule_config(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The serialised ``LearningRateSchedule`` of an optimizer's config, or None."""
     inner = config.get("inner_optimizer")  # LossScaleOptimizer
     if isinstance(inner, Mapping) and isinstance(inner.get("config"), Mapping):
         config = inner["config"]
     lr = config.get("learning_rate")
-    if isinstance(lr, Mapping) and "class_name" in lr:
-        return str(lr["class_name"])
-    return None
+    return lr if isinstance(lr, Mapping) and "class_name" in lr else None
+
+
+def _schedule_name(config: Mapping[str, Any]) -> str | None:
+    lr = _schedule_config(config)
+    return str(lr["class_name"]) if lr is not None else None
 
 
 def _describe_loss(loss: Any) -> str | None:
