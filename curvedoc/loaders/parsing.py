@@ -172,11 +172,10 @@ def parse_table_bytes(
     start, first_end = _after_comments(raw, start, first_end)
     if start < 0:
         raise LoadError(path, "holds only comment lines")
+    header_line = 1 + _lines_before(raw, start)
     spaced = _spaced_table(raw, start, first_end)
-    if spaced is not None:  # lines keep their numbers: as many empty lines go first
-        before = bytes(raw[:start]).decode("utf-8", "surrogatepass")
-        skipped = len(before.splitlines()) - (bool(before) and not before.endswith(("\n", "\r")))
-        raw, start = b"\n" * skipped + spaced, skipped
+    if spaced is not None:  # the rewritten text starts at the header; lines keep their numbers
+        raw, start = spaced, 0
         first_end = _line_end(raw, start)
     delimiter = max((b",", b";", b"\t"), key=lambda d: raw.count(d, start, first_end))
     delim = delimiter.decode()
@@ -190,7 +189,7 @@ def parse_table_bytes(
     )
     if fields == 1 and more and _is_number(first.strip()):
         raise LoadError(path, NO_HEADER)
-    blocks = _blocks(raw, start)
+    blocks = _blocks(raw, start, header_line)
     state = _TableState(path, delim, quoted=raw.find(b'"', start) >= 0)
     state.capacity = max(1, raw.count(b"\n", start) + 1)
     for block, line_offset in blocks:
@@ -293,15 +292,21 @@ def _line_end(raw: Buffer, pos: int) -> int:
     return nl if nl >= 0 else len(raw)
 
 
-def _blocks(raw: Buffer, start: int) -> Iterator[tuple[str, int]]:
+def _lines_before(raw: Buffer, start: int) -> int:
+    """How many whole lines come before ``start`` (as ``str.splitlines`` counts them).
+
+    A ``start`` inside a line (just after a comment's ``#``) does not count that line.
+    """
+    before = bytes(raw[:start]).decode("utf-8", "surrogatepass")
+    return len(before.splitlines()) - (bool(before) and not before.endswith(("\n", "\r")))
+
+
+def _blocks(raw: Buffer, start: int, line: int) -> Iterator[tuple[str, int]]:
     """The text from the header line on, in blocks of whole lines.
 
     Each block comes with the number of its first line (counting lines as
-    ``str.splitlines`` does, from 1).
+    ``str.splitlines`` does, from 1); ``line`` is the header line's.
     """
-    before = bytes(raw[:start]).decode("utf-8", "surrogatepass")
-    partial = bool(before) and not before.endswith(("\n", "\r"))  # after a comment's '#'
-    line = 1 + len(before.splitlines()) - partial
     quoted = raw.find(b'"', start) >= 0
     pos = start
     n = len(raw)
