@@ -328,19 +328,20 @@ def read_utf8(raw: Buffer, path: str) -> Buffer:
 
 
 _MODEL_HINT = "a saved Keras model goes with --model, beside the history it trained"
-_BINARY_KINDS = (
-    (b"\x89HDF\r\n\x1a\n", "an HDF5 file (a .h5 model?)"),
-    (b"PK\x03\x04", "a zip archive (a .keras model?)"),
-    (b"PK\x05\x06", "a zip archive (a .keras model?)"),
-)
 
 
 def binary_error(where: str, head: bytes) -> NotAHistoryError:
     """The refusal of a binary file, naming a saved model's formats when the bytes say so."""
-    for signature, kind in _BINARY_KINDS:
-        if head.startswith(signature):
-            return NotAHistoryError(where, f"is {kind}, not a JSON or CSV history ({_MODEL_HINT})")
-    return NotAHistoryError(where, "is binary data, not a JSON or CSV history")
+    # the model reader's own signatures; imported here, on the error path only
+    from curvedoc.model_file import HDF5_SIGNATURE, ZIP_SIGNATURES
+
+    if head.startswith(HDF5_SIGNATURE):
+        kind = "an HDF5 file (a .h5 model?)"
+    elif head.startswith(ZIP_SIGNATURES):
+        kind = "a zip archive (a .keras model?)"
+    else:
+        return NotAHistoryError(where, "is binary data, not a JSON or CSV history")
+    return NotAHistoryError(where, f"is {kind}, not a JSON or CSV history ({_MODEL_HINT})")
 
 
 def _check_utf8(raw: Buffer, path: str, problem: str | None) -> None:
