@@ -195,7 +195,8 @@ def _diagnose(
             "no training context recorded: the diagnosis uses the curves alone; record with "
             "curvedoc.keras.CurveRecorder for a surer diagnosis"
         )
-    if history.pairs() and not any(pair.val for pair in history.pairs()):
+    pairs = history.pairs()
+    if pairs and not any(pair.val for pair in pairs):
         notes.append(NO_VALIDATION_NOTE)
     findings: list[Finding] = []
     against: list[tuple[str, Against]] = []
