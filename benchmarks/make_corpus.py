@@ -27,12 +27,17 @@ fuel consumption), ``heldout7`` (7 cells, written after the sixth held-out was m
 and examined: stacked bidirectional LSTMs, WaveNet-style gated dilated convolutional nets,
 wide-and-deep MLPs, small vision transformers, on a wind turbine's power, an office's
 heated room temperature, power-quality disturbances of the mains supply, galaxy
-morphologies and a farm survey's crops) and ``heldout8`` (6 cells, written after the
+morphologies and a farm survey's crops), ``heldout8`` (6 cells, written after the
 seventh held-out was measured and examined: stacked GRUs whose upper layers read every
 other step, ResNeXt-style 1-D nets of grouped convolutions, maxout MLPs,
 network-in-network 2-D convolutional nets, on a stirred-tank reactor's controlled
 temperature, keystroke timings of typists, blood-smear cells, households' yearly energy
-use and personal-loan defaults). The recipes (faults and gradations per cell) are the
+use and personal-loan defaults) and ``heldout9`` (6 cells, written after the eighth
+held-out was measured and examined: convolutional GRUs with attention pooling, fully
+convolutional 1-D nets with batch normalisation, TabNet-like MLPs with learned feature
+masks, SqueezeNet-style 2-D nets of fire modules, on an electric car's speed, sleep stages
+from EEG, EOG and EMG, particles' hit maps in a pixel detector, trees' biomass from a
+forest inventory and network flow records). The recipes (faults and gradations per cell) are the
 same in every split.
 
 Every cell has five healthy recipes and faults from the four cause categories in
@@ -57,6 +62,7 @@ Usage::
     nice -n 10 python benchmarks/make_corpus.py --split heldout6   # after the freeze after that
     nice -n 10 python benchmarks/make_corpus.py --split heldout7   # after the next freeze
     nice -n 10 python benchmarks/make_corpus.py --split heldout8   # after the next freeze
+    nice -n 10 python benchmarks/make_corpus.py --split heldout9   # after the freeze after that
     python benchmarks/make_corpus.py --list --split all            # print the matrix
     python benchmarks/make_corpus.py --quick                       # smoke test, temp dir
     python benchmarks/make_corpus.py --manifest-only               # recompute the labels
@@ -99,6 +105,7 @@ HELDOUT5 = "heldout5"
 HELDOUT6 = "heldout6"
 HELDOUT7 = "heldout7"
 HELDOUT8 = "heldout8"
+HELDOUT9 = "heldout9"
 SEEDS = {
     CALIBRATION: (1, 2),
     HELDOUT: (21, 22),
@@ -109,6 +116,7 @@ SEEDS = {
     HELDOUT6: (71,),
     HELDOUT7: (81,),
     HELDOUT8: (91,),
+    HELDOUT9: (101,),
 }
 
 CELLS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -233,6 +241,18 @@ CELLS: dict[str, tuple[tuple[str, str], ...]] = {
         ("keystrokes", "strided_gru"),
         ("loans", "maxout_mlp"),
     ),
+    # written after the eighth held-out was measured and examined, to be generated after
+    # the next freeze: 5 datasets and 4 families (a convolutional front-end and attention
+    # pooling over a GRU's steps, unpooled convolutions with batch normalisation, learned
+    # feature masks and squeeze-and-expand "fire" modules) found nowhere else in the corpus
+    HELDOUT9: (
+        ("ev_drive", "cgru_attn"),
+        ("sleep_eeg", "fcn1d"),
+        ("particle_tracks", "fire2d"),
+        ("tree_biomass", "tabnet_mlp"),
+        ("sleep_eeg", "cgru_attn"),
+        ("net_flows", "tabnet_mlp"),
+    ),
 }
 
 # ----------------------------------------------------------------------------------------
@@ -294,6 +314,11 @@ DATASET_REF: dict[str, dict[str, Any]] = {
     "blood_cells": dict(),
     "house_energy": dict(epochs=40),
     "loans": dict(batch_size=64, epochs=20),
+    "ev_drive": dict(seq_len=24),
+    "sleep_eeg": dict(),
+    "particle_tracks": dict(),
+    "tree_biomass": dict(epochs=40),
+    "net_flows": dict(),
 }
 FAMILY_UNITS: dict[str, list[int]] = {
     "lstm": [32],
@@ -335,6 +360,10 @@ FAMILY_UNITS: dict[str, list[int]] = {
     "resnext1d": [32, 32],
     "maxout_mlp": [64, 32],
     "nin2d": [16, 32],
+    "cgru_attn": [32],
+    "fcn1d": [32, 32, 32],
+    "tabnet_mlp": [64, 32],
+    "fire2d": [32, 64],
 }
 FAMILY_REF: dict[str, dict[str, Any]] = {
     "selu_mlp": dict(activation="selu"),
@@ -356,6 +385,7 @@ RECURRENT = (
     "convlstm1d",
     "bilstm",
     "strided_gru",
+    "cgru_attn",
 )
 RECURRENT_TRAIN = 800
 """Training sequences of the recurrent cells' recipes (their datasets have 1,200-1,700)."""
@@ -577,6 +607,7 @@ def _n_features(dataset: str) -> int:
             "wind_power": 4,
             "room_temp": 5,
             "reactor": 4,
+            "ev_drive": 5,
         },
         "sequences": {
             "waveforms": 2,
@@ -590,6 +621,7 @@ def _n_features(dataset: str) -> int:
             "birdsong": 3,
             "power_quality": 4,
             "keystrokes": 3,
+            "sleep_eeg": 3,
         },
         "table": {
             "breast_cancer_tab": 30,
@@ -608,6 +640,8 @@ def _n_features(dataset: str) -> int:
             "crops": 8,
             "house_energy": 9,
             "loans": 10,
+            "tree_biomass": 8,
+            "net_flows": 9,
         },
         "images": {},
     }[raw["kind"]].get(dataset, 1)
