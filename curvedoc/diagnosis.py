@@ -42,6 +42,7 @@ from curvedoc.report import (
     Uncertainty,
 )
 from curvedoc.rules.registry import Against, Hit, RuleInput, all_rules, feeds_problem
+from curvedoc.shape import shape_measures
 from curvedoc.weights import AGAINST_SUFFIX, WeightTable, load_weights
 
 MAX_FIXES_PER_CAUSE = 6
@@ -231,7 +232,8 @@ def _diagnose(
                     )
                 )
     findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], -f.strength, f.code))
-    features = features_of(findings, against)
+    # the findings, and the curve-shape measures the table weighs beside them
+    features = {**features_of(findings, against), **shape_measures(m)}
     # a cause-only rule never decides whether the run is sick, whatever a table says
     problem = table.problem_probability({k: v for k, v in features.items() if feeds_problem(k)})
     warned = any(f.severity != "info" for f in findings)

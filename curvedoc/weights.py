@@ -15,6 +15,11 @@ For a sick run with findings ``f`` (strength ``s_f``) and pieces of evidence aga
 and the cause probabilities are ``softmax(z)`` over the four categories. The table is
 versioned; a key the table does not know counts zero.
 
+Shape measures (:mod:`curvedoc.shape`, features named ``shape.*``) are graded numbers,
+not strengths: the table holds a centre and a spread for each (``scaling``, taken on the
+calibration runs) and weighs ``clip((x - centre) / spread, -5, 5)``; a measure the run does
+not have counts zero, as a typical run's would.
+
 The table also holds a fitted *problem score*, ``P(problem) = sigmoid(h_0 + sum h[f] x_f)``
 over the same inputs, and the threshold above which it calls a run sick even when no rule
 reported a warning: how far a combination of weak evidence (a learning rate 10x its usual
@@ -38,6 +43,8 @@ from curvedoc.report import CATEGORIES
 WEIGHTS_PATH = Path(__file__).with_name("weights.json")
 WEIGHTS_FORMAT = "curvedoc-weights"
 WEIGHTS_VERSION = 1
+CLIP = 5.0
+"""A standardised shape measure counts at most this many spreads from the centre."""
 AGAINST_SUFFIX = ":against"
 """Feature name of a rule's evidence against: ``CD303:against``."""
 
@@ -59,11 +66,24 @@ class WeightTable:
     problem_weights: Mapping[str, float] = field(default_factory=dict)
     problem_threshold: float = 1.0
     """A problem score at or above this calls a run sick (1.0: never, as in the prior)."""
+    scaling: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    """Shape measure -> (centre, spread) for standardising it (module docstring)."""
+
+    def value(self, name: str, raw: float) -> float:
+        """The number the weights multiply: a strength as is, a shape measure standardised."""
+        sc = self.scaling.get(name)
+        if sc is None:
+            return float(raw)
+        centre, spread = sc
+        z = (float(raw) - centre) / spread if spread > 0 else 0.0
+        if not math.isfinite(z):
+            return 0.0
+        return max(-CLIP, min(CLIP, z))
 
     def problem_probability(self, features: Mapping[str, float]) -> float:
         """``P(problem)``: the fitted probability that the run has a fault worth fixing."""
         z = self.problem_intercept + sum(
-            self.problem_weights.get(k, 0.0) * float(v) for k, v in features.items()
+            self.problem_weights.get(k, 0.0) * self.value(k, v) for k, v in features.items()
         )
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
@@ -75,10 +95,13 @@ class WeightTable:
         z = {c: float(self.intercept.get(c, 0.0)) for c in CATEGORIES}
         for name, value in features.items():
             row = self.weights.get(name)
-            if row is None or not value:
+            if row is None:
+                continue
+            x = self.value(name, value)
+            if not x:
                 continue
             for c in CATEGORIES:
-                z[c] += float(row.get(c, 0.0)) * float(value)
+                z[c] += float(row.get(c, 0.0)) * x
         return z
 
     def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
@@ -92,7 +115,7 @@ class WeightTable:
     def contribution(self, name: str, value: float, category: str) -> float:
         """How much one feature adds to one category's score."""
         row = self.weights.get(name)
-        return float(row.get(category, 0.0)) * value if row else 0.0
+        return float(row.get(category, 0.0)) * self.value(name, value) if row else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form written to ``weights.json``."""
@@ -110,6 +133,10 @@ class WeightTable:
                 "intercept": round(self.problem_intercept, 6),
                 "threshold": round(self.problem_threshold, 6),
                 "weights": {k: round(float(v), 6) for k, v in sorted(self.problem_weights.items())},
+            },
+            "scaling": {
+                k: [round(float(c), 6), round(float(s), 6)]
+                for k, (c, s) in sorted(self.scaling.items())
             },
         }
 
@@ -135,6 +162,9 @@ def parse_weights(data: Mapping[str, Any]) -> WeightTable:
             {str(k): float(v) for k, v in (problem.get("weights") or {}).items()}
         ),
         problem_threshold=float(problem.get("threshold", 1.0)),
+        scaling=MappingProxyType(
+            {str(k): (float(v[0]), float(v[1])) for k, v in (data.get("scaling") or {}).items()}
+        ),
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from curvedoc.report import CATEGORIES, CATEGORY_TITLES
 from curvedoc.rules.registry import SECTIONS, Rule, all_rules
+from curvedoc.shape import declared
 from curvedoc.weights import AGAINST_SUFFIX, WeightTable, load_weights
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
@@ -105,7 +106,33 @@ def generate() -> str:
         for r in rules:
             if r.category == cat:
                 out.append(rule_markdown(r, table=table))
+    out += shape_markdown(table)
     return "\n".join(out).rstrip() + "\n"
+
+
+def shape_markdown(table: WeightTable) -> list[str]:
+    """The curve-shape measures the table weighs beside the findings, with their weights."""
+    out = [
+        "# Curve-shape measures",
+        "",
+        "Graded evidence read beside the findings (`curvedoc/shape.py`): measures the rules "
+        "already take, on the primary train/validation pair, weighed as numbers rather than "
+        "at a threshold. Each is standardised by its centre and spread on the calibration "
+        "runs and clipped to 5 spreads; a weight is log-odds per spread. They can move the "
+        "ranking of causes and the problem score, never raise a finding of their own.",
+        "",
+        "| measure | what it says | centre, spread | " + " | ".join(CATEGORIES) + " | problem |",
+        "|---|---|---|" + "---|" * len(CATEGORIES) + "---|",
+    ]
+    for sm in declared():
+        row = table.weights.get(sm.name)
+        sc = table.scaling.get(sm.name)
+        if row is None or sc is None:
+            continue
+        cells = " | ".join(f"{row.get(c, 0.0):+.2f}" for c in CATEGORIES)
+        pw = table.problem_weights.get(sm.name, 0.0)
+        out.append(f"| `{sm.name}` | {sm.doc} | {sc[0]:.3g}, {sc[1]:.3g} | {cells} | {pw:+.2f} |")
+    return out if len(out) > 8 else []
 
 
 def main(argv: list[str] | None = None) -> int:
