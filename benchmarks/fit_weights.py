@@ -25,6 +25,7 @@ same for a held-out split not fitted on, when one exists.
 Usage::
 
     python benchmarks/fit_weights.py                 # fit, print the numbers, write the table
+    python benchmarks/fit_weights.py --train-only    # then the table for runs without validation
     python benchmarks/fit_weights.py --dry-run       # fit and print, write nothing
     python benchmarks/fit_weights.py --prior         # write the prior table (no fitting)
     python benchmarks/fit_weights.py --weighting-study   # leave-one-split-out, 5 weightings
@@ -58,12 +59,18 @@ from accuracy import (  # noqa: E402
     is_context_visible,
     is_curve_visible,
     read_manifest,
+    strip_to_epoch_logs,
 )
 
 from curvedoc.report import CATEGORIES  # noqa: E402
 from curvedoc.rules.registry import all_rules  # noqa: E402
 from curvedoc.shape import SHAPE_PREFIX  # noqa: E402
-from curvedoc.weights import AGAINST_SUFFIX, WEIGHTS_PATH, WeightTable  # noqa: E402
+from curvedoc.weights import (  # noqa: E402
+    AGAINST_SUFFIX,
+    WEIGHTS_PATH,
+    WeightTable,
+    load_weights,
+)
 
 
 def is_shape(name: str) -> bool:
@@ -135,6 +142,155 @@ def diagnose_fit_modes(path: str) -> dict[str, Any]:
         "features": features,
     }
     return out
+
+
+def strip_validation(history: Any) -> Any:
+    """The curves alone with every validation series removed: a run logged without
+    ``validation_data`` or ``validation_split``."""
+    from curvedoc import names
+    from curvedoc.history import History, SourceInfo
+
+    bare = strip_to_epoch_logs(history)
+    series = {k: v for k, v in bare.epoch_series.items() if not names.split_validation(k)[0]}
+    return History(
+        epochs=bare.epochs,
+        epoch_series=series,
+        source=SourceInfo(path=history.source.path, format="keras-json"),
+    )
+
+
+def diagnose_train_only(path: str) -> dict[str, Any]:
+    """Findings and features of a run's training curves alone (:func:`strip_validation`)."""
+    import curvedoc
+    from curvedoc.diagnosis import diagnose_with_features
+
+    try:
+        report, features = diagnose_with_features(
+            strip_validation(curvedoc.load(path, sidecar=False)), curves=False
+        )
+    except Exception as exc:  # an unreadable run gives no evidence
+        return {"findings": [], "features": {}, "refused": str(exc)[:200]}
+    return {
+        "findings": [f"{f.code}:{f.severity}" for f in report.findings if f.severity != "info"],
+        "features": features,
+    }
+
+
+def collect_train_only(rows: list[dict[str, str]], corpus: Path, jobs: int) -> list[dict[str, Any]]:
+    """One ``train`` example per curve-visible fault and per healthy run (training curves)."""
+    paths = [str(corpus / "runs" / f"{r['run_id']}.json.gz") for r in rows]
+    with ProcessPoolExecutor(max_workers=jobs) as ex:
+        results = list(ex.map(diagnose_train_only, paths, chunksize=8))
+    out = []
+    for row, r in zip(rows, results, strict=True):
+        if row["label"] != "healthy" and not is_curve_visible(row):
+            continue
+        out.append(
+            {
+                "run_id": row["run_id"],
+                "dataset": row["dataset"],
+                "mode": "train",
+                "label": row["label"],
+                "kind": row.get("fault_kind", ""),
+                "warned": bool(r["findings"]),
+                "features": r["features"],
+            }
+        )
+    return out
+
+
+def fit_train_only(args: argparse.Namespace, c_grid: tuple[float, ...]) -> int:
+    """``--train-only``: fit the table for runs without validation into the shipped table.
+
+    The same two models as the main fit (cause with the prior, temperature and the shape
+    measures; problem score with its threshold at :data:`FA_TARGET` added false alarms),
+    fitted on the training curves alone of every examined run; leave-one-dataset-out
+    numbers are printed. The main table is left as it is.
+    """
+    rows = read_manifest(args.corpus)
+    fit_splits = {s.strip() for s in args.fit_splits.split(",") if s.strip()}
+    calib = [r for r in rows if r.get("split") in fit_splits and r.get("label")]
+    examples = collect_train_only(calib, args.corpus, args.jobs)
+    faulty = [e for e in examples if e["label"] != "healthy"]
+    names = sorted({n for e in examples for n in e["features"]})
+    y = np.array([CATEGORIES.index(e["label"]) for e in faulty])
+    print(f"train-only: {len(examples)} examples ({len(faulty)} curve-visible faults)")
+    main_table = load_weights(str(args.out))
+    report_block(
+        "train-only, the main table (runs with validation), on these runs:",
+        by_mode(faulty, table_proba(main_table, faulty)),
+    )
+    s_all = sample_weights(faulty)
+    best_c, best_ll, p = c_grid[0], math.inf, None
+    for c in c_grid:
+        q = out_of_fold(faulty, names, c)
+        ll = weighted_log_loss(q, y, s_all)
+        print(f"train-only cause C={c:<5g} leave-one-dataset-out top-1 {scores(q, y)['top1']:.1%}")
+        if ll < best_ll:
+            best_c, best_ll, p = c, ll, q
+    assert p is not None
+    t = temperature(p, y, s_all)
+    logp = np.log(np.clip(p, 1e-12, 1.0)) / t
+    pt = np.exp(logp - logp.max(axis=1, keepdims=True))
+    pt /= pt.sum(axis=1, keepdims=True)
+    oof = by_mode(faulty, pt)
+    report_block(f"train-only cause, leave-one-dataset-out (C={best_c:g}, T={t:.2f}):", oof)
+    scaling = fit_scaling(examples, names)
+    model = fit(design(faulty, names, scaling)[0], y, best_c, prior_matrix(names), s_all)
+
+    pnames = problem_names(names)
+    yb = np.array([e["label"] != "healthy" for e in examples], dtype=int)
+    best_cp, best_llp, pp = c_grid[0], math.inf, None
+    for c in c_grid:
+        q = problem_oof(examples, pnames, c)
+        ll = float(
+            -np.mean(yb * np.log(np.clip(q, 1e-9, 1)) + (1 - yb) * np.log(np.clip(1 - q, 1e-9, 1)))
+        )
+        if ll < best_llp:
+            best_cp, best_llp, pp = c, ll, q
+    assert pp is not None
+    threshold, fa = choose_threshold(examples, pp)
+    faults = [i for i, e in enumerate(examples) if e["label"] != "healthy"]
+    sick = [examples[i]["warned"] or pp[i] >= threshold for i in faults]
+    warned = [examples[i]["warned"] for i in faults]
+    print(
+        f"train-only problem threshold {threshold:.2f}, leave-one-dataset-out: faults called "
+        f"sick {np.mean(sick):.1%} (warnings alone {np.mean(warned):.1%}), healthy called "
+        f"sick {fa:.1%}"
+    )
+    problem = fit_binary(design(examples, pnames, scaling)[0], yb, best_cp)
+    meta = {
+        "generated_by": "benchmarks/fit_weights.py --train-only",
+        "date": dt.date.today().isoformat(),
+        "split": ",".join(sorted(fit_splits)),
+        "examples": len(examples),
+        "model": "as the main table, fitted on the training curves alone (validation removed)",
+        "C": best_c,
+        "temperature": round(t, 4),
+        "problem_C": best_cp,
+        "leave_one_dataset_out": {
+            m: {k: round(v, 4) for k, v in sc.items()} for m, sc in oof.items()
+        },
+        "leave_one_dataset_out_false_alarms": round(fa, 4),
+    }
+    base = table_from(model, names, t, meta)
+    train_table = WeightTable(
+        intercept=base.intercept,
+        weights=base.weights,
+        meta=base.meta,
+        problem_intercept=float(problem.intercept_[0]),
+        problem_weights={
+            n: float(w) * shrink(n) for n, w in zip(pnames, problem.coef_[0], strict=True)
+        },
+        problem_threshold=threshold,
+        scaling=scaling,
+    )
+    if not args.dry_run:
+        data = main_table.to_dict()
+        data["train_only"] = train_table.to_dict()
+        args.out.write_text(json.dumps(data, indent=1) + "\n")
+        print(f"wrote the train-only table into {args.out}")
+    return 0
 
 
 def collect(rows: list[dict[str, str]], corpus: Path, jobs: int) -> list[dict[str, Any]]:
@@ -496,7 +652,7 @@ def by_mode(examples: list[dict[str, Any]], p: np.ndarray) -> dict[str, dict[str
     """Scores of probabilities ``p`` per mode."""
     y = np.array([CATEGORIES.index(e["label"]) for e in examples])
     out = {}
-    for mode in ("bare", "facts", "context"):
+    for mode in ("bare", "facts", "context", "train"):
         sel = np.array([e["mode"] == mode for e in examples])
         if sel.any():
             out[mode] = scores(p[sel], y[sel])
@@ -616,6 +772,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--prior", action="store_true", help="write the prior table and exit")
     ap.add_argument(
+        "--train-only",
+        action="store_true",
+        help="fit the table for runs logged without validation (on the training curves "
+        "alone) into the table at --out, leaving its main table as it is; run it after the "
+        "main fit",
+    )
+    ap.add_argument(
         "--c-grid",
         default=",".join(f"{c:g}" for c in C_GRID),
         help="comma list of the inverse L2 strengths cross-validation chooses from (default "
@@ -640,6 +803,8 @@ def main(argv: list[str] | None = None) -> int:
     c_grid = tuple(float(c) for c in args.c_grid.split(",") if c.strip())
     if args.balance_power is not None:
         globals()["BALANCE_POWER"] = args.balance_power  # read at call time by sample_weights
+    if args.train_only:
+        return fit_train_only(args, c_grid)
     if args.prior:
         args.out.write_text(json.dumps(prior_table().to_dict(), indent=1) + "\n")
         print(f"wrote the prior table to {args.out}")
@@ -814,7 +979,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:14s} {cells}  problem {pw:+.2f}{flag}")
     if not args.dry_run:
         args.out.write_text(json.dumps(table.to_dict(), indent=1) + "\n")
-        print(f"\nwrote {args.out}")
+        print(f"\nwrote {args.out}; now fit its train-only table: --train-only")
     per_ds: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for e, row in zip(faulty, pt, strict=True):
         per_ds[e["dataset"]][0] += int(np.argmax(row) == CATEGORIES.index(e["label"]))

@@ -42,6 +42,7 @@ from curvedoc.report import (
     Uncertainty,
 )
 from curvedoc.rules.registry import Against, Hit, RuleInput, all_rules, feeds_problem
+from curvedoc.shape import declared as declared_shape
 from curvedoc.shape import shape_measures
 from curvedoc.weights import AGAINST_SUFFIX, WeightTable, load_weights
 
@@ -56,8 +57,9 @@ QUESTION_MIN_SPLIT = 0.5
 two candidates (it would move their odds by a factor of 1.6 or more)."""
 NO_VALIDATION_NOTE = (
     "no validation series: overfitting, a validation plateau and validation noise cannot be "
-    "seen, so what is said here is said of the training curve alone; fit with "
-    "validation_split=0.2 (or validation_data=...) to see them"
+    "seen, so what is said here is said of the training curve alone (weighed by the table "
+    "fitted on runs without validation); fit with validation_split=0.2 (or "
+    "validation_data=...) to see them"
 )
 """The note of a run logged without validation (``model.fit`` with no validation data)."""
 HARMFUL_COST = 0.1
@@ -197,8 +199,11 @@ def _diagnose(
             "curvedoc.keras.CurveRecorder for a surer diagnosis"
         )
     pairs = history.pairs()
-    if pairs and not any(pair.val for pair in pairs):
+    has_validation = not pairs or any(pair.val for pair in pairs)
+    if not has_validation:
         notes.append(NO_VALIDATION_NOTE)
+    # a run without validation is weighed by the table fitted on such runs
+    table = table.for_run(has_validation)
     findings: list[Finding] = []
     against: list[tuple[str, Against]] = []
     errors: list[RuleError] = []
@@ -344,7 +349,7 @@ def rank_causes(
             for code, a in against
             if a.category == cat and table.contribution(code + AGAINST_SUFFIX, 1.0, cat) < 0
         ]
-        lead = support[0][1].message if support else "the curves' pattern most often has this cause"
+        lead = support[0][1].message if support else shape_lead(features, cat, table)
         causes.append(
             Cause(
                 category=_cat(cat),
@@ -364,6 +369,35 @@ def rank_causes(
             questions=tuple(questions_for(first, second, facts, table)),
         )
     return causes, uncertainty
+
+
+SHAPE_LEAD_MIN = 0.25
+"""A shape measure is named as a cause's lead only when it adds at least this much to the
+cause's log-odds (a quarter of a unit: odds x 1.3)."""
+
+
+def shape_lead(features: dict[str, float], category: str, table: WeightTable) -> str:
+    """The summary of a cause no finding supports: the shape measures that point to it.
+
+    The one or two curve-shape measures (:mod:`curvedoc.shape`) that add most to the
+    category's log-odds, each said as above or below the calibration runs' usual, so the
+    report says what in the curves' shape the ranking read; a generic sentence when none
+    adds :data:`SHAPE_LEAD_MIN`.
+    """
+    docs = {sm.name: sm.doc for sm in declared_shape()}
+    scored = []
+    for name, raw in features.items():
+        if name not in docs:
+            continue
+        add = table.contribution(name, raw, category)
+        if add >= SHAPE_LEAD_MIN:
+            z = table.value(name, raw)
+            side = "above" if z > 0 else "below"
+            scored.append((add, f"{docs[name]}, {side} the usual"))
+    if not scored:
+        return "the curves' pattern most often has this cause"
+    scored.sort(key=lambda t: -t[0])
+    return "the curves' shape (docs/rules.md): " + "; ".join(text for _, text in scored[:2])
 
 
 def questions_for(

@@ -68,6 +68,16 @@ class WeightTable:
     """A problem score at or above this calls a run sick (1.0: never, as in the prior)."""
     scaling: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     """Shape measure -> (centre, spread) for standardising it (module docstring)."""
+    train_only: WeightTable | None = None
+    """The table for runs logged without any validation curve, fitted on such runs alone
+    (``fit_weights.py --train-only``): what a training curve means without its validation
+    twin differs, and runs with validation keep their own table unchanged."""
+
+    def for_run(self, has_validation: bool) -> WeightTable:
+        """The table to use for a run: :attr:`train_only` when it has no validation."""
+        if not has_validation and self.train_only is not None:
+            return self.train_only
+        return self
 
     def value(self, name: str, raw: float) -> float:
         """The number the weights multiply: a strength as is, a shape measure standardised."""
@@ -138,6 +148,7 @@ class WeightTable:
                 k: [round(float(c), 6), round(float(s), 6)]
                 for k, (c, s) in sorted(self.scaling.items())
             },
+            **({"train_only": self.train_only.to_dict()} if self.train_only is not None else {}),
         }
 
 
@@ -153,6 +164,7 @@ def parse_weights(data: Mapping[str, Any]) -> WeightTable:
         for k, v in data["weights"].items()
     }
     problem = data.get("problem") or {}
+    train_only = data.get("train_only")
     return WeightTable(
         MappingProxyType(intercept),
         MappingProxyType(weights),
@@ -165,6 +177,7 @@ def parse_weights(data: Mapping[str, Any]) -> WeightTable:
         scaling=MappingProxyType(
             {str(k): (float(v[0]), float(v[1])) for k, v in (data.get("scaling") or {}).items()}
         ),
+        train_only=parse_weights(train_only) if isinstance(train_only, Mapping) else None,
     )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from curvedoc.analysis import measure
+from curvedoc.diagnosis import SHAPE_LEAD_MIN, shape_lead
 from curvedoc.history import History, SourceInfo
 from curvedoc.report import CATEGORIES
 from curvedoc.shape import SHAPE_PREFIX, declared, shape_measures, slog
@@ -120,3 +121,30 @@ def test_measures_do_not_change_with_the_loss_units() -> None:
     for factor in (0.001, 7.0):
         scaled = _history({"loss": list(loss * factor), "val_loss": list(val * factor)})
         assert shape_measures(measure(scaled)) == pytest.approx(base, abs=1e-9)
+
+
+def test_a_cause_without_findings_is_led_by_the_shape_measures_that_point_to_it() -> None:
+    nsr = f"{SHAPE_PREFIX}train.nsr"
+    bend = f"{SHAPE_PREFIX}train.half_share"
+    t = WeightTable(
+        intercept=dict.fromkeys(CATEGORIES, 0.0),
+        weights={
+            nsr: {c: (0.5 if c == "data_noise" else 0.0) for c in CATEGORIES},
+            bend: {c: (-0.1 if c == "data_noise" else 0.0) for c in CATEGORIES},
+        },
+        scaling={nsr: (0.0, 1.0), bend: (0.0, 1.0)},
+    )
+    # nsr 2 spreads above the centre adds 0.5 * 2 = 1.0; the bend 3 below adds 0.3
+    lead = shape_lead({nsr: 2.0, bend: -3.0}, "data_noise", t)
+    assert lead.startswith("the curves' shape")
+    assert "noise relative to the trend's movement, above the usual" in lead
+    assert "made in the first half (bend of the curve), below the usual" in lead
+    assert lead.index("noise relative") < lead.index("share of the improvement")
+    # nothing adds SHAPE_LEAD_MIN: the generic sentence
+    small = 0.9 * SHAPE_LEAD_MIN / 0.5
+    assert (
+        shape_lead({nsr: small}, "data_noise", t) == "the curves' pattern most often has this cause"
+    )
+    assert (
+        shape_lead({nsr: 2.0}, "architecture", t) == "the curves' pattern most often has this cause"
+    )

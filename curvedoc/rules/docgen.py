@@ -91,6 +91,18 @@ def generate() -> str:
             + "."
         ),
         "",
+        "A run logged without any validation curve is weighed by a second table in the same "
+        "file, fitted on the training curves alone of the same runs "
+        "(`python benchmarks/fit_weights.py --train-only`"
+        + (
+            f"; problem threshold {table.train_only.problem_threshold:.2f} against "
+            f"{table.problem_threshold:.2f}"
+            if table.train_only is not None
+            else ""
+        )
+        + "): without its validation twin a training curve means something else. The weights "
+        "below are the main table's.",
+        "",
         "| code | name | category | severity | summary |",
         "|---|---|---|---|---|",
     ]
