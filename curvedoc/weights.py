@@ -17,7 +17,7 @@ versioned; a key the table does not know counts zero.
 
 Shape measures (:mod:`curvedoc.shape`, features named ``shape.*``) are graded numbers,
 not strengths: the table holds a centre and a spread for each (``scaling``, taken on the
-calibration runs) and weighs ``clip((x - centre) / spread, -5, 5)``; a measure the run does
+calibration runs) and weighs ``clip((x - centre) / spread, -3, 3)``; a measure the run does
 not have counts zero, as a typical run's would.
 
 The table also holds a fitted *problem score*, ``P(problem) = sigmoid(h_0 + sum h[f] x_f)``
@@ -43,7 +43,7 @@ from curvedoc.report import CATEGORIES
 WEIGHTS_PATH = Path(__file__).with_name("weights.json")
 WEIGHTS_FORMAT = "curvedoc-weights"
 WEIGHTS_VERSION = 1
-CLIP = 5.0
+CLIP = 3.0
 """A standardised shape measure counts at most this many spreads from the centre."""
 AGAINST_SUFFIX = ":against"
 """Feature name of a rule's evidence against: ``CD303:against``."""

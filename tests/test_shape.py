@@ -38,8 +38,8 @@ def test_declared_names_are_unique_and_prefixed() -> None:
     names = [m.name for m in declared()]
     assert len(names) == len(set(names))
     assert all(n.startswith(SHAPE_PREFIX) for n in names)
-    # 19 per side, 11 of the pair, 4 of the run
-    assert len(names) == 19 * 2 + 11 + 4
+    # 19 per side, 11 of the pair, 3 of the run
+    assert len(names) == 19 * 2 + 11 + 3
 
 
 def test_train_only_run_has_no_validation_measures() -> None:
@@ -48,8 +48,6 @@ def test_train_only_run_has_no_validation_measures() -> None:
     assert out[f"{SHAPE_PREFIX}run.has_val"] == 0.0
     assert not any(k.startswith(f"{SHAPE_PREFIX}val.") for k in out)
     assert not any(k.startswith(f"{SHAPE_PREFIX}pair.") for k in out)
-    # 20 epochs: ln 20
-    assert out[f"{SHAPE_PREFIX}run.log_epochs"] == pytest.approx(math.log(20))
     # a monotone decline is best at its last epoch: position 1
     assert out[f"{SHAPE_PREFIX}train.best_pos"] == pytest.approx(1.0)
 

@@ -130,7 +130,7 @@ def shape_markdown(table: WeightTable) -> list[str]:
         "Graded evidence read beside the findings (`curvedoc/shape.py`): measures the rules "
         "already take, on the primary train/validation pair, weighed as numbers rather than "
         "at a threshold. Each is standardised by its centre and spread on the calibration "
-        "runs and clipped to 5 spreads; a weight is log-odds per spread. They can move the "
+        "runs and clipped to 3 spreads; a weight is log-odds per spread. They can move the "
         "ranking of causes and the problem score, never raise a finding of their own.",
         "",
         "| measure | what it says | centre, spread | " + " | ".join(CATEGORIES) + " | problem |",
