@@ -42,6 +42,7 @@ import json
 import math
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,25 +215,14 @@ def fit_train_only(args: argparse.Namespace, c_grid: tuple[float, ...]) -> int:
     faulty = [e for e in examples if e["label"] != "healthy"]
     names = sorted({n for e in examples for n in e["features"]})
     y = np.array([CATEGORIES.index(e["label"]) for e in faulty])
+    s_all = sample_weights(faulty)
     print(f"train-only: {len(examples)} examples ({len(faulty)} curve-visible faults)")
     main_table = load_weights(str(args.out))
     report_block(
         "train-only, the main table (runs with validation), on these runs:",
         by_mode(faulty, table_proba(main_table, faulty)),
     )
-    s_all = sample_weights(faulty)
-    best_c, best_ll, p = c_grid[0], math.inf, None
-    for c in c_grid:
-        q = out_of_fold(faulty, names, c)
-        ll = weighted_log_loss(q, y, s_all)
-        print(f"train-only cause C={c:<5g} leave-one-dataset-out top-1 {scores(q, y)['top1']:.1%}")
-        if ll < best_ll:
-            best_c, best_ll, p = c, ll, q
-    assert p is not None
-    t = temperature(p, y, s_all)
-    logp = np.log(np.clip(p, 1e-12, 1.0)) / t
-    pt = np.exp(logp - logp.max(axis=1, keepdims=True))
-    pt /= pt.sum(axis=1, keepdims=True)
+    best_c, t, pt = choose_cause(faulty, names, c_grid, "train-only cause")
     oof = by_mode(faulty, pt)
     report_block(f"train-only cause, leave-one-dataset-out (C={best_c:g}, T={t:.2f}):", oof)
     scaling = fit_scaling(examples, names)
@@ -240,15 +230,7 @@ def fit_train_only(args: argparse.Namespace, c_grid: tuple[float, ...]) -> int:
 
     pnames = problem_names(names)
     yb = np.array([e["label"] != "healthy" for e in examples], dtype=int)
-    best_cp, best_llp, pp = c_grid[0], math.inf, None
-    for c in c_grid:
-        q = problem_oof(examples, pnames, c)
-        ll = float(
-            -np.mean(yb * np.log(np.clip(q, 1e-9, 1)) + (1 - yb) * np.log(np.clip(1 - q, 1e-9, 1)))
-        )
-        if ll < best_llp:
-            best_cp, best_llp, pp = c, ll, q
-    assert pp is not None
+    best_cp, pp = choose_problem(examples, pnames, c_grid, "train-only problem")
     threshold, fa = choose_threshold(examples, pp)
     faults = [i for i, e in enumerate(examples) if e["label"] != "healthy"]
     sick = [examples[i]["warned"] or pp[i] >= threshold for i in faults]
@@ -273,18 +255,7 @@ def fit_train_only(args: argparse.Namespace, c_grid: tuple[float, ...]) -> int:
         },
         "leave_one_dataset_out_false_alarms": round(fa, 4),
     }
-    base = table_from(model, names, t, meta)
-    train_table = WeightTable(
-        intercept=base.intercept,
-        weights=base.weights,
-        meta=base.meta,
-        problem_intercept=float(problem.intercept_[0]),
-        problem_weights={
-            n: float(w) * shrink(n) for n, w in zip(pnames, problem.coef_[0], strict=True)
-        },
-        problem_threshold=threshold,
-        scaling=scaling,
-    )
+    train_table = fitted_table(model, names, t, meta, problem, pnames, threshold, scaling)
     if not args.dry_run:
         data = main_table.to_dict()
         data["train_only"] = train_table.to_dict()
@@ -555,20 +526,73 @@ def full_proba(model: Any, x: np.ndarray) -> np.ndarray:
     return p
 
 
-def out_of_fold(examples: list[dict[str, Any]], names: list[str], c: float) -> np.ndarray:
-    """Leave-one-dataset-out probabilities: each dataset predicted by a model fitted without it."""
-    w0 = prior_matrix(names)
+def dataset_folds(
+    examples: list[dict[str, Any]], names: list[str]
+) -> Iterator[tuple[np.ndarray, list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]]:
+    """Leave-one-dataset-out folds: the held dataset's mask, the training and held examples,
+    and the shape-measure scaling taken on the training examples alone."""
     groups = np.array([e["dataset"] for e in examples])
-    p = np.zeros((len(examples), len(CATEGORIES)))
     for g in sorted(set(groups)):
         test = groups == g
         train = [e for e, t in zip(examples, test, strict=True) if not t]
         held = [e for e, t in zip(examples, test, strict=True) if t]
-        sc = fit_scaling(train, names)
+        yield test, train, held, fit_scaling(train, names)
+
+
+def out_of_fold(examples: list[dict[str, Any]], names: list[str], c: float) -> np.ndarray:
+    """Leave-one-dataset-out probabilities: each dataset predicted by a model fitted without it."""
+    w0 = prior_matrix(names)
+    p = np.zeros((len(examples), len(CATEGORIES)))
+    for test, train, held, sc in dataset_folds(examples, names):
         x, y = design(train, names, sc)
         model = fit(x, y, c, w0, sample_weights(train))
         p[test] = full_proba(model, design(held, names, sc)[0])
     return p
+
+
+def choose_cause(
+    faulty: list[dict[str, Any]], names: list[str], c_grid: tuple[float, ...], label: str
+) -> tuple[float, float, np.ndarray]:
+    """The cause model's C (lowest weighted leave-one-dataset-out log loss over ``c_grid``),
+    the temperature fitted on its out-of-fold probabilities, and those probabilities scaled
+    by it. C and the temperature are chosen on the log loss weighted as the fit weighs the
+    runs (the typed-facts examples at FACTS_WEIGHT); the top-1 printed is unweighted."""
+    y = np.array([CATEGORIES.index(e["label"]) for e in faulty])
+    s_all = sample_weights(faulty)
+    best_c, best_ll, best_p = c_grid[0], math.inf, None
+    for c in c_grid:
+        p = out_of_fold(faulty, names, c)
+        ll = weighted_log_loss(p, y, s_all)
+        print(
+            f"{label} C={c:<5g} leave-one-dataset-out top-1 {scores(p, y)['top1']:.1%} "
+            f"weighted log loss {ll:.3f}"
+        )
+        if ll < best_ll:
+            best_c, best_ll, best_p = c, ll, p
+    assert best_p is not None
+    t = temperature(best_p, y, s_all)
+    logp = np.log(np.clip(best_p, 1e-12, 1.0)) / t
+    pt = np.exp(logp - logp.max(axis=1, keepdims=True))
+    return best_c, t, pt / pt.sum(axis=1, keepdims=True)
+
+
+def choose_problem(
+    examples: list[dict[str, Any]], pnames: list[str], c_grid: tuple[float, ...], label: str
+) -> tuple[float, np.ndarray]:
+    """The problem score's C (lowest leave-one-dataset-out log loss over ``c_grid``) and its
+    out-of-fold probabilities."""
+    yb = np.array([e["label"] != "healthy" for e in examples], dtype=int)
+    best_cp, best_llp, pp = c_grid[0], math.inf, None
+    for c in c_grid:
+        q = problem_oof(examples, pnames, c)
+        ll = float(
+            -np.mean(yb * np.log(np.clip(q, 1e-9, 1)) + (1 - yb) * np.log(np.clip(1 - q, 1e-9, 1)))
+        )
+        print(f"{label} C={c:<5g} leave-one-dataset-out log loss {ll:.3f}")
+        if ll < best_llp:
+            best_cp, best_llp, pp = c, ll, q
+    assert pp is not None
+    return best_cp, pp
 
 
 def weighted_log_loss(p: np.ndarray, y: np.ndarray, s: np.ndarray | None = None) -> float:
@@ -635,6 +659,32 @@ def table_from(model: Any, names: list[str], t: float, meta: dict[str, Any]) -> 
         intercept={c: float(icpt[i] / t) for i, c in enumerate(CATEGORIES)},
         weights=weights,
         meta=meta,
+    )
+
+
+def fitted_table(
+    model: Any,
+    names: list[str],
+    t: float,
+    meta: dict[str, Any],
+    problem: Any,
+    pnames: list[str],
+    threshold: float,
+    scaling: dict[str, tuple[float, float]],
+) -> WeightTable:
+    """The table of a fitted cause model (:func:`table_from`) with its problem score and the
+    shape measures' scaling (problem weights of shape measures times :data:`SHAPE_SHRINK`)."""
+    base = table_from(model, names, t, meta)
+    return WeightTable(
+        intercept=base.intercept,
+        weights=base.weights,
+        meta=base.meta,
+        problem_intercept=float(problem.intercept_[0]),
+        problem_weights={
+            n: float(w) * shrink(n) for n, w in zip(pnames, problem.coef_[0], strict=True)
+        },
+        problem_threshold=threshold,
+        scaling=scaling,
     )
 
 
@@ -705,15 +755,10 @@ def problem_names(names: list[str]) -> list[str]:
 def problem_oof(examples: list[dict[str, Any]], names: list[str], c: float) -> np.ndarray:
     """Leave-one-dataset-out problem probabilities."""
     y = np.array([e["label"] != "healthy" for e in examples], dtype=int)
-    groups = np.array([e["dataset"] for e in examples])
     p = np.zeros(len(examples))
-    for g in sorted(set(groups)):
-        test = groups == g
+    for test, train, held, sc in dataset_folds(examples, names):
         if len(set(y[~test])) < 2:
             continue
-        train = [e for e, t in zip(examples, test, strict=True) if not t]
-        held = [e for e, t in zip(examples, test, strict=True) if t]
-        sc = fit_scaling(train, names)
         model = fit_binary(design(train, names, sc)[0], y[~test], c)
         p[test] = model.predict_proba(design(held, names, sc)[0])[:, 1]
     return p
@@ -851,27 +896,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # -- which cause ---------------------------------------------------------------------
-    # C and the temperature are chosen on the log loss weighted as the fit weighs the runs
-    # (the typed-facts examples at FACTS_WEIGHT), the top-1 printed is unweighted
-    s_all = sample_weights(faulty)
-    best_c, best_ll = c_grid[0], math.inf
-    oof_by_c = {}
-    for c in c_grid:
-        p = out_of_fold(faulty, names, c)
-        oof_by_c[c] = p
-        sc = scores(p, y)
-        ll = weighted_log_loss(p, y, s_all)
-        print(
-            f"cause C={c:<5g} leave-one-dataset-out top-1 {sc['top1']:.1%} "
-            f"weighted log loss {ll:.3f}"
-        )
-        if ll < best_ll:
-            best_c, best_ll = c, ll
-    p = oof_by_c[best_c]
-    t = temperature(p, y, s_all)
-    logp = np.log(np.clip(p, 1e-12, 1.0)) / t
-    pt = np.exp(logp - logp.max(axis=1, keepdims=True))
-    pt /= pt.sum(axis=1, keepdims=True)
+    best_c, t, pt = choose_cause(faulty, names, c_grid, "cause")
     oof = by_mode(faulty, pt)
     report_block(f"fitted cause, leave-one-dataset-out (C={best_c:g}, T={t:.2f}):", oof)
     scaling = fit_scaling(examples, names)
@@ -881,18 +906,9 @@ def main(argv: list[str] | None = None) -> int:
     # -- sick or healthy -----------------------------------------------------------------
     # (the problem score is fitted on the curves alone and the full context, as before)
     problem_examples = [e for e in examples if e["mode"] != "facts"]
-    best_cp, best_llp, pp = c_grid[0], math.inf, None
     yb = np.array([e["label"] != "healthy" for e in problem_examples], dtype=int)
     pnames = problem_names(names)
-    for c in c_grid:
-        q = problem_oof(problem_examples, pnames, c)
-        ll = float(
-            -np.mean(yb * np.log(np.clip(q, 1e-9, 1)) + (1 - yb) * np.log(np.clip(1 - q, 1e-9, 1)))
-        )
-        print(f"problem C={c:<5g} leave-one-dataset-out log loss {ll:.3f}")
-        if ll < best_llp:
-            best_cp, best_llp, pp = c, ll, q
-    assert pp is not None
+    best_cp, pp = choose_problem(problem_examples, pnames, c_grid, "problem")
     threshold, fa = choose_threshold(problem_examples, pp)
     print(
         f"problem threshold {threshold:.2f}: leave-one-dataset-out false alarms {fa:.1%} "
@@ -947,18 +963,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "leave_one_dataset_out_false_alarms": round(fa, 4),
     }
-    table = table_from(model, names, t, meta)
-    table = WeightTable(
-        intercept=table.intercept,
-        weights=table.weights,
-        meta=table.meta,
-        problem_intercept=float(problem.intercept_[0]),
-        problem_weights={
-            n: float(w) * shrink(n) for n, w in zip(pnames, problem.coef_[0], strict=True)
-        },
-        problem_threshold=threshold,
-        scaling=scaling,
-    )
+    table = fitted_table(model, names, t, meta, problem, pnames, threshold, scaling)
     report_block(
         "fitted cause table, on its own calibration faults:",
         by_mode(faulty, table_proba(table, faulty)),

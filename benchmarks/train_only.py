@@ -26,21 +26,12 @@ HERE = Path(__file__).resolve().parent
 
 def diagnose_training_curves(path: str) -> tuple[str | None, bool]:
     """Top cause (None when healthy or too short) and healthy, of the training curves alone."""
-    import curvedoc
-    from curvedoc import names
-    from curvedoc.diagnosis import diagnose
-    from curvedoc.history import History, SourceInfo
+    from fit_weights import strip_validation
 
-    h = curvedoc.load(path, sidecar=False)
-    series = {
-        k: v
-        for k, v in h.epoch_series.items()
-        if not names.is_learning_rate(k) and not names.split_validation(k)[0]
-    }
-    bare = History(
-        epochs=h.epochs, epoch_series=series, source=SourceInfo(path=path, format="keras-json")
-    )
-    r = diagnose(bare, curves=False)
+    import curvedoc
+    from curvedoc.diagnosis import diagnose
+
+    r = diagnose(strip_validation(curvedoc.load(path, sidecar=False)), curves=False)
     return (r.causes[0].category if r.causes else None), r.healthy
 
 

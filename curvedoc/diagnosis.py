@@ -42,7 +42,7 @@ from curvedoc.report import (
     Uncertainty,
 )
 from curvedoc.rules.registry import Against, Hit, RuleInput, all_rules, feeds_problem
-from curvedoc.shape import declared as declared_shape
+from curvedoc.shape import DOCS as SHAPE_DOCS
 from curvedoc.shape import shape_measures
 from curvedoc.weights import AGAINST_SUFFIX, WeightTable, load_weights
 
@@ -384,16 +384,15 @@ def shape_lead(features: dict[str, float], category: str, table: WeightTable) ->
     report says what in the curves' shape the ranking read; a generic sentence when none
     adds :data:`SHAPE_LEAD_MIN`.
     """
-    docs = {sm.name: sm.doc for sm in declared_shape()}
     scored = []
     for name, raw in features.items():
-        if name not in docs:
+        if name not in SHAPE_DOCS:
             continue
         add = table.contribution(name, raw, category)
         if add >= SHAPE_LEAD_MIN:
             z = table.value(name, raw)
             side = "above" if z > 0 else "below"
-            scored.append((add, f"{docs[name]}, {side} the usual"))
+            scored.append((add, f"{SHAPE_DOCS[name]}, {side} the usual"))
     if not scored:
         return "the curves' pattern most often has this cause"
     scored.sort(key=lambda t: -t[0])

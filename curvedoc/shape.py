@@ -106,6 +106,10 @@ def declared() -> tuple[ShapeMeasure, ...]:
     return tuple(out)
 
 
+DOCS: dict[str, str] = {m.name: m.doc for m in declared()}
+"""What each shape measure says, by feature name (the report's words for it)."""
+
+
 def slog(x: float) -> float:
     """``sign(x) * ln(1 + |x|)``; 0 for NaN or inf (a measure that could not be taken)."""
     x = float(x)
