@@ -14,9 +14,12 @@ self-normalising (SELU) MLPs, and (seventh held-out) stacked bidirectional LSTMs
 WaveNet-style gated dilated convolutional nets, wide-and-deep MLPs and small vision
 transformers, (eighth held-out) stacked GRUs whose upper layers tick at half the rate,
 ResNeXt-style 1-D nets of grouped convolutions, maxout MLPs and network-in-network 2-D
-convolutional nets, and (ninth held-out) convolutional GRUs with attention pooling, fully
+convolutional nets, (ninth held-out) convolutional GRUs with attention pooling, fully
 convolutional 1-D nets with batch normalisation, TabNet-like MLPs with learned feature
-masks and SqueezeNet-style 2-D nets of fire modules, for regression and classification.
+masks and SqueezeNet-style 2-D nets of fire modules, and (tenth held-out) quasi-recurrent
+nets (convolutional gates, fo-pooling), ConvNeXt-style 1-D nets, MLPs on learned periodic
+(Fourier) feature embeddings and 2-D nets with spatial pyramid pooling, for regression and
+classification.
 Faults are injected one at a time, in gradations around every usual threshold
 (``make_corpus.py`` has the matrix).
 
@@ -2855,6 +2858,438 @@ def _net_flows(seed: int) -> RawTable:
     )
 
 
+# ---- tenth held-out datasets (written after the ninth held-out was examined) ----
+
+
+def _robot_arm(seed: int) -> RawSeries:
+    """A two-joint pick-and-place robot arm's 20-Hz controller log: shoulder and elbow
+    angles (deg), the shoulder's commanded angle (deg), both motors' currents (A) and the
+    gripper (0 open, 1 closed); the shoulder motor's current 0.2 s ahead.
+
+    About 2.5 minutes of a planar arm (links of 0.45 and 0.35 m, 6 and 3.5 kg) moving
+    between a conveyor's pick points and 4 place bins along minimum-jerk paths of 0.6-1.8 s,
+    dwelling 0.3-1.2 s at each, picking a part of 0.2-3 kg (and releasing it) at the pick
+    points. A PD controller (its gravity model 10 % off and blind to the part) drives
+    geared motors (torque constant 0.12 Nm/A, gear 80:1) through joint friction (Coulomb
+    and viscous); the dynamics are integrated at 400 Hz. The encoders read to 0.01 deg, the
+    currents with 0.05 A of noise and 1 % of ripple at the motors' commutation frequency.
+    """
+    rng = np.random.default_rng(54000 + seed)
+    n, sub, fs = 3000, 20, 20.0
+    h = 1.0 / (fs * sub)
+    l1, l2, m1, m2 = 0.45, 0.35, 6.0, 3.5
+    kt, gear, g = 0.12, 80.0, 9.81
+    fc = rng.uniform(1.0, 2.0, 2)  # Coulomb friction (Nm at the joint)
+    fv = rng.uniform(0.5, 1.5, 2)  # viscous (Nm s/rad)
+    kp, kd = np.array([900.0, 500.0]), np.array([60.0, 35.0])
+    model_err = rng.uniform(0.9, 1.1, 2)
+    pick = np.deg2rad(np.array([rng.uniform(-20, 0), rng.uniform(60, 90)]))
+    bins = np.deg2rad(np.column_stack([rng.uniform(30, 120, 4), rng.uniform(20, 110, 4)]))
+
+    def grav(q: np.ndarray, load: float) -> np.ndarray:
+        c1, c12 = math.cos(q[0]), math.cos(q[0] + q[1])
+        g2 = (m2 * l2 / 2 + load * l2) * g * c12
+        return np.array([(m1 * l1 / 2 + (m2 + load) * l1) * g * c1 + g2, g2])
+
+    # the commanded path: minimum-jerk moves and dwells, sampled at 400 Hz
+    cmd: list[np.ndarray] = []
+    grip: list[float] = []
+    q_now, holding, k_total = pick.copy(), 0.0, n * sub
+    going_to_pick = False
+    while len(cmd) < k_total:
+        goal = pick if going_to_pick else bins[int(rng.integers(0, 4))]
+        goal = goal + np.deg2rad(rng.normal(0, 1.5, 2))
+        steps = int(rng.uniform(0.6, 1.8) / h)
+        s = np.linspace(0, 1, steps)
+        shape = 10 * s**3 - 15 * s**4 + 6 * s**5
+        cmd.extend(q_now + np.outer(shape, goal - q_now))
+        grip.extend([holding] * steps)
+        q_now = goal
+        holding = 0.0 if not going_to_pick else 1.0
+        dwell = int(rng.uniform(0.3, 1.2) / h)
+        cmd.extend([q_now] * dwell)
+        grip.extend([holding] * dwell)
+        going_to_pick = not going_to_pick
+    path, grip_arr = np.array(cmd[:k_total]), np.array(grip[:k_total])
+    load = 0.0
+    q, dq = pick.copy(), np.zeros(2)
+    out = np.zeros((n, 6))
+    t = 0.0
+    for i in range(n):
+        if grip_arr[i * sub] > 0 and load == 0.0:
+            load = rng.uniform(0.2, 3.0)
+        elif grip_arr[i * sub] == 0:
+            load = 0.0
+        cur = np.zeros(2)
+        for k in range(sub):
+            ref = path[i * sub + k]
+            dref = (path[min(i * sub + k + 1, k_total - 1)] - ref) / h
+            tau = kp * (ref - q) + kd * (dref - dq) + model_err * grav(q, 0.0)
+            tau = np.clip(tau, -gear * kt * 15, gear * kt * 15)  # 15 A drive limit
+            c2_ = math.cos(q[1])
+            mm = np.array(
+                [
+                    [
+                        m1 * l1**2 / 3 + (m2 + load) * (l1**2 + l2**2 + 2 * l1 * l2 * c2_) * 0.9,
+                        (m2 + load) * (l2**2 + l1 * l2 * c2_) * 0.8,
+                    ],
+                    [(m2 + load) * (l2**2 + l1 * l2 * c2_) * 0.8, (m2 + load) * l2**2],
+                ]
+            )
+            s2 = math.sin(q[1])
+            cor = (
+                (m2 + load) * l1 * l2 * s2 * np.array([-2 * dq[0] * dq[1] - dq[1] ** 2, dq[0] ** 2])
+            )
+            fric = fc * np.tanh(dq / 0.01) + fv * dq
+            rhs = tau - cor - grav(q, load) - fric
+            det = mm[0, 0] * mm[1, 1] - mm[0, 1] * mm[1, 0]
+            ddq = np.array(
+                [
+                    (mm[1, 1] * rhs[0] - mm[0, 1] * rhs[1]) / det,
+                    (mm[0, 0] * rhs[1] - mm[1, 0] * rhs[0]) / det,
+                ]
+            )
+            dq = dq + ddq * h
+            q = q + dq * h
+            t += h
+            cur += tau / (gear * kt) / sub
+        ripple = 1 + 0.01 * np.sin(2 * np.pi * gear * np.abs(dq) / (2 * np.pi) * 8 * t)
+        cur = cur * ripple + rng.normal(0, 0.05, 2)
+        out[i] = [
+            *np.round(np.rad2deg(q), 2),
+            round(float(np.rad2deg(path[i * sub][0])), 2),
+            *np.round(cur, 2),
+            grip_arr[i * sub],
+        ]
+    return RawSeries(
+        out,
+        [
+            "shoulder_deg",
+            "elbow_deg",
+            "shoulder_cmd_deg",
+            "shoulder_current_a",
+            "elbow_current_a",
+            "gripper_closed",
+        ],
+        3,
+        4,
+        "numpy: simulated two-joint pick-and-place arm (PD control, payloads), shoulder "
+        "current 0.2 s ahead",
+    )
+
+
+_WELDS = ("good", "porosity", "spatter", "burn_through", "lack_of_fusion")
+
+
+def _welding(seed: int) -> RawSequences:
+    """0.32-second windows of a robotic MIG welding cell's process monitor at 200 Hz, three
+    channels: arc current (A), arc voltage (V) and wire feed speed (m/min); what the weld
+    seam under the window was later graded as (good, porosity, spatter, burn-through, lack
+    of fusion).
+
+    Twelve weld programmes (180-280 A, 20-28 V, 6-11 m/min) on plates of 2-8 mm. A good
+    seam shows regular short-circuit cycles (40-90 per second: the voltage collapses to a
+    few volts while the current ramps up, then the arc re-ignites); porosity (gas shielding
+    lost) makes the arc wander: the voltage noisier and drifting upward, the short circuits
+    irregular; spatter comes with long, violent short circuits and current peaks 30-60 %
+    above the programme; burn-through (too hot for a thin plate) shows the voltage rising
+    as the gap opens and the current sagging, the short circuits dying away; lack of fusion
+    (too cold, too fast) has a low current, the wire stubbing into the pool (short circuits
+    that last). Mains ripple on the current, the feeder's motor ripple on the wire speed,
+    and grades that overlap at their mild ends; values to 1 A, 0.1 V and 0.01 m/min.
+    """
+    rng = np.random.default_rng(55000 + seed)
+    n, length, fs = 2000, 64, 200.0
+    t = np.arange(length) / fs
+    progs = np.column_stack(
+        [rng.uniform(180, 280, 12), rng.uniform(20, 28, 12), rng.uniform(6, 11, 12)]
+    )
+    y = rng.choice(len(_WELDS), size=n, p=[0.32, 0.17, 0.17, 0.17, 0.17])
+    x = np.zeros((n, length, 3))
+    for i in range(n):
+        c = _WELDS[int(y[i])]
+        amps, volts, feed = progs[int(rng.integers(0, 12))] * rng.normal(1, 0.03, 3)
+        sev = rng.uniform(0.3, 1.0)  # how marked the defect is
+        rate = rng.uniform(40, 90)
+        short_len = rng.uniform(0.002, 0.005)
+        jitter = 0.1
+        v_drift = 0.0
+        i_scale = 1.0
+        peak = 1.0
+        if c == "porosity":
+            jitter, v_drift = 0.1 + 0.5 * sev, rng.uniform(1, 4) * sev
+        elif c == "spatter":
+            short_len *= 1 + 2 * sev
+            peak = 1 + rng.uniform(0.3, 0.6) * sev
+            rate *= rng.uniform(0.6, 0.9)
+        elif c == "burn_through":
+            v_drift = rng.uniform(2, 6) * sev
+            i_scale = 1 - 0.15 * sev
+            rate *= 1 - 0.7 * sev
+        elif c == "lack_of_fusion":
+            i_scale = 1 - rng.uniform(0.15, 0.3) * sev
+            short_len *= 1 + 3 * sev
+            rate *= 1 + 0.3 * sev
+        shorts = np.zeros(length)
+        tt = rng.uniform(0, 1 / rate)
+        while tt < t[-1] + 1 / fs:
+            dur = short_len * rng.lognormal(0, 0.3 + jitter)
+            shorts += np.clip(1 - np.abs(t - tt - dur / 2) / max(dur, 1 / fs), 0, 1)
+            tt += rng.lognormal(0, jitter) / rate + dur
+        shorts = np.clip(shorts, 0, 1)
+        ramp = v_drift * t / t[-1]
+        volt = (volts + ramp) * (1 - 0.8 * shorts) + rng.normal(0, 0.4 + 1.5 * jitter, length)
+        cur = amps * i_scale * (1 + (0.35 * peak) * shorts) + rng.normal(0, 4, length)
+        if c == "burn_through":
+            cur -= amps * 0.1 * sev * t / t[-1]
+        cur += 3 * np.sin(2 * np.pi * 100 * t + rng.uniform(0, 6.3))  # rectified mains
+        wire = feed * (1 + 0.01 * np.sin(2 * np.pi * rng.uniform(15, 30) * t))
+        wire += rng.normal(0, 0.03, length)
+        if c == "lack_of_fusion":
+            wire *= 1 + 0.04 * sev
+        x[i] = np.stack([np.round(cur), np.round(volt, 1), np.round(wire, 2)], axis=1)
+    return RawSequences(
+        x,
+        y.astype(int),
+        len(_WELDS),
+        ["arc_current_a", "arc_voltage_v", "wire_feed_m_min"],
+        "numpy: simulated MIG welding process monitor at 200 Hz (short circuits), 5 seam grades",
+    )
+
+
+_PRINTS = ("arch", "tented_arch", "left_loop", "right_loop", "whorl")
+
+
+def _fingerprints(seed: int) -> RawImages:
+    """20x20 crops of fingerprint scans around the print's core (grey levels 0-255, ridges
+    dark): which Henry class the print is (arch, tented arch, left loop, right loop,
+    whorl).
+
+    Ridges are the level lines of a class's field with a period of 3.2-4.6 px: an arch's
+    ridges rise gently over the centre, a tented arch's to a sharp peak, a loop's recurve
+    around a core line slanted to the left or right (the ridges enter and leave on the
+    same side), a whorl's circle or spiral around the core. Every print is shifted (+-5
+    px), rotated (+-30 deg), its ridges bent by a smooth random warp; the finger's
+    pressure makes the contrast vary (dry patches faint, wet ones smudged), 20 % carry a
+    scar (a pale line across the ridges), 25 % are partial (a side of the crop blank), 30 %
+    are smeared sideways, the scanner adds noise of 8-30 grey levels.
+    """
+    rng = np.random.default_rng(56000 + seed)
+    n, size = 2000, 20
+    y = rng.integers(0, len(_PRINTS), n)
+    x = np.zeros((n, size, size, 1))
+    grid = np.arange(size) - (size - 1) / 2
+    gx, gy = np.meshgrid(grid, grid)  # gy grows downwards
+
+    def smooth_field(scale: float) -> np.ndarray:
+        f = rng.normal(0, 1, (5, 5))
+        ix = np.linspace(0, 4, size)
+        rows = np.array([np.interp(ix, np.arange(5), r) for r in f])
+        return scale * np.array([np.interp(ix, np.arange(5), col) for col in rows.T]).T
+
+    for i in range(n):
+        c = _PRINTS[int(y[i])]
+        ang = np.deg2rad(rng.uniform(-30, 30))
+        cx, cy = rng.uniform(-5, 5, 2)
+        u = (gx - cx) * math.cos(ang) + (gy - cy) * math.sin(ang)
+        v = -(gx - cx) * math.sin(ang) + (gy - cy) * math.cos(ang)
+        u = u + smooth_field(1.6)
+        v = v + smooth_field(1.6)
+        period = rng.uniform(3.2, 4.6)
+        if c == "arch":
+            phase = v + rng.uniform(2, 4) * np.exp(-((u / rng.uniform(5, 8)) ** 2))
+        elif c == "tented_arch":
+            phase = v + rng.uniform(4, 7) * np.clip(1 - np.abs(u) / rng.uniform(4, 7), 0, None)
+        elif c in ("left_loop", "right_loop"):
+            slant = rng.uniform(0.3, 0.8) * (-1 if c == "left_loop" else 1)
+            # distance to a core line running down from the core: recurving ridges
+            dx, dy = slant, 1.0
+            norm = math.hypot(dx, dy)
+            dx, dy = dx / norm, dy / norm
+            along = np.clip(u * dx + v * dy, 0, None)
+            phase = np.hypot(u - along * dx, v - along * dy)
+            phase = np.where(v < -rng.uniform(2, 4), v + 0.5 * phase, phase)
+        else:
+            r = np.hypot(u * rng.uniform(0.8, 1.0), v)
+            spiral = rng.choice([0.0, 1.0, -1.0]) * period / (2 * np.pi) * np.arctan2(v, u)
+            phase = r + spiral
+        ridges = 0.5 + 0.5 * np.cos(2 * np.pi * phase / period + rng.uniform(0, 2 * np.pi))
+        pressure = np.clip(0.75 + smooth_field(0.25), 0.2, 1.3)
+        img = 220 - 170 * ridges * pressure
+        wet = smooth_field(1.0) > 0.9
+        img = np.where(wet, 0.5 * img + 0.5 * 90, img)
+        if rng.random() < 0.2:
+            a, b = rng.uniform(-1, 1, 2)
+            dist = np.abs(a * gx + b * gy + rng.uniform(-5, 5)) / math.hypot(a, b)
+            img = np.where(dist < rng.uniform(0.5, 1.2), 215, img)
+        if rng.random() < 0.25:
+            side = int(rng.integers(0, 4))
+            cut = int(rng.integers(3, 9))
+            img = np.rot90(img, side).copy()
+            img[:cut] = 235
+            img = np.rot90(img, -side)
+        if rng.random() < 0.3:  # smudged: the finger slid
+            img = 0.5 * img + 0.25 * (np.roll(img, 1, axis=1) + np.roll(img, -1, axis=1))
+        img += rng.normal(0, rng.uniform(8, 30), img.shape)
+        x[i, :, :, 0] = np.clip(img, 0, 255)
+    return RawImages(
+        np.round(x),
+        y.astype(int),
+        len(_PRINTS),
+        "numpy: 20x20 fingerprint crops around the core (warped ridge fields, pressure, "
+        "scars), 5 Henry classes",
+    )
+
+
+def _nir_grain(seed: int) -> RawTable:
+    """Wheat samples' protein content (% dry matter) from a near-infrared analyser's 32
+    absorbance readings, log10(1/R) at 1,100-2,480 nm in steps of 44.5 nm.
+
+    Each sample mixes protein (9-17 %), moisture (9-16 %), starch and fat (1.5-2.5 %); the
+    absorbance is the sum of the components' bands (overtones and combinations of O-H,
+    N-H and C-H bonds: Gaussians at their wavelengths, the water bands shifting with the
+    sample's temperature, 15-35 C) times the concentrations, on a baseline of light
+    scatter that depends on the grind (an offset and a slope, a multiplicative factor of
+    0.85-1.2), the protein bands 8 % stronger or weaker with the variety's grain hardness,
+    plus the detector's noise (rising at both ends of the range). The protein
+    reference is the Kjeldahl lab value, 0.15 % repeatability; absorbances to 1e-4.
+    """
+    rng = np.random.default_rng(57000 + seed)
+    n = 2000
+    wl = np.linspace(1100, 2480, 32)
+    protein = rng.uniform(9, 17, n) + rng.normal(0, 0.5, n)
+    moisture = np.clip(rng.normal(12.5, 1.5, n) + 0.1 * (protein - 13), 9, 16)
+    fat = rng.uniform(1.5, 2.5, n)
+    starch = 100 - protein - moisture - fat - rng.uniform(8, 12, n)
+    temp = rng.uniform(15, 35, n)
+
+    def bands(centres: list[float], widths: list[float], heights: list[float]) -> np.ndarray:
+        return sum(
+            h * np.exp(-0.5 * ((wl - c) / w) ** 2)
+            for c, w, h in zip(centres, widths, heights, strict=True)
+        )
+
+    prot_b = bands([1510, 1980, 2050, 2180, 2300], [40, 50, 45, 45, 60], [0.6, 0.5, 0.9, 1.0, 0.5])
+    fat_b = bands([1210, 1725, 2310, 2350], [35, 30, 30, 35], [0.6, 1.0, 1.2, 1.0])
+    starch_b = bands([1200, 1580, 2100, 2280], [45, 60, 55, 50], [0.3, 0.4, 0.8, 0.6])
+    x = np.zeros((n, 32))
+    for i in range(n):
+        shift = 0.6 * (temp[i] - 25)  # nm; water bands move with temperature
+        water_b = bands([1450 - shift, 1940 - shift], [55, 60], [1.5, 2.5])
+        chem = (
+            protein[i] / 100 * prot_b * rng.normal(1, 0.08)  # the variety's grain hardness
+            + fat[i] / 100 * fat_b
+            + starch[i] / 100 * starch_b
+            + moisture[i] / 100 * water_b
+        )
+        scatter = rng.uniform(0.85, 1.2)
+        base = rng.normal(0.25, 0.04) + rng.normal(0.08, 0.03) * (wl - 1100) / 1380
+        noise = rng.normal(0, 1, 32) * (2e-4 + 6e-4 * ((wl - 1790) / 690) ** 4)
+        x[i] = scatter * (base + chem) + noise
+    lab = protein + rng.normal(0, 0.15, n)
+    return RawTable(
+        np.round(x, 4),
+        np.round(lab, 2),
+        0,
+        [f"abs_{w:.0f}nm" for w in wl],
+        "numpy: simulated NIR absorbance spectra of wheat (component bands, scatter, "
+        "temperature), protein %",
+    )
+
+
+_TRIAGE = ("esi1_resuscitation", "esi2_emergent", "esi3_urgent", "esi4_less_urgent", "esi5_minor")
+
+
+def _triage(seed: int) -> RawTable:
+    """The triage level (ESI 1-5) an emergency-department nurse gave an arriving patient,
+    from 10 raw columns of the intake record.
+
+    Patients (ages 0-98) come with one of 14 complaints (chest pain, stroke signs, sepsis,
+    trauma, asthma, abdominal pain, fractures, cuts, sore throats, prescription refills,
+    ...), each with its own range of severity; severity raises the heart and breathing
+    rates, lowers the blood pressure and oxygen saturation (or raises the pressure for a
+    stroke), brings fever with infection and lowers consciousness (the Glasgow coma scale)
+    at its worst. The nurse's level follows the ESI algorithm: resuscitation needs (GCS 8
+    or less, saturation under 85 %, shock), high-risk complaints or danger-zone vital
+    signs, then the resources expected (a complaint's typical count), judged by nurses of
+    their own thresholds; 6 % of the levels differ from what the rules say. Columns: age,
+    heart rate, systolic pressure (mmHg), respiratory rate, SpO2 (%), temperature (C), pain
+    (0-10), GCS, arrived by ambulance (0/1), complaint code.
+    """
+    rng = np.random.default_rng(58000 + seed)
+    n = 3000
+    # complaint: (share, severity mean, high risk, resources, infection, stroke)
+    table = [
+        (0.10, 0.55, 1, 3, 0, 0),  # chest pain
+        (0.04, 0.65, 1, 3, 0, 1),  # stroke signs
+        (0.05, 0.6, 1, 3, 1, 0),  # suspected sepsis
+        (0.08, 0.5, 0, 2, 0, 0),  # trauma
+        (0.07, 0.45, 0, 2, 0, 0),  # shortness of breath / asthma
+        (0.12, 0.35, 0, 2, 0, 0),  # abdominal pain
+        (0.08, 0.3, 0, 2, 0, 0),  # fracture
+        (0.09, 0.2, 0, 1, 0, 0),  # laceration
+        (0.08, 0.15, 0, 1, 1, 0),  # sore throat / fever
+        (0.05, 0.05, 0, 0, 0, 0),  # prescription refill
+        (0.07, 0.3, 0, 2, 1, 0),  # urinary infection
+        (0.06, 0.25, 0, 1, 0, 0),  # back pain
+        (0.05, 0.4, 1, 2, 0, 0),  # overdose / psychiatric
+        (0.06, 0.25, 0, 1, 0, 0),  # rash / allergy
+    ]
+    share = np.array([r[0] for r in table])
+    comp = rng.choice(len(table), size=n, p=share / share.sum())
+    age = np.clip(rng.gamma(2.2, 20, n), 0, 98)
+    x = np.zeros((n, 10))
+    y = np.zeros(n, int)
+    for i in range(n):
+        _, sev_m, risk, res, infect, stroke = table[int(comp[i])]
+        sev = rng.beta(2, 2 / max(sev_m, 0.05) - 2 + 1e-3) * (1 + age[i] / 300)
+        sev = float(np.clip(sev, 0, 1))
+        hr = rng.normal(78, 10) + 60 * sev**1.5 + (25 if age[i] < 5 else 0)
+        sbp = rng.normal(128 + 0.3 * age[i], 14) + (40 * sev if stroke else -55 * sev**2)
+        rr = rng.normal(16, 2) + 18 * sev**1.5 + (8 if age[i] < 5 else 0)
+        spo2 = min(100.0, rng.normal(98, 1) - 14 * sev**2 * rng.uniform(0.5, 1.5))
+        temp = rng.normal(36.8, 0.3) + (rng.uniform(0.8, 2.8) * (0.4 + sev) if infect else 0.0)
+        pain = float(np.clip(round(rng.normal(3 + 6 * sev * (comp[i] not in (1, 12)), 1.8)), 0, 10))
+        gcs = 15 - (int(rng.binomial(12, sev**3)) if sev > 0.6 else 0) - (3 * stroke * (sev > 0.5))
+        gcs = int(np.clip(gcs, 3, 15))
+        amb = float(rng.random() < 0.1 + 0.8 * sev)
+        own = rng.normal(0, 1, 3)  # the nurse's own thresholds
+        if gcs <= 8 or spo2 < 85 + own[0] or (sbp < 80 and hr > 120):
+            lvl = 0
+        elif (risk and sev > 0.3 + 0.05 * own[1]) or hr > 115 + 5 * own[2] or rr > 28 or spo2 < 92:
+            lvl = 1
+        else:
+            need = res + int(age[i] > 70) + int(pain >= 7 and rng.random() < 0.5)
+            lvl = 2 if need >= 2 else (3 if need == 1 else 4)
+        if rng.random() < 0.06:
+            lvl = int(np.clip(lvl + rng.choice([-1, 1]), 0, 4))
+        y[i] = lvl
+        x[i] = [age[i], hr, sbp, rr, spo2, temp, pain, gcs, amb, comp[i]]
+    x[:, 0] = np.round(x[:, 0])
+    x[:, 1:4] = np.round(x[:, 1:4])
+    x[:, 4] = np.round(x[:, 4])
+    x[:, 5] = np.round(x[:, 5], 1)
+    return RawTable(
+        x,
+        y,
+        len(_TRIAGE),
+        [
+            "age_years",
+            "heart_rate_bpm",
+            "systolic_bp_mmhg",
+            "resp_rate_per_min",
+            "spo2_pct",
+            "temp_c",
+            "pain_0_10",
+            "gcs",
+            "ambulance",
+            "complaint_code",
+        ],
+        "numpy: simulated emergency-department intake records (complaints, vitals, ESI "
+        "algorithm with nurse variation), 5 triage levels",
+    )
+
+
 DATASETS2: dict[str, dict[str, Any]] = {
     # calibration
     "sine": {"task": REGRESSION, "kind": "series", "load": _sine},
@@ -2925,6 +3360,12 @@ DATASETS2: dict[str, dict[str, Any]] = {
     "particle_tracks": {"task": CLASSIFICATION, "kind": "images", "load": _particle_tracks},
     "tree_biomass": {"task": REGRESSION, "kind": "table", "load": _tree_biomass},
     "net_flows": {"task": CLASSIFICATION, "kind": "table", "load": _net_flows},
+    # tenth held-out
+    "robot_arm": {"task": REGRESSION, "kind": "series", "load": _robot_arm},
+    "welding": {"task": CLASSIFICATION, "kind": "sequences", "load": _welding},
+    "fingerprints": {"task": CLASSIFICATION, "kind": "images", "load": _fingerprints},
+    "nir_grain": {"task": REGRESSION, "kind": "table", "load": _nir_grain},
+    "triage": {"task": CLASSIFICATION, "kind": "table", "load": _triage},
 }
 
 _CACHE: dict[tuple[str, int], Any] = {}
@@ -3089,6 +3530,8 @@ SEQUENCE_FAMILIES = (
     "resnext1d",
     "cgru_attn",
     "fcn1d",
+    "qrnn",
+    "convnext1d",
 )
 FLAT_FAMILIES = (
     "mlp",
@@ -3101,6 +3544,7 @@ FLAT_FAMILIES = (
     "wide_deep",
     "maxout_mlp",
     "tabnet_mlp",
+    "fourier_mlp",
 )
 IMAGE_FAMILIES = (
     "cnn2d",
@@ -3113,6 +3557,7 @@ IMAGE_FAMILIES = (
     "vit2d",
     "nin2d",
     "fire2d",
+    "spp2d",
 )
 GRAPH_FAMILIES = (
     "lstm_attn",
@@ -3133,6 +3578,8 @@ GRAPH_FAMILIES = (
     "cgru_attn",
     "tabnet_mlp",
     "fire2d",
+    "convnext1d",
+    "spp2d",
 )
 """Families with attention, skip connections (the third held-out's), skip connections
 between recurrent layers, parallel branches, gates or concatenated features (the fourth
@@ -3143,8 +3590,50 @@ patches (the seventh held-out's WaveNet, wide-and-deep and vision-transformer ne
 residual blocks of grouped convolutions (the eighth held-out's ResNeXt-style nets), or
 attention pooling over time, feature masks and concatenated squeeze-and-expand branches
 (the ninth held-out's convolutional GRU with attention pooling, TabNet-like MLP and
-SqueezeNet-style nets): built with the functional API by :func:`_hidden_graph`; the others
-are ``Sequential`` stacks of :func:`_hidden_layers`."""
+SqueezeNet-style nets), or residual inverted-bottleneck blocks and pyramids of pooling
+grids (the tenth held-out's ConvNeXt-style 1-D nets and spatial-pyramid-pooling 2-D nets):
+built with the functional API by :func:`_hidden_graph`; the others are ``Sequential``
+stacks of :func:`_hidden_layers`."""
+
+
+_FO_POOL_CELL: list[Any] = []
+FO_FORGET_BIAS = 2.0
+
+
+def _fo_pool(keras: Any, units: int, return_sequences: bool) -> Any:
+    """A quasi-recurrent layer's fo-pooling (Bradbury et al. 2016) as a Keras ``RNN``.
+
+    Its input per step is a convolution's ``3 * units`` channels, read as a candidate
+    ``z``, a forget gate ``f`` and an output gate ``o``: with ``g = sigmoid(f + 2)``, ``c =
+    g * c_prev + (1 - g) * tanh(z)``, the output ``sigmoid(o) * c``. The cell has no
+    weights of its own: every weight is in the convolution, so the recurrence is
+    elementwise; the forget gate's offset of 2 (``FO_FORGET_BIAS``, like an LSTM's forget
+    bias) makes the cell remember some 8 steps at the start instead of 2.
+    """
+    if not _FO_POOL_CELL:
+
+        class FoPoolCell(keras.layers.Layer):
+            def __init__(self, units: int, **kwargs: Any) -> None:
+                super().__init__(**kwargs)
+                self.units = units
+                self.state_size = units
+                self.output_size = units
+
+            def call(self, inputs: Any, states: Any) -> Any:
+                ops = keras.ops
+                z, f, o = ops.split(inputs, 3, axis=-1)
+                f = ops.sigmoid(f + FO_FORGET_BIAS)
+                prev = states[0] if isinstance(states, list | tuple) else states
+                c = f * prev + (1.0 - f) * ops.tanh(z)
+                return ops.sigmoid(o) * c, [c]
+
+        _FO_POOL_CELL.append(FoPoolCell)
+    return keras.layers.RNN(_FO_POOL_CELL[0](units), return_sequences=return_sequences)
+
+
+FOURIER_FREQS = 8
+"""Learned frequencies per input feature of the ``fourier_mlp`` family's periodic
+embedding."""
 
 
 def _knobs(spec: dict[str, Any]) -> tuple[list[int], str, float, float, dict[str, Any]]:
@@ -3240,6 +3729,18 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
     * ``fcn1d``: a fully convolutional 1-D net (the time-series classification baseline):
       per width ``Conv1D(w, k, same)`` with kernels 8, 5, then 3, ``BatchNormalization`` and
       the activation, no pooling; then ``GlobalAveragePooling1D``.
+
+    The tenth held-out's sequential families:
+
+    * ``qrnn``: a quasi-recurrent net: per width a causal ``Conv1D(3w, 2)`` computes every
+      step's candidate and forget and output gates at once, and fo-pooling (:func:`_fo_pool`,
+      an elementwise recurrence without weights) runs over the steps (all but the last
+      return sequences; ``dropout`` a ``Dropout`` on each block's input);
+    * ``fourier_mlp``: an MLP on periodic embeddings of the features: ``Flatten``, every
+      input feature mapped to ``sin(c x + b)`` at ``FOURIER_FREQS`` learned frequencies
+      ``c`` (initially normal, sd 1.5 rad per input std) and phases ``b`` (a grouped
+      ``Conv1D(F * 8, 1, groups=F)`` and a sine), flattened, then ``Dense(w)`` with the
+      hidden activation per width.
 
     ``dropout_layer`` adds a ``Dropout`` after every hidden block; ``activation`` (default
     relu) is the hidden activation of the dense and convolutional families. The graph
@@ -3359,6 +3860,31 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
             ]
             after()
         out.append(L.GlobalAveragePooling1D())
+    elif family == "qrnn":
+        for i, u in enumerate(units):
+            if drop:
+                out.append(L.Dropout(drop))
+            out.append(L.Conv1D(3 * u, 2, padding="causal", **kw))
+            out.append(_fo_pool(keras, u, i < len(units) - 1))
+            after()
+    elif family == "fourier_mlp":
+        feats = int(np.prod(input_shape))
+        out += [
+            L.Flatten(),
+            L.Reshape((1, feats)),
+            L.Conv1D(
+                feats * FOURIER_FREQS,
+                1,
+                groups=feats,
+                kernel_initializer=keras.initializers.RandomNormal(0.0, 1.5),
+                bias_initializer=keras.initializers.RandomUniform(-math.pi, math.pi),
+            ),
+            L.Activation(keras.ops.sin),
+            L.Flatten(),
+        ]
+        for u in units:
+            out.append(L.Dense(u, activation=act, **kw))
+            after()
     elif family == "selu_mlp":
         act = spec.get("activation", "selu")
         skw = kw or {"kernel_initializer": "lecun_normal"}
@@ -3546,7 +4072,24 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
       module: a squeeze ``Conv2D(max(1, w/4), 1)`` and two expand branches,
       ``Conv2D(w/2, 1)`` and ``Conv2D(w - w/2, 3, same)``, concatenated (all with the
       activation), ``MaxPooling2D(2)`` while the image is larger than 4; then
-      ``GlobalAveragePooling2D``.
+      ``GlobalAveragePooling2D``;
+
+    and the tenth held-out's (residual inverted bottlenecks, pyramids of pooling grids):
+
+    * ``convnext1d``: ConvNeXt-style: a patchify stem ``Conv1D(w0, s, strides s, same)``
+      (s = 4 for sequences of 48 steps or more, 2 above 16 steps, else 1 with a kernel of
+      2) and ``LayerNormalization``, then per
+      width a block: a ``DepthwiseConv1D(7, same)``, ``LayerNormalization``, an inverted
+      bottleneck ``Dense(4w)`` with the hidden activation (``gelu`` unless the spec names
+      another) and a linear ``Dense(w)``, added back to the block's input (where the width
+      changes, a downsampling ``LayerNormalization`` and ``Conv1D(w, 2, strides 2, same)``
+      first, stride 1 once the sequence is 8 steps or shorter); then
+      ``GlobalAveragePooling1D`` and ``LayerNormalization``;
+    * ``spp2d``: spatial pyramid pooling: per width ``Conv2D(w, 3, same)`` with the hidden
+      activation, ``MaxPooling2D(2)`` while the image is larger than 8; then the feature
+      maps max-pooled over grids of 1x1, 2x2 and 3x3 cells (``MaxPooling2D`` of
+      ceil(size / g), same padding), flattened and concatenated, and a ``Dense(64)`` head
+      with the hidden activation.
 
     The knobs are :func:`_hidden_layers`': ``units`` (one block per width), ``activation``
     (default relu), ``dropout`` (recurrent input or attention dropout), ``dropout_layer``
@@ -3787,6 +4330,39 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
                 size //= 2
             h = after(h)
         h = L.GlobalAveragePooling2D()(h)
+    elif family == "convnext1d":
+        act = spec.get("activation", "gelu")
+        dkw = {"depthwise_initializer": kw["kernel_initializer"]} if kw else {}
+        length = input_shape[0]
+        stride = 4 if length >= 48 else (2 if length > 16 else 1)
+        h = L.Conv1D(units[0], max(2, stride), strides=stride, padding="same", **kw)(h)
+        h = L.LayerNormalization()(h)
+        length = -(-length // stride)
+        dim = units[0]
+        for u in units:
+            if dim != u:
+                stride = 2 if length > 8 else 1
+                h = L.LayerNormalization()(h)
+                h = L.Conv1D(u, 2, strides=stride, padding="same", **kw)(h)
+                length = -(-length // stride)
+                dim = u
+            z = L.DepthwiseConv1D(7, padding="same", **dkw)(h)
+            z = L.Dense(4 * u, activation=act, **kw)(L.LayerNormalization()(z))
+            h = after(L.Add()([h, L.Dense(u, **kw)(z)]))
+        h = L.LayerNormalization()(L.GlobalAveragePooling1D()(h))
+    elif family == "spp2d":
+        size = input_shape[0]
+        for u in units:
+            h = L.Conv2D(u, 3, padding="same", activation=act, **kw)(h)
+            if size > 8:
+                h = L.MaxPooling2D(2)(h)
+                size //= 2
+            h = after(h)
+        levels = []
+        for g in (1, 2, 3):
+            p = -(-size // g)
+            levels.append(L.Flatten()(L.MaxPooling2D(p, strides=p, padding="same")(h)))
+        h = L.Dense(64, activation=act, **kw)(L.Concatenate()(levels))
     else:
         raise ValueError(f"unknown graph model family {family!r}")
     return h
