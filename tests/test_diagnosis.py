@@ -72,6 +72,9 @@ RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
     "CD315": (RUNS2 / "sine__cnn1d__lr_x100__s1.json.gz", FIX / "healthy_lstm_sine.json"),
     "CD317": (RUNS2 / "activity__mlp__lr_x100__s1.json.gz", FIX / "healthy_gru_classify.json"),
     "CD316": (RUNS2 / "waveforms__gru__lr_x30__s1.json.gz", FIX / "healthy_gru_classify.json"),
+    # an MLP on activity windows at 3x Adam's usual rate: its validation loss climbs from
+    # 0.22 to 0.31 and 0.67 in the last three epochs, 7x its best
+    "CD318": (RUNS2 / "activity__mlp__lr_x3__s1.json.gz", FIX / "healthy_gru_classify.json"),
     "CD401": (FIX / "small_val_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
     "CD402": (FIX / "outliers_lstm.curvedoc.json", FIX / "healthy_lstm_sine.curvedoc.json"),
     # an MLP on digits with 25 % of the labels wrong in both splits: a floor, then a climb
@@ -82,6 +85,12 @@ RULE_EXAMPLES: dict[str, tuple[Path, Path]] = {
     "CD404": (RUNS2 / "sine__lstm__outliers_12__s1.json.gz", FIX / "healthy_lstm_sine.json"),
     "CD405": (
         RUNS2 / "price__mlp__spikes__s1.json.gz",
+        RUNS2 / "price__mlp__healthy_ref__s1.json.gz",
+    ),
+    # 12 % outlier targets in the training split: the training loss falls in a straight line
+    # for 30 epochs while the validation loss climbs
+    "CD406": (
+        RUNS2 / "price__mlp__outliers_12__s1.json.gz",
         RUNS2 / "price__mlp__healthy_ref__s1.json.gz",
     ),
 }
@@ -294,6 +303,21 @@ def test_a_classifier_dead_after_its_first_epoch_is_stuck(tmp_path: Path) -> Non
     # a constant answer scores at that accuracy: it learned, and is not stuck
     path = RUNS2 / "moons_tab__mlp_ln__act_linear__s31.json.gz"
     assert _fired(_bare(path, tmp_path), "CD313") == []
+
+
+def test_a_validation_loss_that_only_wobbles_after_its_first_epoch_is_unsteady(
+    tmp_path: Path,
+) -> None:
+    # an MLP on digit images at 100x Adam's usual rate: the validation loss is 2.33 after
+    # its second epoch and never gets more than 0.2 below it in 28 more, swinging up to
+    # 3.7 on the way; its share of the whole run's improvement is small, so only the
+    # stalled-after-the-first-epoch reading of CD316 sees it
+    path = _bare(RUNS2 / "digits_img__mlp__lr_x100__s1.json.gz", tmp_path)
+    hits = [f for f in _fired(path, "CD316") if f.severity == "warning"]
+    assert hits and hits[0].evidence["stalled_after_first_epoch"] is True
+    assert "not improved since its first epoch" in hits[0].message
+    # a healthy GRU classifier keeps improving after its first epoch
+    assert _fired(FIX / "healthy_gru_classify.json", "CD316") == []
 
 
 def test_validation_accuracy_given_back_makes_a_small_loss_rise_a_problem() -> None:

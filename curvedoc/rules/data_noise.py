@@ -17,6 +17,12 @@ from curvedoc.rules.common import (
     rel,
     rise_visible,
 )
+from curvedoc.rules.hyperparameters import (
+    STILL_FALLING,
+    STRAIGHT_BEND,
+    STRAIGHT_MIN_DROP,
+    still_falling,
+)
 from curvedoc.rules.registry import Hit, Outcome, RuleInput, rule
 
 VAL_WIGGLE_RATIO = 4.0
@@ -59,6 +65,12 @@ million values, 6.4 at a billion; 10 on both sides is beyond any clean feature, 
 or sparse feature (one short side) never gets there."""
 INPUT_OUTLIER_Z_FULL = 25.0
 """...and a finding of full strength at this many."""
+NEAR_STRAIGHT_BEND = 0.8
+"""A training loss whose late slope is still 80 % or more of its early one (log units) has
+not begun to settle. CD304 flags a straight decline at 60 % unless validation has levelled
+off (a floor, not small steps); with validation levelled a stricter bend is asked for,
+because a training curve that has only started to bend beside a flat validation curve is
+also what a healthy run near its end looks like."""
 
 
 @rule(
@@ -574,4 +586,94 @@ def input_outliers(inp: RuleInput) -> Iterator[Outcome]:
         evidence={"median_feature_z": r4(z), "threshold": INPUT_OUTLIER_Z},
         fixes=(fixes.clip_input_outliers(f), fixes.robust_scaling(f)),
         basis="context",
+    )
+
+
+@rule(
+    code="CD406",
+    name="training-keeps-falling",
+    category="data_noise",
+    severity="warning",
+    measures=(
+        "the training loss's bend (late slope over early slope, log units) and total fall, "
+        "and whether the validation loss still falls at the end"
+    ),
+    threshold=(
+        f"a training loss still falling at {NEAR_STRAIGHT_BEND:.0%} or more of its early pace "
+        f"at the end (having fallen {STRAIGHT_MIN_DROP:g} or more in log units) beside a "
+        "validation loss that no longer falls: a straight line on a log axis never bends "
+        "towards convergence, and with validation flat what it still learns is the training "
+        "set's own particulars"
+    ),
+)
+def training_keeps_falling(inp: RuleInput) -> Iterator[Outcome]:
+    """The training loss falls without bending while validation has stopped improving.
+
+    What it detects:
+        A training loss that is still falling at nearly its early pace when the run ends (a
+        straight line on a log axis: no bend towards a floor) beside a validation loss
+        that has levelled off.
+
+    Why it matters:
+        The run has not converged, and the epochs it still spends do not help the task:
+        once validation is flat, what a model keeps learning is the training set's own
+        particulars, most often noisy labels or outlier targets (which a model can only
+        memorise), or a training set too small for it. CD209 flags the same shape when a
+        wide gap has already opened; this one flags it before the gap shows.
+
+    Evidence:
+        The training curve's early and late slopes and their ratio (the bend), its total
+        fall, and the validation loss's late slope.
+
+    Suggested fixes:
+        Check the training labels and targets for noise and outliers (a robust loss such as
+        Huber limits what outliers can pull); EarlyStopping(restore_best_weights=True); more
+        training data or regularisation.
+
+    Known limitations:
+        A learning rate far too low also keeps training falling in a straight line; a
+        validation curve that levelled at a floor the data sets is not told apart from one
+        the model stopped improving on. The fitted weights weigh the causes.
+    """
+    p = primary(inp.m)
+    if p is None or p.train is None or p.val is None:
+        return
+    tr, va = p.train, p.val
+    if not (tr.is_log and va.is_log) or tr.nonfinite_any or va.nonfinite_any:
+        return
+    if tr.n_finite < 6 or va.n_finite < 6:
+        return
+    bend = tr.bend
+    if not (finite(bend) and bend >= NEAR_STRAIGHT_BEND):
+        return
+    if not (finite(tr.improvement) and tr.improvement >= STRAIGHT_MIN_DROP):
+        return
+    if not (finite(tr.slope_late) and tr.slope_late < STILL_FALLING):
+        return
+    # validation still falling, or falling as straight as training: CD304's case
+    if still_falling(va) or (finite(va.bend) and va.bend >= STRAIGHT_BEND):
+        return
+    f = inp.m.facts
+    yield Hit(
+        message=(
+            f"{tr.key} is still falling at {bend:.0%} of its early pace at the end (a straight "
+            f"line on a log axis) while {va.key} no longer falls: the run has not converged, "
+            "and what it still learns is its training set's own particulars"
+        ),
+        severity="warning",
+        strength=0.4 + 0.4 * ramp(bend, NEAR_STRAIGHT_BEND, 1.2),
+        evidence={
+            "train_bend": r4(bend),
+            "bend_threshold": NEAR_STRAIGHT_BEND,
+            "train_improvement_log": r4(tr.improvement),
+            "train_slope_late_per_run": r4(tr.slope_late),
+            "val_slope_late_per_run": r4(va.slope_late),
+        },
+        series=(tr.key, va.key),
+        fixes=(
+            fixes.clean_labels(f),
+            fixes.huber_loss(f),
+            fixes.early_stopping(f),
+            fixes.more_data(f),
+        ),
     )

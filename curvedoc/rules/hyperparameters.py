@@ -100,6 +100,21 @@ changed, so a flat validation accuracy is a plateau (often a perfect one), not o
 answered throughout."""
 BENIGN_JITTER = 0.03
 """Jitter above this (log units, ±3 %) is wiggle worth naming a cause for, even when benign."""
+VAL_STALL_EPOCHS = 8
+"""Epochs a validation loss needs before "it never improved after its first epoch" can be
+said of it."""
+VAL_STALL_WIGGLE = 0.03
+"""A validation loss wiggling more than ±3 % around its trend..."""
+VAL_STALL_SHARE = 2.0
+"""...that got less than twice that wiggle below its second epoch's value in the rest of
+the run has only wobbled since its first epoch: whatever the model learned, it learned in
+one epoch, and every later epoch moved it around without improving it. A healthy curve keeps
+dividing its loss after the first epoch, by far more than it wobbles (the drop is measured
+to the lowest single value, so noise alone lowers it by about one wiggle)."""
+END_CLIMB = math.log(2.0)
+"""A loss whose last two epochs each rose, doubling within its last three epochs and ending
+twice or more its best, is climbing away at the end of the run: a run that settles never
+doubles its loss in its last epochs, and a single bad epoch is not two rises in a row."""
 
 
 @rule(
@@ -533,7 +548,7 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
         and finite(tr.slope_late)
         and tr.slope_late < STILL_FALLING
     )
-    slow = _still_falling(tr) and tr.improvement < SLOW_IMPROVEMENT
+    slow = still_falling(tr) and tr.improvement < SLOW_IMPROVEMENT
     # moved less than CD104's 10 % over a run long enough to show it, yet still creeping
     # down (CD104 takes the flat case): the model has barely started, whatever validation
     # does, and a loss within 10 % of where it started is no converged run
@@ -545,7 +560,7 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     if not (straight or slow or barely):
         return
     va = p.val
-    levelled = va is not None and va.is_log and va.n_finite >= 6 and not _still_falling(va)
+    levelled = va is not None and va.is_log and va.n_finite >= 6 and not still_falling(va)
     creeping = barely and va is not None and finite(va.slope_tail) and va.slope_tail <= VAL_CREEPING
     # validation levelled off: a floor, not small steps, unless it falls straight too, or
     # still creeps down under a training loss that has barely moved
@@ -603,7 +618,7 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     )
 
 
-def _still_falling(s: SeriesMeasures) -> bool:
+def still_falling(s: SeriesMeasures) -> bool:
     """Whether a series falls at an undiminished pace: no fast start, still falling at the end.
 
     The late slope is at least 60 % of the whole run's, and half of the total improvement
@@ -799,7 +814,7 @@ def large_batch_few_steps(inp: RuleInput) -> Iterator[Outcome]:
     if f.train_samples is not None and f.train_samples < FEW_SAMPLES:
         return  # few steps because there is little data: CD103's case, not the batch size
     tr = p.train
-    slow = (finite(tr.improvement) and tr.improvement < SLOW_IMPROVEMENT) or _still_falling(tr)
+    slow = (finite(tr.improvement) and tr.improvement < SLOW_IMPROVEMENT) or still_falling(tr)
     yield Hit(
         message=(
             f"{steps} optimizer step(s) per epoch (batch_size {f.batch_size}"
@@ -1416,7 +1431,11 @@ VAL_ACC_SWING = 0.04
         f"a validation loss wiggling more than {rel(VAL_SWING)} and by more than "
         f"{VAL_SWING_SHARE:.0%} of its improvement, or a validation accuracy wiggling "
         f"{VAL_ACC_SWING * 100:.0f} points: healthy runs stay under a tenth of that share and "
-        "under two and a half points, whatever their batch size; an info when the logged "
+        "under two and a half points, whatever their batch size; or, over "
+        f"{VAL_STALL_EPOCHS} epochs or more, a validation loss wiggling more than "
+        f"{rel(VAL_STALL_WIGGLE)} that got less than {VAL_STALL_SHARE:g}x that wiggle below "
+        "its second epoch's value: it learned in the first epoch and has only wobbled since; "
+        "an info when the logged "
         "learning rate was raised again during the run (warm restarts, cyclic rates), whose "
         "rises make the curves jump on purpose"
     ),
@@ -1426,7 +1445,8 @@ def unsteady_validation(inp: RuleInput) -> Iterator[Outcome]:
 
     What it detects:
         A validation loss (or accuracy) that jumps up and down around its trend by much of
-        what it improved over the run, whatever the training loss does.
+        what it improved over the run, whatever the training loss does; or a validation
+        loss that stopped improving after its first epoch and has only wobbled since.
 
     Why it matters:
         The model's weights swing from epoch to epoch: each epoch's weights are a different
@@ -1462,11 +1482,24 @@ def unsteady_validation(inp: RuleInput) -> Iterator[Outcome]:
         else float("nan")
     )
     acc_swings = finite(acc_wiggle) and acc_wiggle > VAL_ACC_SWING
-    if not (loss_swings or acc_swings):
+    stalled = (
+        va.is_log
+        and va.n_finite >= VAL_STALL_EPOCHS
+        and finite(va.wiggle)
+        and va.wiggle > VAL_STALL_WIGGLE
+        and finite(va.drop_after_first)
+        and va.drop_after_first < VAL_STALL_SHARE * va.wiggle
+    )
+    if not (loss_swings or acc_swings or stalled):
         return
     parts = []
     if loss_swings:
         parts.append(f"{va.key} swings {rel(va.wiggle)}, {share:.0%} of what it improved")
+    elif stalled:
+        parts.append(
+            f"{va.key} has not improved since its first epoch (it got {down(va.drop_after_first)} "
+            f"lower at best) and only wobbles {rel(va.wiggle)}"
+        )
     if acc_swings and acc is not None and acc.val is not None:
         parts.append(f"{acc.val.key} swings by {acc_wiggle * 100:.1f} points")
     f = m.facts
@@ -1485,11 +1518,14 @@ def unsteady_validation(inp: RuleInput) -> Iterator[Outcome]:
         strength=max(
             ramp(share, VAL_SWING_SHARE, 1.0) if loss_swings else 0.0,
             ramp(acc_wiggle, VAL_ACC_SWING, 0.1) if acc_swings else 0.0,
+            0.5 if stalled else 0.0,
             0.3,
         ),
         evidence={
             "val_wiggle": r4(va.wiggle),
             "wiggle_share_of_improvement": r4(share),
+            "val_drop_after_first_epoch": r4(va.drop_after_first),
+            "stalled_after_first_epoch": stalled,
             "val_accuracy_wiggle": r4(acc_wiggle),
             "threshold_wiggle": VAL_SWING,
             "threshold_share": VAL_SWING_SHARE,
@@ -1595,3 +1631,94 @@ def first_epoch_blowup(inp: RuleInput) -> Iterator[Outcome]:
         epochs=(inp.m.epoch_at(0) or 0,),
         fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f)),
     )
+
+
+@rule(
+    code="CD318",
+    name="loss-climbs-at-end",
+    category="hyperparameters",
+    severity="warning",
+    measures=(
+        "the last three epochs of the training and validation losses: whether each of the "
+        "last two rose, and how far the last lies above the curve's best (log units)"
+    ),
+    threshold=(
+        "the last two epochs each higher than the one before, the last "
+        f"{math.exp(END_CLIMB):g}x or more above both the value three epochs earlier and the "
+        "best: a run that settles never doubles "
+        "its loss in its final epochs, and one bad epoch is not two rises in a row (the "
+        "trend-based measures of CD301 and CD302 smooth over the last epochs, so they miss a "
+        "climb that only starts there); the climb must also exceed three times the curve's "
+        "own jitter"
+    ),
+)
+def loss_climbs_at_end(inp: RuleInput) -> Iterator[Outcome]:
+    """The loss climbs away in the last epochs of the run: training is blowing up as it ends.
+
+    What it detects:
+        A training or validation loss whose last two epochs each rose, the last ending at
+        twice its best or more and twice the value three epochs before: a blow-up that
+        begins just before the run stops.
+
+    Why it matters:
+        The weights the run ends with are far worse than the ones it had a few epochs
+        earlier: the steps began to overshoot (a learning rate that is too high for the
+        late, sharper part of the loss surface, exploding gradients) and the next epochs
+        would diverge. Measures that follow the curve's trend smooth such a late climb
+        away, but it is what anyone sees at the right edge of the plot.
+
+    Evidence:
+        The last three values, the best value and the ratio of the last to the best.
+
+    Suggested fixes:
+        Lower the learning rate (or decay it), clip gradients; keep the best weights with
+        EarlyStopping(restore_best_weights=True).
+
+    Known limitations:
+        A validation set of a handful of samples can rise twice by chance; the recorded
+        validation size tells that apart.
+    """
+    p = primary(inp.m)
+    if p is None:
+        return
+    f = inp.m.facts
+    for side in (p.train, p.val):
+        if side is None or not side.is_log or side.nonfinite_any or side.n_finite < 6:
+            continue
+        y = np.asarray(inp.history.epoch_series.get(side.key, ()), dtype=float)
+        y = y[np.isfinite(y)]
+        if y.size < 6 or np.any(y <= 0):
+            continue
+        z = np.log(y)
+        climb = float(z[-1] - np.min(z))
+        recent = float(z[-1] - z[-4])
+        # two rises in a row, doubling the loss within three epochs: a steady climb over many
+        # epochs is a validation rise or a regression (CD208, CD302), not a blow-up
+        # ...and standing out from the curve's own epoch-to-epoch noise: a validation loss
+        # that wobbles by a factor of three rises twice in a row by chance
+        noise = 3.0 * side.jitter if finite(side.jitter) else 0.0
+        if not (z[-1] > z[-2] > z[-3] and recent >= max(END_CLIMB, noise)):
+            continue
+        if climb < END_CLIMB:
+            continue
+        yield Hit(
+            message=(
+                f"{side.key} climbs in each of the last two epochs, {math.exp(recent):.1f}x in "
+                f"three epochs, and ends {math.exp(climb):.1f}x above its best: the run is "
+                "blowing up as it ends"
+            ),
+            severity="warning",
+            strength=0.4 + 0.6 * ramp(climb, END_CLIMB, math.log(10.0)),
+            evidence={
+                "last_three": [r4(float(v)) for v in y[-3:]],
+                "best": r4(float(np.min(y))),
+                "ratio_last_to_best": r4(math.exp(climb)),
+                "ratio_over_last_three_epochs": r4(math.exp(recent)),
+                "jitter": r4(side.jitter),
+                "threshold_ratio": math.exp(END_CLIMB),
+            },
+            series=(side.key,),
+            epochs=epoch_list(inp.m, [side.n - 2, side.n - 1]),
+            fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f), fixes.early_stopping(f)),
+        )
+        return
