@@ -539,3 +539,24 @@ def test_a_run_logged_without_validation_says_what_cannot_be_seen(tmp_path: Path
     alone = diagnose(curvedoc.load(path))
     assert NO_VALIDATION_NOTE in alone.notes
     assert "validation_split" in NO_VALIDATION_NOTE
+
+
+def _codes_of(tmp_path: Path, name: str, loss: list[float], val: list[float]) -> set[str]:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps({"loss": loss, "val_loss": val}))
+    report = diagnose(curvedoc.load(path))
+    return {f.code for f in report.findings if f.severity != "info"}
+
+
+def test_a_climb_in_the_last_epochs_is_a_blow_up_but_one_bad_epoch_or_a_slow_drift_is_not(
+    tmp_path: Path,
+) -> None:
+    # synthetic curves with a known answer: a settled decline, then three endings
+    base = [1.0 / (1 + 0.5 * i) for i in range(16)]
+    val = [v * 1.1 for v in base]
+    climb = [*base[:-2], base[-3] * 1.6, base[-3] * 3.0]  # two rises, 3x in three epochs
+    assert "CD318" in _codes_of(tmp_path, "climb", climb, val)
+    spike = [*base[:-1], base[-2] * 3.0]  # one bad last epoch: not two rises in a row
+    assert "CD318" not in _codes_of(tmp_path, "spike", spike, val)
+    drift = base[:8] + [base[7] * 1.08**k for k in range(1, 9)]  # a slow climb over 8 epochs
+    assert "CD318" not in _codes_of(tmp_path, "drift", drift, val)

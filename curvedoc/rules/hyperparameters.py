@@ -1689,9 +1689,9 @@ def loss_climbs_at_end(inp: RuleInput) -> Iterator[Outcome]:
         y = y[np.isfinite(y)]
         if y.size < 6 or np.any(y <= 0):
             continue
-        z = np.log(y)
-        climb = float(z[-1] - np.min(z))
-        recent = float(z[-1] - z[-4])
+        z = np.log(y[-4:])  # only the tail and the best are read: no log of a long curve
+        climb = float(z[-1] - math.log(float(np.min(y))))
+        recent = float(z[-1] - z[0])
         # two rises in a row, doubling the loss within three epochs: a steady climb over many
         # epochs is a validation rise or a regression (CD208, CD302), not a blow-up
         # ...and standing out from the curve's own epoch-to-epoch noise: a validation loss
