@@ -6,8 +6,10 @@ import math
 from collections.abc import Iterator
 
 from curvedoc import fixes
+from curvedoc.rules.architecture import MEMORISE_GAP, MEMORISE_TRAIN_DROP, MEMORISE_VAL_SHARE
 from curvedoc.rules.common import (
     accuracy_steady,
+    down,
     epoch_list,
     finite,
     pct,
@@ -16,9 +18,11 @@ from curvedoc.rules.common import (
     ramp,
     rel,
     rise_visible,
+    up,
 )
 from curvedoc.rules.hyperparameters import (
     STILL_FALLING,
+    STILL_IMPROVING,
     STRAIGHT_BEND,
     STRAIGHT_MIN_DROP,
     still_falling,
@@ -601,9 +605,13 @@ def input_outliers(inp: RuleInput) -> Iterator[Outcome]:
     threshold=(
         f"a training loss still falling at {NEAR_STRAIGHT_BEND:.0%} or more of its early pace "
         f"at the end (having fallen {STRAIGHT_MIN_DROP:g} or more in log units) beside a "
-        "validation loss that no longer falls: a straight line on a log axis never bends "
+        "validation loss that no longer falls (its late slope above "
+        f"{STILL_IMPROVING:g} per run length), unless CD209 already warns about the same "
+        f"shape with a gap of {math.exp(MEMORISE_GAP):g}x: a straight line on a log "
+        "axis never bends "
         "towards convergence, and with validation flat what it still learns is the training "
-        "set's own particulars"
+        "set's own particulars; not when the run ended before its planned epochs (EarlyStopping "
+        "stopped it as validation stopped improving)"
     ),
 )
 def training_keeps_falling(inp: RuleInput) -> Iterator[Outcome]:
@@ -653,12 +661,33 @@ def training_keeps_falling(inp: RuleInput) -> Iterator[Outcome]:
     # validation still falling, or falling as straight as training: CD304's case
     if still_falling(va) or (finite(va.bend) and va.bend >= STRAIGHT_BEND):
         return
+    if not (finite(va.slope_tail) and va.slope_tail >= STILL_IMPROVING):
+        return  # validation slowed but still falls: not levelled yet (CD309's info)
+    g = p.gap_rel_final
+    if (
+        finite(g)
+        and g >= MEMORISE_GAP
+        and tr.improvement >= MEMORISE_TRAIN_DROP
+        and finite(va.slope_late)
+        and va.slope_late / tr.slope_late <= MEMORISE_VAL_SHARE
+    ):
+        return  # a wide gap has opened: CD209 warns about this very shape
+    climbs = finite(va.rise) and va.rise > 0 and rise_visible(va)
     f = inp.m.facts
+    if f.epochs_planned is not None and inp.m.n_epochs < f.epochs_planned:
+        return  # EarlyStopping ended it when validation stopped improving: what it is for
     yield Hit(
         message=(
             f"{tr.key} is still falling at {bend:.0%} of its early pace at the end (a straight "
-            f"line on a log axis) while {va.key} no longer falls: the run has not converged, "
-            "and what it still learns is its training set's own particulars"
+            f"line on a log axis) while {va.key} "
+            + (f"climbs back {up(va.rise)} from its best" if climbs else "no longer falls")
+            + (
+                ": the run has not converged, and what it still learns is its training set's "
+                "own particulars"
+                if tr.improvement >= MEMORISE_TRAIN_DROP
+                else ": the run has not converged (it fell only "
+                f"{down(tr.improvement)} in all: the steps may be too small as well)"
+            )
         ),
         severity="warning",
         strength=0.4 + 0.4 * ramp(bend, NEAR_STRAIGHT_BEND, 1.2),
@@ -668,6 +697,8 @@ def training_keeps_falling(inp: RuleInput) -> Iterator[Outcome]:
             "train_improvement_log": r4(tr.improvement),
             "train_slope_late_per_run": r4(tr.slope_late),
             "val_slope_late_per_run": r4(va.slope_late),
+            "val_rise_log": r4(va.rise),
+            "gap_final_log": r4(g),
         },
         series=(tr.key, va.key),
         fixes=(

@@ -9,11 +9,13 @@ import numpy as np
 
 from curvedoc import fixes
 from curvedoc import metrics as M
-from curvedoc.analysis import Measurements, SeriesMeasures
+from curvedoc.analysis import LOG_FLOOR_SHARE, Measurements, SeriesMeasures
 from curvedoc.rules.common import (
+    VISIBLE_RISE,
     accuracy_steady,
     curve_trouble,
     curve_troubles,
+    decisions_hold,
     down,
     epoch_list,
     finite,
@@ -1434,7 +1436,8 @@ VAL_ACC_SWING = 0.04
         "under two and a half points, whatever their batch size; or, over "
         f"{VAL_STALL_EPOCHS} epochs or more, a validation loss wiggling more than "
         f"{rel(VAL_STALL_WIGGLE)} that got less than {VAL_STALL_SHARE:g}x that wiggle below "
-        "its second epoch's value: it learned in the first epoch and has only wobbled since; "
+        "its second epoch's value: it learned in the first epoch and has only wobbled (or "
+        "climbed) since; "
         "an info when the logged "
         "learning rate was raised again during the run (warm restarts, cyclic rates), whose "
         "rises make the curves jump on purpose"
@@ -1482,23 +1485,33 @@ def unsteady_validation(inp: RuleInput) -> Iterator[Outcome]:
         else float("nan")
     )
     acc_swings = finite(acc_wiggle) and acc_wiggle > VAL_ACC_SWING
+    # level since its second reading: it did not climb away either (a rise is CD208's)
     stalled = (
         va.is_log
+        and m.bin_size == 1
         and va.n_finite >= VAL_STALL_EPOCHS
         and finite(va.wiggle)
         and va.wiggle > VAL_STALL_WIGGLE
         and finite(va.drop_after_first)
         and va.drop_after_first < VAL_STALL_SHARE * va.wiggle
     )
+    climbed = stalled and finite(va.rise) and va.rise > VAL_STALL_SHARE * va.wiggle
+    since = None
+    if stalled:
+        raw = np.asarray(inp.history.epoch_series.get(va.key, ()), dtype=float)
+        idx = np.flatnonzero(np.isfinite(raw))
+        since = m.epoch_at(int(idx[1])) if idx.size >= 2 else None
     if not (loss_swings or acc_swings or stalled):
         return
     parts = []
     if loss_swings:
         parts.append(f"{va.key} swings {rel(va.wiggle)}, {share:.0%} of what it improved")
     elif stalled:
+        when = f"epoch {since}" if since is not None else "its second reading"
         parts.append(
-            f"{va.key} has not improved since its first epoch (it got {down(va.drop_after_first)} "
-            f"lower at best) and only wobbles {rel(va.wiggle)}"
+            f"{va.key} has not improved since {when} (it got {down(va.drop_after_first)} "
+            "lower at best) and "
+            + (f"has climbed {up(va.rise)} since" if climbed else f"only wobbles {rel(va.wiggle)}")
         )
     if acc_swings and acc is not None and acc.val is not None:
         parts.append(f"{acc.val.key} swings by {acc_wiggle * 100:.1f} points")
@@ -1524,8 +1537,12 @@ def unsteady_validation(inp: RuleInput) -> Iterator[Outcome]:
         evidence={
             "val_wiggle": r4(va.wiggle),
             "wiggle_share_of_improvement": r4(share),
-            "val_drop_after_first_epoch": r4(va.drop_after_first),
+            "val_drop_after_second_reading_log": r4(va.drop_after_first),
             "stalled_after_first_epoch": stalled,
+            "stalled_since_epoch": since,
+            "threshold_stall_wiggle": VAL_STALL_WIGGLE,
+            "threshold_stall_share": VAL_STALL_SHARE,
+            "threshold_stall_epochs": VAL_STALL_EPOCHS,
             "val_accuracy_wiggle": r4(acc_wiggle),
             "threshold_wiggle": VAL_SWING,
             "threshold_share": VAL_SWING_SHARE,
@@ -1649,7 +1666,9 @@ def first_epoch_blowup(inp: RuleInput) -> Iterator[Outcome]:
         "its loss in its final epochs, and one bad epoch is not two rises in a row (the "
         "trend-based measures of CD301 and CD302 smooth over the last epochs, so they miss a "
         "climb that only starts there); the climb must also exceed three times the curve's "
-        "own jitter"
+        "own jitter, show on the plot and, for a classifier, move its accuracy; not on a "
+        "training loss CD301 or CD302 already flags, nor on curves logged every few epochs or "
+        "longer than 2,000 epochs"
     ),
 )
 def loss_climbs_at_end(inp: RuleInput) -> Iterator[Outcome]:
@@ -1678,29 +1697,58 @@ def loss_climbs_at_end(inp: RuleInput) -> Iterator[Outcome]:
         A validation set of a handful of samples can rise twice by chance; the recorded
         validation size tells that apart.
     """
-    p = primary(inp.m)
-    if p is None:
+    m = inp.m
+    p = primary(m)
+    # a curve of over 2,000 epochs is measured in bins: its last epochs are not read one by
+    # one, and three of them say nothing about a run that long
+    if p is None or m.bin_size > 1:
         return
-    f = inp.m.facts
+    f = m.facts
+    ref = p.train if p.train is not None else p.val
+    first = ref.first if ref is not None and finite(ref.first) else float("nan")
+    floor = LOG_FLOOR_SHARE * first if finite(first) and first > 0 else 0.0
     for side in (p.train, p.val):
         if side is None or not side.is_log or side.nonfinite_any or side.n_finite < 6:
             continue
-        y = np.asarray(inp.history.epoch_series.get(side.key, ()), dtype=float)
-        y = y[np.isfinite(y)]
-        if y.size < 6 or np.any(y <= 0):
+        if side is p.train and accuracy_steady(m, "train"):
+            continue  # a near-zero loss that moves while the decisions hold
+        if side is p.val and decisions_hold(m):
+            continue  # a climb that costs a classifier no accuracy
+        if side is p.train and (
+            side.rise > DIVERGED_RISE or (side.rise > RISE_HIGH and side.rise > 3.0 * side.jitter)
+        ):
+            continue  # CD301 or CD302 already reads the climb from the trend
+        raw = np.asarray(inp.history.epoch_series.get(side.key, ()), dtype=float)
+        idx = np.flatnonzero(np.isfinite(raw))
+        if idx.size < 6 or np.any(raw[idx] <= 0):
             continue
-        z = np.log(y[-4:])  # only the tail and the best are read: no log of a long curve
-        climb = float(z[-1] - math.log(float(np.min(y))))
+        if np.any(np.diff(idx[-4:]) != 1):
+            continue  # logged every few epochs: its last readings are not consecutive epochs
+        tail = raw[idx[-4:]] + floor
+        z = np.log(tail)  # only the tail and the best are read: no log of a long curve
+        best = float(np.min(raw[idx])) + floor
+        climb = float(z[-1] - math.log(best))
         recent = float(z[-1] - z[0])
         # two rises in a row, doubling the loss within three epochs: a steady climb over many
-        # epochs is a validation rise or a regression (CD208, CD302), not a blow-up
-        # ...and standing out from the curve's own epoch-to-epoch noise: a validation loss
-        # that wobbles by a factor of three rises twice in a row by chance
+        # epochs is a validation rise or a regression (CD208, CD302), not a blow-up; and
+        # standing out from the curve's own epoch-to-epoch noise: a validation loss that
+        # wobbles by a factor of three rises twice in a row by chance
         noise = 3.0 * side.jitter if finite(side.jitter) else 0.0
         if not (z[-1] > z[-2] > z[-3] and recent >= max(END_CLIMB, noise)):
             continue
         if climb < END_CLIMB:
             continue
+        # on the validation side the last value must show on the ordinary linear plot: a
+        # fifth of the fall before the best given back (the last value itself, not a
+        # windowed median as rise_visible uses: the climb is in the last epochs)
+        b = int(idx[np.argmin(raw[idx])])
+        top = float(np.nanmax(raw[: b + 1]))
+        fall = top - float(raw[b])
+        gave_back = float(raw[idx[-1]]) - float(raw[b])
+        if side is p.val and fall > 0 and gave_back < VISIBLE_RISE * fall:
+            continue
+        epochs = inp.history.epochs
+        last = [int(epochs[i]) for i in idx[-2:]] if len(epochs) == raw.size else []
         yield Hit(
             message=(
                 f"{side.key} climbs in each of the last two epochs, {math.exp(recent):.1f}x in "
@@ -1710,15 +1758,15 @@ def loss_climbs_at_end(inp: RuleInput) -> Iterator[Outcome]:
             severity="warning",
             strength=0.4 + 0.6 * ramp(climb, END_CLIMB, math.log(10.0)),
             evidence={
-                "last_three": [r4(float(v)) for v in y[-3:]],
-                "best": r4(float(np.min(y))),
+                "last_four": [r4(float(v)) for v in raw[idx[-4:]]],
+                "best": r4(float(np.min(raw[idx]))),
                 "ratio_last_to_best": r4(math.exp(climb)),
                 "ratio_over_last_three_epochs": r4(math.exp(recent)),
-                "jitter": r4(side.jitter),
+                "jitter_log": r4(side.jitter),
                 "threshold_ratio": math.exp(END_CLIMB),
             },
             series=(side.key,),
-            epochs=epoch_list(inp.m, [side.n - 2, side.n - 1]),
+            epochs=tuple(last),
             fixes=(fixes.lower_learning_rate(f), fixes.clip_gradients(f), fixes.early_stopping(f)),
         )
         return
