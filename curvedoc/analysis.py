@@ -136,6 +136,10 @@ class PairMeasures:
     gap_late: float = float("nan")
     """Median over the second half of validation minus training badness (log ratio for
     losses): negative when the training loss sits above the validation loss."""
+    log_floor: float = 0.0
+    """What both sides' badness adds before the log (:data:`LOG_FLOOR_SHARE` of the first
+    training loss; 0 for a pair not measured on a log scale): a rule that reads raw values
+    of the pair puts them on the same scale as its measures with it."""
 
 
 @dataclass(frozen=True)
@@ -636,6 +640,7 @@ def measure_pair(
         val_gain_vs_chance=float(gain_chance),
         train_gain_after_onset=float(after),
         gap_late=float(gap_late),
+        log_floor=float(floor),
     )
 
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 
 from curvedoc import fixes
-from curvedoc.analysis import Measurements
+from curvedoc.analysis import Measurements, PairMeasures
 from curvedoc.rules.common import (
     HOLDS_NOTE,
     VISIBLE_RISE,
@@ -14,6 +14,7 @@ from curvedoc.rules.common import (
     curve_troubles,
     decisions_hold,
     finite,
+    log_pair,
     pct,
     primary,
     r4,
@@ -253,6 +254,32 @@ MEMORISE_GAP = math.log(2.0)
 matter of dropout-on-training-only offsets."""
 
 
+def memorising_share(p: PairMeasures) -> float | None:
+    """CD209's shape: validation's late slope as a share of training's, or None.
+
+    Read on a :func:`~curvedoc.rules.common.log_pair`: the share when training falls in a
+    straight line (bend :data:`STRAIGHT_BEND` or more, :data:`MEMORISE_TRAIN_DROP` in
+    all), validation ends :data:`MEMORISE_GAP` or more above it and falls at most
+    :data:`MEMORISE_VAL_SHARE` as fast; None when the run does not have that shape. CD406
+    reads it to leave the shape to CD209.
+    """
+    tr, va = p.train, p.val
+    if tr is None or va is None:
+        return None
+    bend = tr.bend
+    if not (finite(bend) and finite(tr.slope_late) and finite(va.slope_late)):
+        return None
+    if not finite(tr.improvement) or tr.improvement < MEMORISE_TRAIN_DROP:
+        return None
+    if bend < STRAIGHT_BEND or tr.slope_late >= 0:
+        return None
+    g = p.gap_rel_final
+    if not finite(g) or g < MEMORISE_GAP:
+        return None
+    share = va.slope_late / tr.slope_late  # both falling: share < 1; validation rising: < 0
+    return share if share <= MEMORISE_VAL_SHARE else None
+
+
 @rule(
     code="CD209",
     name="validation-stalls",
@@ -295,27 +322,15 @@ def validation_stalls(inp: RuleInput) -> Iterator[Outcome]:
         Training metrics computed with dropout active sit above validation and hide the gap;
         a validation set drawn from another distribution stalls for its own reasons.
     """
-    p = primary(inp.m)
-    if p is None or p.train is None or p.val is None:
+    p = log_pair(inp.m)
+    share = memorising_share(p) if p is not None else None
+    if p is None or share is None:
         return
     tr, va = p.train, p.val
-    if not (tr.is_log and va.is_log) or tr.nonfinite_any or va.nonfinite_any:
-        return
-    if tr.n_finite < 6 or va.n_finite < 6:
+    if tr is None or va is None:  # log_pair guarantees both sides; this tells the type checker
         return
     bend = tr.bend
-    if not (finite(bend) and finite(tr.slope_late) and finite(va.slope_late)):
-        return
-    if not finite(tr.improvement) or tr.improvement < MEMORISE_TRAIN_DROP:
-        return
-    if bend < STRAIGHT_BEND or tr.slope_late >= 0:
-        return
     g = p.gap_rel_final
-    if not finite(g) or g < MEMORISE_GAP:
-        return
-    share = va.slope_late / tr.slope_late  # both falling: share < 1; validation rising: < 0
-    if share > MEMORISE_VAL_SHARE:
-        return
     f = inp.m.facts
     yield Hit(
         message=(

@@ -17,6 +17,23 @@ def finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
 
 
+def log_pair(m: Measurements, min_points: int = 6) -> PairMeasures | None:
+    """The primary pair when both sides are finite log-scale losses, else None.
+
+    Both sides never NaN or inf after they start, with at least ``min_points`` finite
+    values each: the pairs whose slopes, bends and gap the shape rules compare.
+    """
+    p = primary(m)
+    if p is None or p.train is None or p.val is None:
+        return None
+    tr, va = p.train, p.val
+    if not (tr.is_log and va.is_log) or tr.nonfinite_any or va.nonfinite_any:
+        return None
+    if tr.n_finite < min_points or va.n_finite < min_points:
+        return None
+    return p
+
+
 VISIBLE_RISE = 0.2
 """A climb from the best counts as seen when it gave back at least a fifth of the fall
 before the best, in the loss's own units (:func:`curvedoc.metrics.rise_share`): on the

@@ -6,12 +6,13 @@ import math
 from collections.abc import Iterator
 
 from curvedoc import fixes
-from curvedoc.rules.architecture import MEMORISE_GAP, MEMORISE_TRAIN_DROP, MEMORISE_VAL_SHARE
+from curvedoc.rules.architecture import MEMORISE_GAP, MEMORISE_TRAIN_DROP, memorising_share
 from curvedoc.rules.common import (
     accuracy_steady,
     down,
     epoch_list,
     finite,
+    log_pair,
     pct,
     primary,
     r4,
@@ -643,14 +644,10 @@ def training_keeps_falling(inp: RuleInput) -> Iterator[Outcome]:
         validation curve that levelled at a floor the data sets is not told apart from one
         the model stopped improving on. The fitted weights weigh the causes.
     """
-    p = primary(inp.m)
+    p = log_pair(inp.m)
     if p is None or p.train is None or p.val is None:
         return
     tr, va = p.train, p.val
-    if not (tr.is_log and va.is_log) or tr.nonfinite_any or va.nonfinite_any:
-        return
-    if tr.n_finite < 6 or va.n_finite < 6:
-        return
     bend = tr.bend
     if not (finite(bend) and bend >= NEAR_STRAIGHT_BEND):
         return
@@ -663,15 +660,9 @@ def training_keeps_falling(inp: RuleInput) -> Iterator[Outcome]:
         return
     if not (finite(va.slope_tail) and va.slope_tail >= STILL_IMPROVING):
         return  # validation slowed but still falls: not levelled yet (CD309's info)
-    g = p.gap_rel_final
-    if (
-        finite(g)
-        and g >= MEMORISE_GAP
-        and tr.improvement >= MEMORISE_TRAIN_DROP
-        and finite(va.slope_late)
-        and va.slope_late / tr.slope_late <= MEMORISE_VAL_SHARE
-    ):
+    if memorising_share(p) is not None:
         return  # a wide gap has opened: CD209 warns about this very shape
+    g = p.gap_rel_final
     climbs = finite(va.rise) and va.rise > 0 and rise_visible(va)
     f = inp.m.facts
     if f.epochs_planned is not None and inp.m.n_epochs < f.epochs_planned:

@@ -9,7 +9,7 @@ import numpy as np
 
 from curvedoc import fixes
 from curvedoc import metrics as M
-from curvedoc.analysis import LOG_FLOOR_SHARE, Measurements, SeriesMeasures
+from curvedoc.analysis import Measurements, SeriesMeasures
 from curvedoc.rules.common import (
     VISIBLE_RISE,
     accuracy_steady,
@@ -1704,9 +1704,7 @@ def loss_climbs_at_end(inp: RuleInput) -> Iterator[Outcome]:
     if p is None or m.bin_size > 1:
         return
     f = m.facts
-    ref = p.train if p.train is not None else p.val
-    first = ref.first if ref is not None and finite(ref.first) else float("nan")
-    floor = LOG_FLOOR_SHARE * first if finite(first) and first > 0 else 0.0
+    floor = p.log_floor  # the floor the side's jitter was measured with
     for side in (p.train, p.val):
         if side is None or not side.is_log or side.nonfinite_any or side.n_finite < 6:
             continue
