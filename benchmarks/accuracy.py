@@ -29,6 +29,7 @@ Usage::
     python benchmarks/accuracy.py --split heldout8      # once, after the next freeze
     python benchmarks/accuracy.py --split heldout9      # once, after the freeze after that
     python benchmarks/accuracy.py --split heldout10     # once, after the next freeze
+    python benchmarks/accuracy.py --split heldout11     # once, after the freeze after that
     python benchmarks/accuracy.py --errors              # list misdiagnosed calibration runs
     python benchmarks/accuracy.py --json out.json       # machine-readable results
     python benchmarks/accuracy.py --code ../before      # the same runs, older code
@@ -63,6 +64,7 @@ CORPUS_SPLITS = (
     "heldout8",
     "heldout9",
     "heldout10",
+    "heldout11",
 )
 """Every split of the corpus (``benchmarks/make_corpus.py``'s ``SEEDS``), as ``--split``
 takes them here and in ``context_sources.py``; ``fit_weights.EXAMINED_SPLITS`` is the part

@@ -16,10 +16,12 @@ transformers, (eighth held-out) stacked GRUs whose upper layers tick at half the
 ResNeXt-style 1-D nets of grouped convolutions, maxout MLPs and network-in-network 2-D
 convolutional nets, (ninth held-out) convolutional GRUs with attention pooling, fully
 convolutional 1-D nets with batch normalisation, TabNet-like MLPs with learned feature
-masks and SqueezeNet-style 2-D nets of fire modules, and (tenth held-out) quasi-recurrent
+masks and SqueezeNet-style 2-D nets of fire modules, (tenth held-out) quasi-recurrent
 nets (convolutional gates, fo-pooling), ConvNeXt-style 1-D nets, MLPs on learned periodic
-(Fourier) feature embeddings and 2-D nets with spatial pyramid pooling, for regression and
-classification.
+(Fourier) feature embeddings and 2-D nets with spatial pyramid pooling, and (eleventh
+held-out) independently recurrent nets (IndRNN), U-Net-style 1-D encoder-decoders with
+skip connections across scales, mixture-of-experts MLPs and ShuffleNet-style 2-D nets
+(channel split and shuffle), for regression and classification.
 Faults are injected one at a time, in gradations around every usual threshold
 (``make_corpus.py`` has the matrix).
 
@@ -3290,6 +3292,519 @@ def _triage(seed: int) -> RawTable:
     )
 
 
+# ---- eleventh held-out datasets (written after the tenth held-out was examined) ----
+
+
+def _hydroponics(seed: int) -> RawSeries:
+    """A hydroponic lettuce greenhouse's nutrient reservoir, logged every 10 minutes for 3
+    weeks: electrical conductivity (mS/cm), pH, water temperature (C), the light over the
+    crop (PAR, umol/m2/s), the reservoir's volume (L), and the nutrient stock (mL) and acid
+    (mL) dosed in the interval; the conductivity one hour ahead.
+
+    A 400-L reservoir feeds a crop growing along a logistic curve (its drinking and uptake
+    triple over the 3 weeks). The plants drink water with the light and the warmth
+    (transpiration) faster than they take up salts by day, slower by night, so the
+    conductivity climbs by day and the level falls; a float valve tops the reservoir up
+    with tap water (0.35 mS/cm, pH 7.5) to 400 L once it is under 340 L, diluting it. A
+    controller doses stock solution in pulses of 40-120 mL when the conductivity is 0.1
+    under its setpoint (1.6 mS/cm, raised to 1.9 after 10 days) and 10-30 mL of acid when
+    the pH drifts above 6.3 (nitrate uptake raises it), with a lock-out of 30 minutes
+    between doses; what is dosed mixes in over 20-40 minutes. Cloudy days come in spells,
+    LEDs top the light up in dull hours, the water follows the air with a lag of hours.
+    The meter's temperature compensation leaves 0.4 %/C; values to 0.01 mS/cm, 0.01 pH,
+    0.1 C, 1 umol/m2/s, 0.1 L and 1 mL.
+    """
+    rng = np.random.default_rng(59000 + seed)
+    n, dt = 3000, 10.0 / 60.0  # 10-minute steps, in hours
+    hours = np.arange(n) * dt + rng.uniform(0, 24)
+    clock = hours % 24
+    spell = np.repeat(rng.uniform(0.3, 1.0, n // 72 + 2), 72)[:n]  # half-day spells
+    cloud = np.convolve(spell, np.ones(18) / 18, mode="same")
+    cloud *= np.clip(rng.normal(1, 0.08, n), 0.6, 1.2)
+    sun = np.clip(np.sin(2 * np.pi * (clock - 6) / 28), 0, None)
+    par = 1100 * sun * cloud
+    par += np.where((clock >= 5) & (clock < 22) & (par < 150), 180.0, 0.0)  # LEDs
+    air = 19 + 5 * np.sin(2 * np.pi * (clock - 9) / 24) + 4 * cloud * sun
+    air += _ar1(rng, n, 0.995, 0.08)
+    days = hours / 24 - hours[0] / 24
+    growth = 1 + 2 / (1 + np.exp(-(days - 10) / 2.5))
+    setpoint = np.where(days < 10, 1.6, 1.9)
+    vol, salt, ph, water = 400.0, 1.6 * 400.0, 6.0, 20.0
+    pend_salt, pend_acid = np.zeros(5), np.zeros(5)
+    lock_n = lock_a = 0
+    out = np.zeros((n, 7))
+    for i in range(n):
+        water += (air[i] - water) * 0.04
+        g = growth[i] * rng.uniform(0.9, 1.1)
+        warm = 1 + 0.04 * (air[i] - 20)
+        transp = g * (0.35 + 0.0022 * par[i]) * warm * 1.2 * dt  # L
+        uptake = g * (salt / vol) * (0.4 + 0.0016 * par[i]) * 1.2 * dt  # mS/cm x L
+        vol -= transp
+        salt -= uptake
+        ph += uptake * 0.004 + (6.0 - ph) * 0.002 + rng.normal(0, 0.003)
+        if vol < 340:  # the float valve
+            add = 400 - vol
+            ph += 0.05 * add / 60
+            salt += 0.35 * add
+            vol = 400.0
+        salt += pend_salt[0]  # doses mix in over 2-4 steps
+        ph -= pend_acid[0]
+        pend_salt, pend_acid = np.roll(pend_salt, -1), np.roll(pend_acid, -1)
+        pend_salt[-1] = pend_acid[-1] = 0.0
+        ec = salt / vol
+        dose_n = dose_a = 0.0
+        lock_n, lock_a = max(0, lock_n - 1), max(0, lock_a - 1)
+        if ec < setpoint[i] - 0.1 and lock_n == 0:
+            dose_n = float(rng.uniform(40, 120))
+            k = int(rng.integers(2, 5))
+            pend_salt[:k] += dose_n * 0.5 / k  # 1 mL of stock: 0.5 mS/cm in 1 L
+            lock_n = 3
+        if ph > 6.3 and lock_a == 0:
+            dose_a = float(rng.uniform(10, 30))
+            k = int(rng.integers(2, 5))
+            pend_acid[:k] += dose_a * 0.01 * 400 / vol / k
+            lock_a = 3
+        meter = ec * (1 + 0.004 * (water - 25)) + rng.normal(0, 0.01)
+        out[i] = [
+            round(meter, 2),
+            round(ph + rng.normal(0, 0.01), 2),
+            round(water + rng.normal(0, 0.05), 1),
+            round(par[i] * rng.uniform(0.97, 1.03)),
+            round(vol, 1),
+            round(dose_n),
+            round(dose_a),
+        ]
+    return RawSeries(
+        out,
+        [
+            "ec_ms_cm",
+            "ph",
+            "water_temp_c",
+            "par_umol_m2_s",
+            "reservoir_l",
+            "nutrient_dose_ml",
+            "acid_dose_ml",
+        ],
+        0,
+        6,
+        "numpy: simulated hydroponic nutrient reservoir (transpiration, uptake, float valve, "
+        "EC and pH dosing), conductivity 1 h ahead",
+    )
+
+
+def _air_quality(seed: int) -> RawSeries:
+    """A roadside air-quality station's hourly log through autumn and winter: fine
+    particulate matter PM2.5 (ug/m3), air temperature (C), relative humidity (%), wind
+    speed (m/s) and direction (deg, from), traffic (vehicles/h) and rain (mm); the PM2.5
+    six hours ahead.
+
+    Weather systems pass every 2-6 days: a front brings wind, rain and a change of wind
+    direction, a high pressure brings calm, cold and clear nights in which the mixing
+    layer stays shallow (inversions). PM2.5 is a regional background (higher with the wind
+    from the industrial east, carried over days) plus what the street and the town's
+    heating emit, diluted by the wind and the mixing layer (deep by day, shallow at
+    night); humid air grows the particles (secondary aerosol, above 75 % humidity) and
+    rain washes them out. Traffic has its morning and evening peaks, lighter at weekends;
+    heating grows as it gets colder through the season. The monitor (beta attenuation)
+    reads to 1 ug/m3 with 2-4 ug/m3 of noise; the weather mast to 0.1 C, 1 %, 0.1 m/s and
+    10 deg, the rain gauge to 0.2 mm.
+    """
+    rng = np.random.default_rng(60000 + seed)
+    n = 3000
+    hours = np.arange(n) + int(rng.integers(0, 24))
+    clock, weekday = hours % 24, (hours // 24) % 7
+    # weather systems: piecewise regimes, smoothed
+    regime = np.zeros((n, 4))  # wind speed, direction, temperature offset, rain chance
+    i = 0
+    while i < n:
+        span = int(rng.uniform(48, 144))
+        front = rng.random() < 0.5
+        regime[i : i + span] = [
+            rng.uniform(4, 9) if front else rng.uniform(0.8, 3),
+            rng.normal(240, 40) if front else rng.normal(90 if rng.random() < 0.5 else 200, 50),
+            rng.normal(2, 2) if front else rng.normal(-2, 3),
+            rng.uniform(0.1, 0.3) if front else rng.uniform(0.0, 0.03),
+        ]
+        i += span
+    kernel = np.ones(12) / 12
+    smooth = np.column_stack([np.convolve(regime[:, k], kernel, mode="same") for k in range(4)])
+    season = 12 - 10 * np.arange(n) / n  # autumn into winter
+    clear = smooth[:, 0] < 3
+    amp = np.where(clear, 5.0, 2.5)
+    temp = season + smooth[:, 2] + amp * np.sin(2 * np.pi * (clock - 9) / 24)
+    temp += _ar1(rng, n, 0.9, 0.4)
+    wind = np.clip(smooth[:, 0] * (1 + 0.3 * np.sin(2 * np.pi * (clock - 8) / 24)), 0, None)
+    wind = np.clip(wind * rng.lognormal(0, 0.25, n), 0, None)
+    wdir = (smooth[:, 1] + _ar1(rng, n, 0.8, 12)) % 360
+    rain = np.where(rng.random(n) < smooth[:, 3], rng.exponential(1.2, n), 0.0)
+    sat = 6.11 * np.exp(17.6 * temp / (temp + 243))
+    dew = season + smooth[:, 2] - 4 - 3 * np.clip(smooth[:, 0] - 3, 0, None) / 3 + 4 * (rain > 0)
+    rh = np.clip(100 * 6.11 * np.exp(17.6 * dew / (dew + 243)) / sat, 25, 100)
+    peaks = 900 * np.exp(-((clock - 8) ** 2) / 3) + 800 * np.exp(-((clock - 17.5) ** 2) / 4)
+    base = 150 + 550 * np.clip(np.sin(np.pi * (clock - 5) / 18), 0, None)
+    traffic = (base + peaks) * np.where(weekday >= 5, 0.6, 1.0) * rng.lognormal(0, 0.08, n)
+    by_day = np.clip(np.sin(np.pi * (clock - 7) / 12), 0, None) * np.where(clear, 1.0, 1.3)
+    mixing = (200 + 900 * by_day) * (1 + 0.15 * wind)  # the mixing layer's height (m)
+    east = np.clip(np.cos(np.deg2rad(wdir - 90)), 0, None)
+    background = np.zeros(n)
+    pm = np.zeros(n)
+    b = 12.0
+    for t in range(n):
+        target = 8 + 25 * east[t] * (wind[t] < 5) + 6 * (temp[t] < 3)
+        b += (target - b) / 36 - 0.15 * b * min(rain[t], 3) / 3
+        background[t] = b
+        heating = 4 * np.clip(14 - temp[t], 0, None)
+        local = (0.005 * traffic[t] + heating) * 600 / (mixing[t] * (0.5 + wind[t]))
+        grow = 1 + 0.8 * np.clip(rh[t] - 75, 0, None) / 25
+        wash = 1 / (1 + 0.4 * rain[t])
+        new = (b + local * 0.35) * grow * wash
+        pm[t] = new if t == 0 else 0.6 * pm[t - 1] + 0.4 * new  # the street canyon's lag
+    read = np.clip(pm + rng.normal(0, 1, n) * rng.uniform(2, 4), 0, None)
+    out = np.column_stack(
+        [
+            np.round(read),
+            np.round(temp, 1),
+            np.round(rh),
+            np.round(wind, 1),
+            np.round(wdir / 10) * 10 % 360,
+            np.round(traffic),
+            np.round(rain / 0.2) * 0.2,
+        ]
+    )
+    return RawSeries(
+        out,
+        [
+            "pm25_ug_m3",
+            "temp_c",
+            "rh_pct",
+            "wind_m_s",
+            "wind_dir_deg",
+            "traffic_veh_h",
+            "rain_mm",
+        ],
+        0,
+        6,
+        "numpy: simulated roadside air-quality station (weather regimes, mixing layer, "
+        "traffic and heating emissions), PM2.5 6 h ahead",
+    )
+
+
+_SONAR = ("rock", "cylinder_mine", "sphere_mine", "fish_school", "seabed_clutter")
+
+
+def _sonar(seed: int) -> RawSequences:
+    """64-sample windows (0.1 ms apart, 7.5 cm of range) of a mine-hunting sonar's
+    matched-filter output around a detection, three channels: echo level (dB re 1 uPa),
+    instantaneous frequency (kHz, a 100-kHz ping) and the split-beam bearing (deg); what
+    the divers later found the contact to be (rock, cylindrical mine, spherical mine, fish
+    school, seabed clutter).
+
+    Contacts lie at 40-300 m, so spreading and absorption take 65-120 dB off a 220-dB
+    source; echo strengths of -2 to 30 dB. A rock returns several random highlights over its
+    extent with speckle; a mine returns a sharp specular highlight and then its elastic
+    ringing, echoes repeating at the time sound takes around the shell (a cylinder's
+    strength and length change with the aspect it is seen from, broadside short and
+    strong, end-on long and weak; a sphere's do not), each ring pulling the frequency
+    towards the shell's resonance; a fish school is a long, weak, fluctuating volume echo,
+    Doppler-shifted by its swimming and spread over bearings; seabed clutter is sand
+    ripples and debris: a few weak highlights on a rising reverberation. Every window has
+    its ambient noise (sea state) and reverberation, the contact anywhere in the middle
+    half, the bearing at the contact's angle plus jitter that grows as the echo drops
+    into the noise (within the beam's +-30 deg); values to 0.1 dB, 0.01 kHz and 0.1 deg.
+    """
+    rng = np.random.default_rng(61000 + seed)
+    n, length = 2000, 64
+    t = np.arange(length)
+    y = rng.choice(len(_SONAR), size=n, p=[0.24, 0.19, 0.19, 0.19, 0.19])
+    x = np.zeros((n, length, 3))
+    for i in range(n):
+        c = _SONAR[int(y[i])]
+        rng_m = rng.uniform(40, 300)
+        loss = 40 * math.log10(rng_m) + 2 * 0.035 * rng_m  # two-way spreading, absorption
+        noise_db = 220 - 40 * math.log10(rng_m) - rng.uniform(60, 75)
+        reverb = noise_db + rng.uniform(5, 15) * np.exp(-t / rng.uniform(40, 120))
+        centre = rng.uniform(16, 40)
+        bearing = rng.uniform(-12, 12)
+        amp = np.zeros(length)  # echo intensity (linear, relative)
+        freq = np.zeros(length)  # frequency offset (kHz) where the echo dominates
+        spread = 0.3
+        if c == "rock":
+            strength = rng.uniform(10, 25)
+            for _ in range(int(rng.integers(3, 7))):
+                pos = centre + rng.normal(0, rng.uniform(3, 7))
+                amp += rng.exponential(1.0) * np.exp(-0.5 * ((t - pos) / rng.uniform(0.8, 2)) ** 2)
+            freq += rng.normal(0, 0.4, length) * (amp > 0.1)
+            spread = 1.0
+        elif c in ("cylinder_mine", "sphere_mine"):
+            aspect = rng.uniform(0, 90) if c == "cylinder_mine" else 90.0
+            strength = rng.uniform(14, 30) - (12 * math.cos(math.radians(aspect)) ** 2)
+            width = 0.9 + (4 * math.cos(math.radians(aspect)) if c == "cylinder_mine" else 0.0)
+            gap = rng.uniform(5, 8) if c == "cylinder_mine" else rng.uniform(3, 4.5)
+            ring = rng.uniform(0.35, 0.6)
+            shift = rng.uniform(1.0, 2.0) * (1 if c == "sphere_mine" else -1)
+            amp += np.exp(-0.5 * ((t - centre) / width) ** 2)
+            for k in range(1, 6):
+                bump = ring**k * np.exp(-0.5 * ((t - centre - k * gap) / (width + 0.4 * k)) ** 2)
+                amp += bump
+                freq += shift * bump / (bump + 0.05)
+            spread = 0.2
+        elif c == "fish_school":
+            strength = rng.uniform(0, 12)
+            extent = rng.uniform(10, 22)
+            env = np.clip(1 - np.abs(t - centre - extent / 2) / extent, 0, None)
+            amp += env * rng.exponential(1.0, length)  # Rayleigh fading, volume scatter
+            freq += rng.uniform(-1.5, 1.5) + rng.normal(0, 0.3, length)
+            spread = 3.0
+        else:
+            strength = rng.uniform(-2, 10)
+            for _ in range(int(rng.integers(2, 5))):
+                pos = rng.uniform(4, 60)
+                amp += rng.uniform(0.2, 1.0) * np.exp(-0.5 * ((t - pos) / 1.2) ** 2)
+            reverb = reverb + np.clip(t - rng.uniform(10, 50), 0, None) * rng.uniform(0.1, 0.3)
+            freq += rng.normal(0, 0.2, length)
+            spread = 4.0
+        echo_db = 220 - loss + strength + 10 * np.log10(amp + 1e-6)
+        level = 10 * np.log10(10 ** (echo_db / 10) + 10 ** (reverb / 10))
+        level += rng.normal(0, 1.0, length)  # speckle, ambient fluctuation
+        snr = echo_db - reverb
+        share = 1 / (1 + 10 ** (-snr / 10))  # how much of the sample is echo
+        f = 100 + share * freq + (1 - share) * rng.normal(0, 1.5, length)
+        jitter = spread + 8 * (1 - share)
+        b = share * bearing + (1 - share) * rng.uniform(-20, 20, length)
+        b = np.clip(b + rng.normal(0, 1, length) * jitter, -30, 30)  # the beam's edges
+        x[i] = np.stack([np.round(level, 1), np.round(f, 2), np.round(b, 1)], axis=1)
+    return RawSequences(
+        x,
+        y.astype(int),
+        len(_SONAR),
+        ["echo_level_db", "inst_freq_khz", "bearing_deg"],
+        "numpy: simulated mine-hunting sonar echoes (highlights, elastic ringing, volume "
+        "scatter, reverberation), 5 contact classes",
+    )
+
+
+_NOTES = ("whole", "half", "quarter", "eighth", "quarter_rest", "sharp")
+
+
+def _music_notes(seed: int) -> RawImages:
+    """20x20 crops of handwritten sheet music around one symbol (grey levels 0-255, ink
+    dark on paper): which symbol it is (whole, half, quarter or eighth note, quarter rest,
+    sharp).
+
+    A staff of five lines 3-3.6 px apart runs across every crop (printed, thin, slightly
+    tilted); the symbol sits on a line or in a space. Note heads are slanted ellipses
+    drawn with a pen stroke, hollow (whole, half: the whole one wider and stemless) or
+    filled in (quarter, eighth), stems go up on the right or down on the left, an eighth
+    note's flag curls off the stem's end; a quarter rest is a zigzag, a sharp two slanted
+    beams across two uprights. Hands differ: strokes 0.7-1.4 px wide, symbols 85-115 %
+    of the size, slanted +-12 deg, shifted +-2 px, heads now and then not quite closed
+    or filled; ink 20-90 grey levels, paper 200-245 with its grain, a bar line or a
+    neighbour's stem near the edge of 30 % of the crops, scanner noise of 4-15 grey levels.
+    """
+    rng = np.random.default_rng(62000 + seed)
+    n, size = 2000, 20
+    y = rng.integers(0, len(_NOTES), n)
+    x = np.zeros((n, size, size, 1))
+    yy, xx = np.mgrid[0:size, 0:size].astype(float)
+
+    def seg(p: tuple[float, float], q: tuple[float, float]) -> np.ndarray:
+        """Distance of every pixel to the segment p-q (points as (x, y))."""
+        d = np.array(q) - np.array(p)
+        rel = np.stack([xx - p[0], yy - p[1]], axis=-1)
+        tt = np.clip((rel @ d) / max(float(d @ d), 1e-9), 0, 1)
+        return np.hypot(rel[..., 0] - tt * d[0], rel[..., 1] - tt * d[1])
+
+    for i in range(n):
+        c = _NOTES[int(y[i])]
+        gap = rng.uniform(3.0, 3.6)
+        top = rng.uniform(2.5, size - 2.5 - 4 * gap)
+        tilt = rng.normal(0, 0.02)
+        staff = np.full((size, size), np.inf)
+        for k in range(5):
+            yk = top + k * gap
+            staff = np.minimum(staff, np.abs(yy - yk - tilt * (xx - size / 2)))
+        scale = rng.uniform(0.85, 1.15)
+        pen = rng.uniform(0.7, 1.4)
+        slant = math.radians(rng.uniform(-12, 12))
+        cx = size / 2 + rng.uniform(-2, 2)
+        cy = top + gap * int(rng.integers(1, 8)) / 2  # on a line or in a space
+        ink = np.full((size, size), np.inf)  # distance to the pen's path
+        fill = np.zeros((size, size), bool)
+        if c in ("whole", "half", "quarter", "eighth"):
+            a = gap * scale * (0.8 if c == "whole" else 0.65)
+            b = gap * scale * 0.45
+            rot = math.radians(-25 if c != "whole" else -10) + slant / 2
+            u = (xx - cx) * math.cos(rot) + (yy - cy) * math.sin(rot)
+            v = -(xx - cx) * math.sin(rot) + (yy - cy) * math.cos(rot)
+            r = np.hypot(u / a, v / b)
+            ring = np.abs(r - 1) * min(a, b)
+            if rng.random() < 0.15:  # not quite closed
+                ring = np.where((u > 0) & (v < 0) & (r < 1.4), np.inf, ring)
+            ink = np.minimum(ink, ring)
+            if c in ("quarter", "eighth"):
+                fill = r < rng.uniform(0.8, 1.0) if rng.random() > 0.1 else r < 0.55
+            if c != "whole":
+                up = cy > top + 2 * gap or rng.random() < 0.2
+                length = gap * scale * rng.uniform(3.0, 3.6)
+                sx = cx + (a * 0.9 if up else -a * 0.9)
+                ex = sx + length * math.sin(slant)
+                ey = cy - length if up else cy + length
+                ink = np.minimum(ink, seg((sx, cy), (ex, ey)))
+                if c == "eighth":
+                    d = 1 if up else -1
+                    mid = (ex + 2.2 * scale, ey + d * 2.5 * scale)
+                    end = (ex + 2.0 * scale, ey + d * 5.0 * scale)
+                    ink = np.minimum(ink, seg((ex, ey), mid))
+                    ink = np.minimum(ink, seg(mid, end))
+        elif c == "quarter_rest":
+            cy = top + 2 * gap + rng.normal(0, 0.5)
+            h = gap * scale
+            pts = [(-0.3, -1.5), (0.5, -0.6), (-0.4, 0.3), (0.5, 1.1), (-0.2, 1.4), (0.2, 1.9)]
+            pts = [
+                (cx + h * (px * math.cos(slant) - py * math.sin(slant)) * 0.9, cy + h * py)
+                for px, py in pts
+            ]
+            for k in range(len(pts) - 1):
+                ink = np.minimum(ink, seg(pts[k], pts[k + 1]))
+        else:
+            h = gap * scale
+            lean = 1.3 * h * math.sin(slant)
+            for dx in (-0.45, 0.45):  # the uprights
+                x0 = cx + dx * h
+                ink = np.minimum(ink, seg((x0 + lean, cy - 1.3 * h), (x0 - lean, cy + 1.3 * h)))
+            for dy in (-0.4, 0.4):  # the beams, rising to the right
+                y0 = cy + dy * h
+                rise = 0.3 * h
+                ink = np.minimum(ink, seg((cx - 0.9 * h, y0 + rise), (cx + 0.9 * h, y0 - rise)))
+        paper = rng.uniform(200, 245)
+        dark = rng.uniform(20, 90)
+        cover = np.clip(pen / 2 + 0.5 - ink, 0, 1)
+        cover = np.maximum(cover, fill.astype(float))
+        cover = np.maximum(cover, 0.8 * np.clip(0.9 - staff, 0, 1))
+        if rng.random() < 0.3:  # a neighbour's edge
+            side = rng.choice([-1, 1])
+            x0 = size / 2 + side * rng.uniform(8, 10)
+            edge = seg((x0, cy - 6), (x0, cy + 6))
+            cover = np.maximum(cover, np.clip(pen / 2 + 0.5 - edge, 0, 1))
+        grain = np.convolve(rng.normal(0, 1, size * size), np.ones(3) / 3, "same")
+        grain = grain.reshape(size, size)
+        img = paper + 4 * grain - (paper - dark) * cover
+        img += rng.normal(0, rng.uniform(4, 15), img.shape)
+        x[i, :, :, 0] = np.clip(img, 0, 255)
+    return RawImages(
+        np.round(x),
+        y.astype(int),
+        len(_NOTES),
+        "numpy: 20x20 crops of handwritten sheet music on a staff (note heads, stems, "
+        "flags, rests, sharps), 6 symbols",
+    )
+
+
+def _tool_wear(seed: int) -> RawTable:
+    """Milling inserts' flank wear (VB, um, measured under the microscope after a pass) from
+    10 raw columns of a CNC mill's log of the pass: spindle speed (rpm), feed (mm/min),
+    axial depth and radial width of cut (mm), the workpiece's hardness (HB), the insert's
+    cumulative cutting time (min), and the pass's RMS spindle current (A), RMS cutting
+    force (N, a table dynamometer), RMS vibration (m/s2) and RMS acoustic emission (V).
+
+    Inserts of 2 grades (coated or not) cut steel blocks of 160-320 HB at 12 cutting
+    conditions (120-280 m/min on a 50-mm cutter, 0.05-0.2 mm per tooth, 4 teeth); each is
+    measured after each of up to 25 passes of 1.5-3 minutes, and replaced once its wear
+    passes 450 um (2,000 measurements in all). Wear follows the usual three stages: a
+    quick running-in, a steady rate (Taylor's law: faster with the speed, the feed and the
+    hardness, slower for a coated grade, every insert 20 % off its grade), then
+    accelerating once VB passes 200-250 um. The force grows with the chip's section and
+    the workpiece's hardness and by 40-70 % as the flank rubs at 300 um of wear; the
+    spindle current follows the power (force times cutting speed) on an idle current of
+    3-4 A, the vibration the force and the runout (chatter at deep cuts), the acoustic
+    emission the speed and the wear; every sensor has its drift and noise. The microscope
+    reads to 5 um.
+    """
+    rng = np.random.default_rng(63000 + seed)
+    n, passes = 2000, 25
+    conds = np.column_stack(
+        [
+            rng.uniform(120, 280, 12),  # cutting speed (m/min)
+            rng.uniform(0.05, 0.2, 12),  # feed per tooth (mm)
+            rng.uniform(0.5, 3.0, 12),  # axial depth (mm)
+            rng.uniform(5, 30, 12),  # radial width (mm)
+        ]
+    )
+    rows: list[list[float]] = []
+    target: list[float] = []
+    while len(rows) < n:
+        vc, fz, ap, ae = conds[int(rng.integers(0, 12))]
+        coated = rng.random() < 0.5
+        hb = rng.uniform(160, 320)
+        rpm = vc * 1000 / (math.pi * 50)
+        feed = fz * 4 * rpm
+        k_rate = (
+            5.0
+            * (vc / 200) ** 2.2
+            * (fz / 0.1) ** 0.6
+            * (hb / 240) ** 1.5
+            * (0.5 if coated else 1.0)
+            * rng.lognormal(0, 0.2)
+        )  # um per minute in the steady stage
+        knee = rng.uniform(200, 250)
+        idle = rng.uniform(3, 4)
+        runout = rng.uniform(0.5, 1.5)
+        drift = rng.normal(1, 0.05, 4)
+        vb, minutes = 0.0, 0.0
+        for _ in range(passes):
+            dt = rng.uniform(1.5, 3.0)
+            for _ in range(10):
+                rate = k_rate * (1 + 4 * math.exp(-minutes / 3))  # running in
+                if vb > knee:
+                    rate *= 1 + ((vb - knee) / 100) ** 1.2
+                vb += rate * dt / 10
+                minutes += dt / 10
+            rub = 1 + rng.uniform(0.4, 0.7) * min(vb, 400) / 300
+            force = 1800 * (hb / 240) * fz**0.75 * ap * (ae / 50) ** 0.6 * 4 * rub
+            force *= drift[0] * rng.normal(1, 0.04)
+            power = force * vc / 60 / 1000  # kW
+            current = idle + power * 1000 / (math.sqrt(3) * 400 * 0.85) * drift[1]
+            current *= rng.normal(1, 0.02)
+            chatter = 1 + 2 * max(ap - 2.2, 0) * (ae / 30)
+            vib = (0.004 * force * chatter + runout * (rpm / 1000) ** 2 * 0.3) * drift[2]
+            vib *= rng.normal(1, 0.06)
+            ae_v = 0.05 * (vc / 200) * (1 + vb / 150) * drift[3] * rng.normal(1, 0.08)
+            rows.append([rpm, feed, ap, ae, hb, minutes, current, force, vib, ae_v])
+            target.append(vb + rng.normal(0, 4))
+            if vb > 450 or len(rows) == n:  # worn out: the insert is replaced
+                break
+    x = np.array(rows)
+    x[:, 0] = np.round(x[:, 0])
+    x[:, 1] = np.round(x[:, 1])
+    x[:, 2:4] = np.round(x[:, 2:4], 2)
+    x[:, 4] = np.round(x[:, 4])
+    x[:, 5] = np.round(x[:, 5], 1)
+    x[:, 6] = np.round(x[:, 6], 2)
+    x[:, 7] = np.round(x[:, 7])
+    x[:, 8] = np.round(x[:, 8], 2)
+    x[:, 9] = np.round(x[:, 9], 4)
+    vb_arr = np.round(np.clip(np.array(target), 0, None) / 5) * 5
+    return RawTable(
+        x,
+        vb_arr,
+        0,
+        [
+            "spindle_rpm",
+            "feed_mm_min",
+            "depth_mm",
+            "width_mm",
+            "hardness_hb",
+            "cut_time_min",
+            "spindle_current_a",
+            "force_rms_n",
+            "vibration_rms_m_s2",
+            "ae_rms_v",
+        ],
+        "numpy: simulated milling inserts' flank wear (Taylor-law wear stages, force, "
+        "current, vibration and acoustic emission of each pass), VB in um",
+    )
+
+
 DATASETS2: dict[str, dict[str, Any]] = {
     # calibration
     "sine": {"task": REGRESSION, "kind": "series", "load": _sine},
@@ -3366,6 +3881,12 @@ DATASETS2: dict[str, dict[str, Any]] = {
     "fingerprints": {"task": CLASSIFICATION, "kind": "images", "load": _fingerprints},
     "nir_grain": {"task": REGRESSION, "kind": "table", "load": _nir_grain},
     "triage": {"task": CLASSIFICATION, "kind": "table", "load": _triage},
+    # eleventh held-out
+    "hydroponics": {"task": REGRESSION, "kind": "series", "load": _hydroponics},
+    "air_quality": {"task": REGRESSION, "kind": "series", "load": _air_quality},
+    "sonar": {"task": CLASSIFICATION, "kind": "sequences", "load": _sonar},
+    "music_notes": {"task": CLASSIFICATION, "kind": "images", "load": _music_notes},
+    "tool_wear": {"task": REGRESSION, "kind": "table", "load": _tool_wear},
 }
 
 _CACHE: dict[tuple[str, int], Any] = {}
@@ -3532,6 +4053,8 @@ SEQUENCE_FAMILIES = (
     "fcn1d",
     "qrnn",
     "convnext1d",
+    "indrnn",
+    "unet1d",
 )
 FLAT_FAMILIES = (
     "mlp",
@@ -3545,6 +4068,7 @@ FLAT_FAMILIES = (
     "maxout_mlp",
     "tabnet_mlp",
     "fourier_mlp",
+    "moe_mlp",
 )
 IMAGE_FAMILIES = (
     "cnn2d",
@@ -3558,6 +4082,7 @@ IMAGE_FAMILIES = (
     "nin2d",
     "fire2d",
     "spp2d",
+    "shufflenet2d",
 )
 GRAPH_FAMILIES = (
     "lstm_attn",
@@ -3580,6 +4105,9 @@ GRAPH_FAMILIES = (
     "fire2d",
     "convnext1d",
     "spp2d",
+    "unet1d",
+    "moe_mlp",
+    "shufflenet2d",
 )
 """Families with attention, skip connections (the third held-out's), skip connections
 between recurrent layers, parallel branches, gates or concatenated features (the fourth
@@ -3591,9 +4119,11 @@ residual blocks of grouped convolutions (the eighth held-out's ResNeXt-style net
 attention pooling over time, feature masks and concatenated squeeze-and-expand branches
 (the ninth held-out's convolutional GRU with attention pooling, TabNet-like MLP and
 SqueezeNet-style nets), or residual inverted-bottleneck blocks and pyramids of pooling
-grids (the tenth held-out's ConvNeXt-style 1-D nets and spatial-pyramid-pooling 2-D nets):
-built with the functional API by :func:`_hidden_graph`; the others are ``Sequential``
-stacks of :func:`_hidden_layers`."""
+grids (the tenth held-out's ConvNeXt-style 1-D nets and spatial-pyramid-pooling 2-D nets),
+or skip connections from an encoder to a decoder across scales, a softmax gate over
+experts and split-and-shuffled channels (the eleventh held-out's U-Net-style 1-D nets,
+mixture-of-experts MLPs and ShuffleNet-style 2-D nets): built with the functional API by
+:func:`_hidden_graph`; the others are ``Sequential`` stacks of :func:`_hidden_layers`."""
 
 
 _FO_POOL_CELL: list[Any] = []
@@ -3634,6 +4164,63 @@ def _fo_pool(keras: Any, units: int, return_sequences: bool) -> Any:
 FOURIER_FREQS = 8
 """Learned frequencies per input feature of the ``fourier_mlp`` family's periodic
 embedding."""
+
+
+_INDRNN_CELL: list[Any] = []
+INDRNN_CLIP = 1.0
+
+
+def _indrnn(
+    keras: Any, units: int, activation: str, kw: dict[str, Any], return_sequences: bool
+) -> Any:
+    """An independently recurrent layer (IndRNN, Li et al. 2018) as a Keras ``RNN``.
+
+    ``h = act(W x + u * h_prev + b)``: the recurrent weight ``u`` is one number per unit (a
+    vector, not a matrix), so every unit recurs on itself alone and the units meet only in
+    the next layer's input weights; ``u`` starts uniform in [0, 1] and is read clipped to
+    +-``INDRNN_CLIP``, so a non-saturating activation (relu, the default) neither explodes
+    nor forgets over the steps. ``W`` takes the spec's initializer (``kw``).
+    """
+    if not _INDRNN_CELL:
+
+        class IndRNNCell(keras.layers.Layer):
+            def __init__(
+                self, units: int, activation: str, kernel_initializer: Any, **kwargs: Any
+            ) -> None:
+                super().__init__(**kwargs)
+                self.units = units
+                self.activation = keras.activations.get(activation)
+                self.kernel_initializer = kernel_initializer
+                self.state_size = units
+                self.output_size = units
+
+            def build(self, input_shape: Any) -> None:
+                self.kernel = self.add_weight(
+                    shape=(input_shape[-1], self.units),
+                    initializer=self.kernel_initializer,
+                    name="kernel",
+                )
+                self.recurrent_kernel = self.add_weight(
+                    shape=(self.units,),
+                    initializer=keras.initializers.RandomUniform(0.0, 1.0),
+                    name="recurrent_kernel",
+                )
+                self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+            def call(self, inputs: Any, states: Any) -> Any:
+                ops = keras.ops
+                prev = states[0] if isinstance(states, list | tuple) else states
+                u = ops.clip(self.recurrent_kernel, -INDRNN_CLIP, INDRNN_CLIP)
+                h = self.activation(ops.matmul(inputs, self.kernel) + u * prev + self.bias)
+                return h, [h]
+
+        _INDRNN_CELL.append(IndRNNCell)
+    cell = _INDRNN_CELL[0](units, activation, kw.get("kernel_initializer", "glorot_uniform"))
+    return keras.layers.RNN(cell, return_sequences=return_sequences)
+
+
+MOE_EXPERTS = 4
+"""Experts per layer of the ``moe_mlp`` family."""
 
 
 def _knobs(spec: dict[str, Any]) -> tuple[list[int], str, float, float, dict[str, Any]]:
@@ -3741,6 +4328,13 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
       ``c`` (initially normal, sd 1.5 rad per input std) and phases ``b`` (a grouped
       ``Conv1D(F * 8, 1, groups=F)`` and a sine), flattened, then ``Dense(w)`` with the
       hidden activation per width.
+
+    The eleventh held-out's sequential family:
+
+    * ``indrnn``: stacked independently recurrent layers (:func:`_indrnn`: per width an
+      ``RNN`` whose cell computes ``act(W x + u * h_prev + b)`` with one recurrent weight
+      per unit, the hidden activation relu unless the spec names another; all but the last
+      return sequences; ``dropout`` a ``Dropout`` on each layer's input).
 
     ``dropout_layer`` adds a ``Dropout`` after every hidden block; ``activation`` (default
     relu) is the hidden activation of the dense and convolutional families. The graph
@@ -3866,6 +4460,12 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
                 out.append(L.Dropout(drop))
             out.append(L.Conv1D(3 * u, 2, padding="causal", **kw))
             out.append(_fo_pool(keras, u, i < len(units) - 1))
+            after()
+    elif family == "indrnn":
+        for i, u in enumerate(units):
+            if drop:
+                out.append(L.Dropout(drop))
+            out.append(_indrnn(keras, u, act, kw, i < len(units) - 1))
             after()
     elif family == "fourier_mlp":
         feats = int(np.prod(input_shape))
@@ -4089,7 +4689,33 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
       activation, ``MaxPooling2D(2)`` while the image is larger than 8; then the feature
       maps max-pooled over grids of 1x1, 2x2 and 3x3 cells (``MaxPooling2D`` of
       ceil(size / g), same padding), flattened and concatenated, and a ``Dense(64)`` head
-      with the hidden activation.
+      with the hidden activation;
+
+    and the eleventh held-out's (skips across scales, a gate over experts, shuffled
+    channels):
+
+    * ``unet1d``: a U-Net-style 1-D encoder-decoder: per width an encoder
+      ``Conv1D(w, 3, same)`` with the hidden activation, the sequence first halved by
+      ``MaxPooling1D(2, same)`` (from the second width on, while it is longer than 4); then
+      back up the widths, a decoder block per encoder block but the deepest: the sequence
+      doubled by ``UpSampling1D(2)`` where it was halved (cropped to the encoder's length),
+      concatenated with that encoder block's output (the skip across the scale) and a
+      ``Conv1D(w, 3, same)`` with the activation, w the encoder block's width; read out at
+      the last time step and averaged over time (concatenated);
+    * ``moe_mlp``: a mixture-of-experts MLP: ``Flatten``, then per width ``MOE_EXPERTS``
+      (4) experts ``Dense(w)`` with the hidden activation (one ``Dense(4w)``, reshaped)
+      mixed by a softmax gate ``Dense(4, softmax)`` of the layer's input (their weighted
+      sum, by ``Dot``);
+    * ``shufflenet2d``: ShuffleNet-v2-style: a stem ``Conv2D(w0, 3, same)``,
+      ``BatchNormalization`` and the activation, then per width a unit of two branches
+      concatenated and their channels shuffled (2 groups: ``Reshape``, ``Permute``,
+      ``Reshape``): where the unit downsamples (stride 2 while the image is larger than 4)
+      or the width changes, both branches read the whole input, one a
+      ``DepthwiseConv2D(3)`` and a ``Conv2D(w/2, 1)``, the other a ``Conv2D(w - w/2, 1)``,
+      a ``DepthwiseConv2D(3)`` and a ``Conv2D(w - w/2, 1)``; otherwise the channels are
+      split in halves, one passed through untouched, the other through the second branch
+      (stride 1); every ``Conv2D`` and ``DepthwiseConv2D`` with ``BatchNormalization``, the
+      1x1 convolutions with the hidden activation; then ``GlobalAveragePooling2D``.
 
     The knobs are :func:`_hidden_layers`': ``units`` (one block per width), ``activation``
     (default relu), ``dropout`` (recurrent input or attention dropout), ``dropout_layer``
@@ -4363,6 +4989,67 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
             p = -(-size // g)
             levels.append(L.Flatten()(L.MaxPooling2D(p, strides=p, padding="same")(h)))
         h = L.Dense(64, activation=act, **kw)(L.Concatenate()(levels))
+    elif family == "unet1d":
+        length = input_shape[0]
+        skips: list[tuple[Any, int, bool, int]] = []
+        for i, u in enumerate(units):
+            if i:
+                halve = length > 4
+                skips.append((h, length, halve, units[i - 1]))
+                if halve:
+                    h = L.MaxPooling1D(2, padding="same")(h)
+                    length = -(-length // 2)
+            h = after(L.Conv1D(u, 3, padding="same", activation=act, **kw)(h))
+        for skip, skip_len, halved, u in reversed(skips):
+            if halved:
+                h = L.UpSampling1D(2)(h)
+                if 2 * length > skip_len:
+                    h = L.Cropping1D((0, 2 * length - skip_len))(h)
+                length = skip_len
+            h = L.Concatenate()([h, skip])
+            h = after(L.Conv1D(u, 3, padding="same", activation=act, **kw)(h))
+        last = L.Flatten()(L.Cropping1D((length - 1, 0))(h))
+        h = L.Concatenate()([last, L.GlobalAveragePooling1D()(h)])
+    elif family == "moe_mlp":
+        h = L.Flatten()(h)
+        for u in units:
+            gate = L.Dense(MOE_EXPERTS, activation="softmax", **kw)(h)
+            experts = L.Dense(MOE_EXPERTS * u, activation=act, **kw)(h)
+            experts = L.Reshape((MOE_EXPERTS, u))(experts)
+            mixed = L.Dot(axes=1)([L.Reshape((MOE_EXPERTS, 1))(gate), experts])
+            h = after(L.Flatten()(mixed))
+    elif family == "shufflenet2d":
+        dkw = {"depthwise_initializer": kw["kernel_initializer"]} if kw else {}
+        size = input_shape[0]
+
+        def conv_bn(z: Any, filters: int) -> Any:
+            z = L.BatchNormalization()(L.Conv2D(filters, 1, **kw)(z))
+            return L.Activation(act)(z)
+
+        def dw_bn(z: Any, stride: int) -> Any:
+            z = L.DepthwiseConv2D(3, strides=stride, padding="same", **dkw)(z)
+            return L.BatchNormalization()(z)
+
+        h = L.Conv2D(units[0], 3, padding="same", **kw)(h)
+        h = L.Activation(act)(L.BatchNormalization()(h))
+        channels = units[0]
+        for u in units:
+            stride = 2 if size > 4 else 1
+            half = u // 2
+            if stride == 2 or channels != u:
+                left = conv_bn(dw_bn(h, stride), half) if half else None
+                right = conv_bn(dw_bn(conv_bn(h, u - half), stride), u - half)
+            else:
+                left = h[..., :half] if half else None  # the channel split
+                right = conv_bn(dw_bn(conv_bn(h[..., half:], u - half), 1), u - half)
+            h = right if left is None else L.Concatenate()([left, right])
+            size = -(-size // stride)
+            if u % 2 == 0:  # channel shuffle: 2 groups
+                h = L.Reshape((size, size, 2, half))(h)
+                h = L.Reshape((size, size, u))(L.Permute((1, 2, 4, 3))(h))
+            channels = u
+            h = after(h)
+        h = L.GlobalAveragePooling2D()(h)
     else:
         raise ValueError(f"unknown graph model family {family!r}")
     return h
