@@ -242,7 +242,8 @@ def _diagnose(
     # a cause-only rule never decides whether the run is sick, whatever a table says
     problem = table.problem_probability({k: v for k, v in features.items() if feeds_problem(k)})
     warned = any(f.severity != "info" for f in findings)
-    sick = warned or problem >= table.problem_threshold
+    threshold = table.threshold_for(context=bool(history.context))
+    sick = warned or problem >= threshold
     too_short = m.too_short and not any(f.severity == "error" for f in findings)
     if too_short:
         notes.append(
@@ -259,7 +260,7 @@ def _diagnose(
         "too_short": too_short,
         "task": m.task.kind,
         "problem_probability": round(problem, 4),
-        "problem_threshold": table.problem_threshold,
+        "problem_threshold": threshold,
     }
     report = Report(
         source_path=history.source.path,

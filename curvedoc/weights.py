@@ -24,7 +24,8 @@ The table also holds a fitted *problem score*, ``P(problem) = sigmoid(h_0 + sum 
 over the same inputs, and the threshold above which it calls a run sick even when no rule
 reported a warning: how far a combination of weak evidence (a learning rate 10x its usual
 range with a slightly unsteady curve, say) counts, tuned to a stated false-alarm rate on
-healthy calibration runs.
+healthy calibration runs: one threshold for runs read from their curves alone and one for
+runs with recorded context (:meth:`WeightTable.threshold_for`).
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ class WeightTable:
     problem_weights: Mapping[str, float] = field(default_factory=dict)
     problem_threshold: float = 1.0
     """A problem score at or above this calls a run sick (1.0: never, as in the prior)."""
+    problem_threshold_curves: float | None = None
+    """The threshold for a run with no recorded context (the curves alone), when the table
+    has its own for them (None: :attr:`problem_threshold` serves every run). The same score
+    separates sick from healthy differently with and without the context's evidence, so
+    each kind of run gets the threshold fitted on runs like it (see :meth:`threshold_for`)."""
     scaling: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     """Shape measure -> (centre, spread) for standardising it (module docstring)."""
     train_only: WeightTable | None = None
@@ -78,6 +84,19 @@ class WeightTable:
         if not has_validation and self.train_only is not None:
             return self.train_only
         return self
+
+    def threshold_for(self, context: bool) -> float:
+        """The problem threshold for a run with (``context``) or without recorded context.
+
+        Both are chosen by the same rule in ``benchmarks/fit_weights.py`` (the lowest score
+        that adds at most 2 % false alarms on healthy calibration runs no warning flagged),
+        once on the runs read from their curves alone and once on the runs with their
+        recorded context: a single threshold for both would be too strict for the one and
+        too loose for the other.
+        """
+        if not context and self.problem_threshold_curves is not None:
+            return self.problem_threshold_curves
+        return self.problem_threshold
 
     def value(self, name: str, raw: float) -> float:
         """The number the weights multiply: a strength as is, a shape measure standardised."""
@@ -142,6 +161,11 @@ class WeightTable:
             "problem": {
                 "intercept": round(self.problem_intercept, 6),
                 "threshold": round(self.problem_threshold, 6),
+                **(
+                    {"threshold_curves": round(self.problem_threshold_curves, 6)}
+                    if self.problem_threshold_curves is not None
+                    else {}
+                ),
                 "weights": {k: round(float(v), 6) for k, v in sorted(self.problem_weights.items())},
             },
             "scaling": {
@@ -174,6 +198,9 @@ def parse_weights(data: Mapping[str, Any]) -> WeightTable:
             {str(k): float(v) for k, v in (problem.get("weights") or {}).items()}
         ),
         problem_threshold=float(problem.get("threshold", 1.0)),
+        problem_threshold_curves=(
+            float(problem["threshold_curves"]) if "threshold_curves" in problem else None
+        ),
         scaling=MappingProxyType(
             {str(k): (float(v[0]), float(v[1])) for k, v in (data.get("scaling") or {}).items()}
         ),

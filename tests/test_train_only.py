@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,51 @@ def test_a_real_run_without_validation_is_scored_by_the_train_only_table() -> No
     h = curvedoc.load(FIX / "lr_high_lstm.json")
     with_val = diagnose(h)
     without = diagnose(_without_validation(h))
-    assert with_val.run["problem_threshold"] == pytest.approx(table.problem_threshold)
+    assert with_val.run["problem_threshold"] == pytest.approx(
+        table.threshold_for(context=bool(h.context))
+    )
     assert without.run["problem_threshold"] == pytest.approx(table.train_only.problem_threshold)
     # the learning rate far too high shows in the training curve alone: still sick, and
     # the cause is read from the training curve by the train-only weights
     assert not without.healthy
     assert without.causes[0].category == "hyperparameters"
+
+
+def test_the_shipped_table_has_a_threshold_for_the_curves_alone_and_one_with_context() -> None:
+    table = load_weights()
+    assert table.problem_threshold_curves is not None
+    assert 0.0 < table.threshold_for(context=False) < 1.0
+    assert 0.0 < table.threshold_for(context=True) < 1.0
+    again = parse_weights(json.loads(json.dumps(table.to_dict())))
+    assert again.problem_threshold_curves == pytest.approx(table.problem_threshold_curves)
+    # a table without the second threshold (an older file, the train-only table) uses its
+    # one threshold for every run
+    assert table.train_only is not None
+    assert table.train_only.threshold_for(context=False) == table.train_only.problem_threshold
+
+
+def test_a_run_is_judged_by_the_threshold_for_its_kind() -> None:
+    """Known answer: a table whose problem score is 0.7 for every run (intercept only),
+    with threshold 0.9 for runs with recorded context and 0.5 for the curves alone. A real
+    healthy run with its recorded context stays healthy; the same curves without the
+    context are called sick by the score alone."""
+    table = WeightTable(
+        intercept=dict.fromkeys(CATEGORIES, 0.0),
+        weights={},
+        problem_intercept=math.log(0.7 / 0.3),
+        problem_threshold=0.9,
+        problem_threshold_curves=0.5,
+    )
+    recorded = curvedoc.load(FIX / "healthy_lstm_sine.curvedoc.json")
+    assert recorded.context
+    bare = History(
+        epochs=recorded.epochs,
+        epoch_series=dict(recorded.epoch_series),
+        source=SourceInfo(path="t", format="keras-json"),
+    )
+    with_context = diagnose(recorded, weights=table)
+    curves_alone = diagnose(bare, weights=table)
+    assert not [f for f in with_context.findings if f.severity != "info"]
+    assert with_context.run["problem_probability"] == pytest.approx(0.7, abs=1e-4)
+    assert with_context.run["problem_threshold"] == 0.9 and with_context.healthy
+    assert curves_alone.run["problem_threshold"] == 0.5 and not curves_alone.healthy

@@ -96,7 +96,8 @@ def generate() -> str:
         "(`python benchmarks/fit_weights.py --train-only`"
         + (
             f"; problem threshold {table.train_only.problem_threshold:.2f} against "
-            f"{table.problem_threshold:.2f}"
+            f"{table.problem_threshold:.2f} with recorded context and "
+            f"{table.threshold_for(context=False):.2f} from the curves alone"
             if table.train_only is not None
             else ""
         )
