@@ -245,6 +245,13 @@ def _diagnose(
     threshold = table.threshold_for(context=bool(history.context))
     sick = warned or problem >= threshold
     too_short = m.too_short and not any(f.severity == "error" for f in findings)
+    if sick and not warned and not too_short:
+        kind = "with recorded context" if history.context else "read from their curves alone"
+        notes.append(
+            f"no finding is a warning by itself: the fitted problem score over all the "
+            f"evidence is {problem:.0%}, at or above its threshold {threshold:.0%} for runs "
+            f"{kind}, so the run is called sick"
+        )
     if too_short:
         notes.append(
             f"only {m.n_epochs} epoch(s): too short to judge the fluctuation (at least "

@@ -106,3 +106,11 @@ def test_a_run_is_judged_by_the_threshold_for_its_kind() -> None:
     assert with_context.run["problem_probability"] == pytest.approx(0.7, abs=1e-4)
     assert with_context.run["problem_threshold"] == 0.9 and with_context.healthy
     assert curves_alone.run["problem_threshold"] == 0.5 and not curves_alone.healthy
+    # the report says why a run with no warning is sick, and with which threshold
+    said = [n for n in curves_alone.notes if "problem score" in n]
+    assert said == [
+        "no finding is a warning by itself: the fitted problem score over all the evidence "
+        "is 70%, at or above its threshold 50% for runs read from their curves alone, so the "
+        "run is called sick"
+    ]
+    assert not [n for n in with_context.notes if "problem score" in n]
