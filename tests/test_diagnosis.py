@@ -427,6 +427,32 @@ def test_classes_read_from_a_noisy_loss_whose_best_sits_at_chance(tmp_path: Path
     assert ok.task["n_classes"] is None
 
 
+def test_a_classifier_at_chance_on_an_unbalanced_validation_set_is_not_healthy(
+    tmp_path: Path,
+) -> None:
+    # found on the eleventh held-out after it was measured: a ShuffleNet-style net trained
+    # full-batch on 6 classes of handwritten music symbols. Its validation loss sits on
+    # ln 6 = 1.792 for 30 epochs and its validation accuracy at 0.17-0.20 (the largest
+    # class's share), while the training loss creeps down; from the curves alone it was
+    # called healthy, because 0.20 is more than two points above 1/6
+    report = diagnose(
+        curvedoc.load(
+            _bare(RUNS2 / "music_notes__shufflenet2d__batch_full__s121.json.gz", tmp_path)
+        )
+    )
+    assert report.task["n_classes"] == 6
+    assert any(f.code == "CD313" and f.severity == "warning" for f in report.findings)
+    assert not report.healthy
+    # its healthy twin learned: no class count from its curves, no CD313
+    ok = diagnose(
+        curvedoc.load(
+            _bare(RUNS2 / "music_notes__shufflenet2d__healthy_ref__s121.json.gz", tmp_path)
+        )
+    )
+    assert ok.task["n_classes"] is None
+    assert not any(f.code == "CD313" for f in ok.findings)
+
+
 def test_a_loss_that_barely_moved_but_still_creeps_down_is_not_healthy(tmp_path: Path) -> None:
     # full-batch training of a 4-class GRU: one step per epoch, the loss 1.449 -> 1.330 in
     # 20 epochs (8 %), still falling at the end while validation creeps too

@@ -236,6 +236,26 @@ def test_the_logs_tell_the_class_count_of_a_classifier_at_chance() -> None:
     assert measure(_history(hist)).task.n_classes is None
 
 
+def test_a_classifier_answering_one_class_of_an_unbalanced_set_is_at_chance() -> None:
+    # 6 classes, the largest 20 % of the validation set: a model answering that class sits
+    # at accuracy 0.20 (1/6 + 3.3 points) with its loss on ln 6 = 1.7918
+    loss = [1.9, 1.795, 1.792, 1.7919, 1.7918, 1.7918, 1.7919, 1.7918, 1.7918, 1.7918]
+    acc = [0.17, 0.2, 0.19, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]
+    hist = {"loss": loss, "val_loss": loss, "accuracy": acc, "val_accuracy": acc}
+    assert measure(_history(hist)).task.n_classes == 6
+    r = diagnose(_history(hist))
+    assert not r.healthy and any(f.code == "CD313" for f in r.findings)
+    # at 0.22 the accuracy is more than 30 % of 1/6 above it: no class count from the logs
+    hist["val_accuracy"] = [0.17, 0.22, 0.19, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]
+    assert measure(_history(hist)).task.n_classes is None
+    # two classes: never more than five points above 1/2, however the classes split
+    two = [0.75, 0.7, 0.695, 0.6932, 0.6931, 0.6931, 0.6932, 0.6931, 0.6931, 0.6931]
+    for top, k in ((0.54, 2), (0.56, None)):
+        a = [0.5, top, 0.52, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+        h2 = {"loss": two, "val_loss": two, "accuracy": a, "val_accuracy": a}
+        assert measure(_history(h2)).task.n_classes == k
+
+
 def test_a_classifier_whose_loss_blew_up_gets_its_class_count_only_from_a_chance_level() -> None:
     # found on a corpus run: a validation loss of 1e4 made exp() overflow. The last value
     # says nothing about the classes; the best one (2.3 = ln 10, the first epoch) with an
