@@ -21,7 +21,11 @@ nets (convolutional gates, fo-pooling), ConvNeXt-style 1-D nets, MLPs on learned
 (Fourier) feature embeddings and 2-D nets with spatial pyramid pooling, and (eleventh
 held-out) independently recurrent nets (IndRNN), U-Net-style 1-D encoder-decoders with
 skip connections across scales, mixture-of-experts MLPs and ShuffleNet-style 2-D nets
-(channel split and shuffle), for regression and classification.
+(channel split and shuffle), and (twelfth held-out) dilated recurrent nets (GRUs over
+interleaved sub-sequences), N-BEATS-style stacks of fully connected blocks with backcast
+and forecast residuals, MLPs with feature-wise linear modulation (FiLM) by the inputs
+and GhostNet-style 2-D nets (cheap depthwise feature maps), for regression and
+classification.
 Faults are injected one at a time, in gradations around every usual threshold
 (``make_corpus.py`` has the matrix).
 
@@ -3805,6 +3809,503 @@ def _tool_wear(seed: int) -> RawTable:
     )
 
 
+# ---- twelfth held-out datasets (written after the eleventh held-out was examined) ----
+
+
+def _water_network(seed: int) -> RawSeries:
+    """A town's district metered area (about 2,500 homes) fed from a service reservoir
+    through a pressure-reducing valve, logged every 15 minutes for a month: the pressure at
+    the zone's critical node (m of head), the zone's inflow (L/s), the reservoir's level (m),
+    the speed of the pump filling it (rpm, 0 when off), the valve's setpoint (m) and the air
+    temperature (C); the critical node's pressure one hour ahead.
+
+    Demand follows the homes' day (a night minimum near 3 am, a morning peak later at
+    weekends, an evening peak), garden watering on hot evenings and a few hours of hydrant
+    use; background leakage grows with the pressure (exponent 1.1) and a burst main adds
+    2-5 L/s from some day until it is repaired 2-5 days later. The reservoir also feeds a
+    neighbouring zone; its pump runs on the night tariff until the level reaches 4.6 m and
+    by day only to top up a level under 1.5 m, faster when the level is low. The valve
+    holds 40 m by day and 30 m at night (pressure management), but only while the
+    reservoir's head (36 m above the valve, plus its level, less the trunk main's loss)
+    allows it; the critical node lies 8 m above the valve, behind a head loss growing with
+    the flow to the power 1.85 (Hazen-Williams). The logger reads to 0.1 m, 0.1 L/s and
+    0.01 m, the temperature to 0.1 C.
+    """
+    rng = np.random.default_rng(64000 + seed)
+    n, dt = 3000, 0.25  # 15-minute steps, in hours
+    hours = np.arange(n) * dt + 24 * int(rng.integers(0, 7))
+    clock, weekday = hours % 24, (hours // 24).astype(int) % 7
+    weekend = weekday >= 5
+    day = ((hours - hours[0]) // 24).astype(int)
+    daily = np.clip(18 + np.cumsum(rng.normal(0, 1.0, day[-1] + 1)) * 0.8, 8, 31)
+    temp = daily[day] + 5 * np.sin(2 * np.pi * (clock - 9) / 24) + _ar1(rng, n, 0.95, 0.6)
+    morning = np.where(weekend, 9.5, 7.5)
+    shape = (
+        0.45
+        + 0.5 * np.clip(np.sin(np.pi * (clock - 5.5) / 17.5), 0, None)
+        + 0.9 * np.exp(-((clock - morning) ** 2) / 2.0)
+        + 0.6 * np.exp(-((clock - 19.5) ** 2) / 4.0)
+    )
+    garden = 0.08 * np.clip(daily[day] - 21, 0, None) * np.exp(-((clock - 20) ** 2) / 2.5)
+    demand = 18 * (shape + garden) * np.exp(_ar1(rng, n, 0.9, 0.06))
+    for _ in range(int(rng.integers(3, 7))):  # hydrant use, street cleaning, fire service
+        start, span = int(rng.integers(0, n - 12)), int(rng.integers(4, 13))
+        demand[start : start + span] += rng.uniform(8, 20)
+    burst = np.zeros(n)
+    b0 = int(rng.integers(8 * 96, 24 * 96))
+    burst[b0 : b0 + int(rng.integers(2 * 96, 5 * 96))] = rng.uniform(2, 5)
+    other = 14 * (0.5 + 0.5 * shape) * np.exp(_ar1(rng, n, 0.9, 0.05))
+    k_loss = 12 / 45**1.85
+    level, pump_on, p_crit = 3.5, False, 25.0
+    out = np.zeros((n, 6))
+    for i in range(n):
+        night = clock[i] < 5 or clock[i] >= 23
+        setpoint = 30.0 if night else 40.0
+        leak = 5.0 * (max(p_crit, 0.0) / 30) ** 1.1 + burst[i] * math.sqrt(max(p_crit, 0) / 30)
+        q = demand[i] + leak
+        upstream = 36 + level - 0.5 * (q / 45) ** 2
+        outlet = min(setpoint, upstream)
+        p_crit = outlet - 8 - k_loss * q**1.85 + rng.normal(0, 0.15)
+        if (clock[i] < 7 and level < 4.6) or level < 1.5:  # night tariff, or a top-up
+            pump_on = True
+        elif (clock[i] >= 7 and level > 2.5) or level >= 4.6:
+            pump_on = False
+        rpm = (1480.0 if level < 3 else 1300.0) * rng.uniform(0.995, 1.005) if pump_on else 0.0
+        pumped = 150 * rpm / 1480
+        level += (pumped - q - other[i]) * dt * 3.6 / 900  # L/s over 15 min, on 900 m2
+        level = float(np.clip(level, 0.3, 5.2))
+        out[i] = [
+            round(p_crit + rng.normal(0, 0.1), 1),
+            round(q + rng.normal(0, 0.3), 1),
+            round(level + rng.normal(0, 0.005), 2),
+            round(rpm),
+            setpoint,
+            round(temp[i], 1),
+        ]
+    return RawSeries(
+        out,
+        [
+            "critical_pressure_m",
+            "inflow_l_s",
+            "reservoir_level_m",
+            "pump_rpm",
+            "prv_setpoint_m",
+            "air_temp_c",
+        ],
+        0,
+        4,
+        "numpy: simulated water distribution zone (demand, pressure-dependent leakage, "
+        "burst, reservoir and pump, pressure-reducing valve), critical pressure 1 h ahead",
+    )
+
+
+def _beehive(seed: int) -> RawSeries:
+    """A beehive on a scale through spring and summer, logged every hour: the hive's weight
+    (kg), the brood nest's temperature (C) and the hive's humidity (%), the outdoor
+    temperature (C), sunshine (W/m2), rain (mm) and wind (m/s); the weight 6 hours ahead.
+
+    The colony grows through spring. Foragers fly when it is warmer than 12 C, dry, calm
+    and bright: the hive loses their weight in the morning and gains nectar through the
+    day, as much as the blooms in flower give (fruit trees and rapeseed in spring, lime
+    and clover in summer, a dearth between); fresh nectar loses a third of its weight as
+    it is ripened over the following nights, and the colony eats its stores. Between
+    weeks 4 and 10 the colony may swarm (2-3 kg of bees leave at a warm late morning, the
+    nest broodless for 2 weeks); the beekeeper adds a super (7-9 kg of empty frames) and
+    later takes off honey (10-18 kg), and opens the hive now and then for an inspection.
+    Rain wets the roof, which dries over hours. The brood nest is held at 34-35.5 C while
+    there is brood, humidity rises with nectar being ripened; the load cell drifts by 15 g
+    per degree and reads to 10 g; values to 0.1 C, 1 %, 1 W/m2, 0.1 mm and 0.1 m/s.
+    """
+    rng = np.random.default_rng(65000 + seed)
+    n = 3000
+    hours = np.arange(n) + int(rng.integers(0, 24))
+    clock, day = hours % 24, (hours - hours[0]) // 24
+    n_days = int(day[-1]) + 1
+    dmean = 9 + 9 * (1 - np.exp(-np.arange(n_days) / 45)) + _ar1(rng, n_days, 0.75, 2.5)
+    cloud = np.clip(0.5 + _ar1(rng, n_days, 0.6, 0.3), 0, 1)
+    wet_day = rng.random(n_days) < 0.15 + 0.5 * cloud
+    amp = 3.5 + 4.5 * (1 - cloud[day])
+    out_t = dmean[day] + amp * np.sin(2 * np.pi * (clock - 9) / 24) + _ar1(rng, n, 0.8, 0.5)
+    sun = np.clip(np.sin(np.pi * (clock - 5) / 16), 0, None)
+    solar = 880 * sun * (1 - 0.75 * cloud[day]) * np.clip(rng.normal(1, 0.12, n), 0.3, 1.3)
+    rain = np.where(wet_day[day] & (rng.random(n) < 0.3), rng.exponential(1.2, n), 0.0)
+    wind = np.clip(rng.lognormal(0.8, 0.35, n_days)[day] * (0.7 + 0.5 * sun), 0, None)
+    wind *= rng.lognormal(0, 0.2, n)
+    d = np.arange(n_days)
+    bloom = (
+        2.0 * np.exp(-0.5 * ((d - 15) / 6) ** 2)  # fruit trees
+        + 3.5 * np.exp(-0.5 * ((d - 28) / 6) ** 2)  # rapeseed
+        + 4.0 * np.exp(-0.5 * ((d - 75) / 6) ** 2)  # lime
+        + 2.0 * np.exp(-0.5 * ((d - 90) / 12) ** 2)  # clover
+    ) * rng.uniform(0.7, 1.3)  # kg of nectar a day for a full-strength colony
+    swarm_day = int(rng.integers(28, 70)) if rng.random() < 0.6 else -1
+    super_day, harvest_day = int(rng.integers(20, 32)), int(rng.integers(95, 110))
+    inspections = set(rng.choice(np.arange(5, n_days), size=8, replace=False).tolist())
+    base, stores, unripe, bees, strength = 32.0, 12.0, 0.0, 1.5, 0.35
+    out_bees, wet, broodless = 0.0, 0.0, 0
+    out = np.zeros((n, 7))
+    for i in range(n):
+        c, dd = clock[i], int(day[i])
+        strength = min(1.0, strength + 0.006 / 24 * (1 + 2 * (out_t[i] > 12)))
+        fly = (
+            np.clip((out_t[i] - 12) / 8, 0, 1)
+            * np.clip(solar[i] / 400, 0, 1)
+            * (rain[i] == 0)
+            * (wind[i] < 8)
+        )
+        target_out = 0.8 * strength * fly
+        out_bees += (target_out - out_bees) * 0.5
+        gain = bloom[dd] / 8 * strength * fly
+        unripe += gain
+        ripen = unripe * (0.012 if c >= 19 or c < 7 else 0.006)
+        unripe -= ripen
+        stores += ripen * 0.65 - 0.025 * strength
+        if dd == swarm_day and c == 11 and out_t[i] > 15:
+            bees -= rng.uniform(2, 3) * strength
+            strength *= 0.55
+            broodless = 14 * 24
+        if dd == super_day and c == 12:
+            base += rng.uniform(7, 9)
+        if dd == harvest_day and c == 13:
+            take = min(stores - 8, rng.uniform(10, 18))
+            stores -= max(take, 0.0)
+        wet = wet * 0.85 + 0.06 * rain[i]
+        weight = base + stores + unripe + bees + 1.5 * strength - out_bees + wet
+        if dd in inspections and c == 14:
+            weight -= rng.uniform(0.3, 1.0)  # the roof and frames off for a while
+        weight += 0.015 * (out_t[i] - 15) + rng.normal(0, 0.02)
+        broodless = max(0, broodless - 1)
+        if broodless:
+            nest = out_t[i] + 8 + rng.normal(0, 1)
+        else:
+            nest = 34.8 + rng.normal(0, 0.3) - 0.02 * max(0.0, 12 - out_t[i])
+        rh = 58 + 6 * unripe / (1 + unripe) - 0.4 * (nest - 34) + rng.normal(0, 2)
+        out[i] = [
+            round(weight, 2),
+            round(min(nest, 36.5), 1),
+            round(float(np.clip(rh, 30, 95))),
+            round(out_t[i], 1),
+            round(solar[i]),
+            round(rain[i], 1),
+            round(wind[i], 1),
+        ]
+    return RawSeries(
+        out,
+        [
+            "hive_weight_kg",
+            "brood_temp_c",
+            "hive_rh_pct",
+            "out_temp_c",
+            "solar_w_m2",
+            "rain_mm",
+            "wind_m_s",
+        ],
+        0,
+        6,
+        "numpy: simulated beehive on a scale (foraging, nectar flows, ripening, swarming, "
+        "supers and harvest), hive weight 6 h ahead",
+    )
+
+
+_GRIPS = ("rest", "power_grip", "pinch", "point", "open_hand", "wrist_flex")
+
+
+def _emg_grips(seed: int) -> RawSequences:
+    """64-sample windows (20 ms apart, 1.28 s) of a forearm's surface EMG, 4 electrodes
+    (over the finger flexors, the wrist flexors, the finger extensors and the ulnar wrist
+    extensor), each the RMS envelope in uV of the raw signal over 20 ms; which hand
+    gesture the subject made (rest, power grip, pinch, pointing, open hand, wrist flexion).
+
+    Twelve subjects, each with their own strength at maximal contraction (150-600 uV per
+    muscle), their own way of making a gesture (a pattern of 2-65 % of that strength per
+    muscle, the class's pattern perturbed by 30 %) and electrodes that pick up the
+    neighbouring muscles (crosstalk of 5-25 %); every window has its own effort (30-100 %),
+    the gesture beginning anywhere from before the window to its middle (ramping up in
+    100-250 ms) and sometimes released near its end, a tremor of 8-12 Hz, and the envelope's
+    own fluctuation (an RMS of 20 samples of noise); an amplifier noise floor of 3-8 uV
+    and, in 8 % of the windows, a motion artefact of 50-250 uV; values to 0.1 uV.
+    """
+    rng = np.random.default_rng(66000 + seed)
+    n, length = 2000, 64
+    t = np.arange(length)
+    pattern = np.array(
+        [
+            [0.02, 0.02, 0.02, 0.02],  # rest
+            [0.55, 0.40, 0.35, 0.30],  # power grip (co-contraction)
+            [0.35, 0.12, 0.18, 0.08],  # pinch
+            [0.20, 0.08, 0.45, 0.12],  # point
+            [0.08, 0.05, 0.60, 0.30],  # open hand
+            [0.28, 0.60, 0.05, 0.10],  # wrist flexion
+        ]
+    )
+    mvc = rng.uniform(150, 600, (12, 4))
+    own = np.clip(pattern[None] * rng.lognormal(0, 0.3, (12, 6, 4)), 0.01, 0.9)
+    cross = np.eye(4)[None] + rng.uniform(0.05, 0.25, (12, 4, 4)) * (1 - np.eye(4))[None]
+    y = rng.choice(len(_GRIPS), size=n, p=[0.24, 0.19, 0.16, 0.12, 0.15, 0.14])
+    x = np.zeros((n, length, 4))
+    for i in range(n):
+        s, c = int(rng.integers(0, 12)), int(y[i])
+        effort = rng.uniform(0.3, 1.0)
+        onset = rng.uniform(-20, 32)
+        ramp = rng.uniform(5, 12.5)
+        act = np.clip((t - onset) / ramp, 0, 1)
+        if rng.random() < 0.2:  # released near the end
+            act *= np.clip((rng.uniform(48, 70) - t) / ramp, 0, 1)
+        tremor = 1 + 0.06 * np.sin(2 * np.pi * rng.uniform(8, 12) * t * 0.02 + rng.uniform(0, 6))
+        level = 0.02 + (own[s, c] * effort - 0.02)[None] * act[:, None] * tremor[:, None]
+        if c == 0:
+            level = own[s, 0][None] * np.ones((length, 1)) * rng.uniform(0.5, 1.5)
+        amp = (level * mvc[s][None]) @ cross[s].T
+        floor = rng.uniform(3, 8, 4)
+        env = np.sqrt(amp**2 + floor[None] ** 2) * np.sqrt(rng.chisquare(20, (length, 4)) / 20)
+        if rng.random() < 0.08:
+            k, ch = int(rng.integers(0, length - 3)), int(rng.integers(0, 4))
+            env[k : k + int(rng.integers(1, 4)), ch] += rng.uniform(50, 250)
+        x[i] = np.round(env, 1)
+    return RawSequences(
+        x,
+        y.astype(int),
+        len(_GRIPS),
+        ["flexor_digitorum_uv", "flexor_carpi_uv", "extensor_digitorum_uv", "extensor_carpi_uv"],
+        "numpy: simulated forearm surface EMG envelopes (subjects, muscle patterns, "
+        "crosstalk, onsets, artefacts), 6 hand gestures",
+    )
+
+
+_LAND = ("water", "forest", "cropland", "grassland", "urban", "bare_soil")
+
+
+def _land_cover(seed: int) -> RawImages:
+    """16x16 patches of a satellite's near-infrared band (10-m pixels, 160 m across, digital
+    numbers 0-255): the land cover the patch is mapped as (water, forest, cropland,
+    grassland, urban, bare soil).
+
+    Water is dark (clear, turbid or with algae; ripples and now and then sun glint);
+    forest is bright crowns of 2-4 pixels with their shadows between; cropland is one to
+    three fields with straight boundaries, each of its own brightness (bare, growing or
+    ripe) and with rows 2-4 pixels apart; grassland is smooth and bright with gentle
+    patches, sometimes a path or a lone tree; urban is a grid of dark roads between blocks
+    of roofs of every brightness and a garden here and there; bare soil is mid-grey with
+    speckle, tracks and gullies. A quarter of the patches straddle an edge (a shore, a
+    forest's edge, a field's border) with 10-35 % of another cover; haze lifts the dark
+    and flattens the contrast by up to 30 %, and the sensor adds 2-5 numbers of noise.
+    """
+    rng = np.random.default_rng(67000 + seed)
+    n, size = 2000, 16
+    yy, xx = np.mgrid[0:size, 0:size].astype(float)
+    y = rng.choice(len(_LAND), size=n, p=[0.10, 0.20, 0.24, 0.17, 0.15, 0.14])
+
+    def smooth(scale: float) -> np.ndarray:
+        """Unit-variance noise correlated over ``scale`` pixels."""
+        k = np.exp(-0.5 * (np.arange(-6, 7) / scale) ** 2)
+        a = rng.normal(0, 1, (size + 12, size + 12))
+        a = np.apply_along_axis(lambda r: np.convolve(r, k, "same"), 0, a)
+        a = np.apply_along_axis(lambda r: np.convolve(r, k, "same"), 1, a)[6:-6, 6:-6]
+        return a / (a.std() + 1e-9)
+
+    def rows(period: float, angle: float) -> np.ndarray:
+        u = xx * math.cos(angle) + yy * math.sin(angle)
+        return np.sin(2 * np.pi * u / period + rng.uniform(0, 6.3))
+
+    def cover(c: str) -> np.ndarray:
+        if c == "water":
+            ripples = rows(rng.uniform(2, 4), rng.uniform(0, 3.14))
+            img = rng.uniform(6, 22) + 2 * smooth(4) + 1.5 * ripples
+            if rng.random() < 0.25:  # algae or shallows
+                img += rng.uniform(10, 30) * np.clip(smooth(3), 0, None)
+            if rng.random() < 0.1:  # glint
+                img += 120 * (rng.random((size, size)) < 0.03)
+            return img
+        if c == "forest":
+            img = np.full((size, size), rng.uniform(55, 90))
+            bright = rng.uniform(140, 195)
+            for _ in range(int(rng.integers(18, 34))):
+                cx, cy, r = rng.uniform(-1, size), rng.uniform(-1, size), rng.uniform(1.0, 2.2)
+                crown = np.clip(1 - np.hypot(xx - cx, yy - cy) / r, 0, None)
+                img = np.maximum(img, img + (bright * rng.uniform(0.85, 1.1) - img) * crown**0.6)
+            return img
+        if c == "cropland":
+            angle = rng.uniform(0, math.pi)
+            img = np.zeros((size, size))
+            u = xx * math.cos(angle) + yy * math.sin(angle)
+            edges = np.sort(rng.uniform(u.min(), u.max(), int(rng.integers(0, 3))))
+            field = np.searchsorted(edges, u)
+            for f in range(len(edges) + 1):
+                stage = [rng.uniform(60, 100), rng.uniform(150, 215), rng.uniform(110, 150)]
+                lvl = rng.choice(stage)  # bare, growing or ripe
+                stripe = rng.uniform(5, 25) * rows(rng.uniform(2, 4), angle + math.pi / 2 * (f % 2))
+                img = np.where(field == f, lvl + stripe, img)
+            for e in edges:  # tracks and hedges along the borders
+                img += np.where(np.abs(u - e) < 0.6, rng.choice([-40.0, 30.0]), 0.0)
+            return img
+        if c == "grassland":
+            img = rng.uniform(115, 165) + 8 * smooth(4) + 3 * smooth(1)
+            if rng.random() < 0.3:  # a path
+                a = rng.uniform(0, math.pi)
+                u = (xx - size / 2) * math.cos(a) + (yy - size / 2) * math.sin(a)
+                img -= 30 * (np.abs(u - rng.uniform(-5, 5) - 0.08 * (u**2 / 8)) < 0.7)
+            if rng.random() < 0.3:  # a lone tree and its shadow
+                cx, cy = rng.uniform(2, 14, 2)
+                img -= 50 * (np.hypot(xx - cx - 1.2, yy - cy - 1.2) < 1.3)
+                img += 35 * (np.hypot(xx - cx, yy - cy) < 1.3)
+            return img
+        if c == "urban":
+            img = rng.uniform(70, 100) + 4 * smooth(1)
+            a = rng.uniform(0, math.pi / 2)
+            u = xx * math.cos(a) + yy * math.sin(a)
+            v = -xx * math.sin(a) + yy * math.cos(a)
+            bu, bv = rng.uniform(5, 8), rng.uniform(5, 8)
+            ou, ov = rng.uniform(0, bu), rng.uniform(0, bv)
+            block = np.floor((u + ou) / bu) * 31 + np.floor((v + ov) / bv)
+            for b in np.unique(block):
+                m = block == b
+                img = np.where(m, img + rng.uniform(-30, 70) * (rng.random() < 0.8), img)
+                if rng.random() < 0.2:  # gardens
+                    img = np.where(m, rng.uniform(130, 170), img)
+            road = (((u + ou) % bu) < 1.2) | (((v + ov) % bv) < 1.2)
+            img = np.where(road, rng.uniform(35, 60), img)
+            img += 25 * (rng.random((size, size)) < 0.12) * rng.normal(0, 1, (size, size))
+            return img
+        img = rng.uniform(85, 135) + 10 * smooth(5)
+        img = img + rng.uniform(3, 8) * rng.normal(0, 1, (size, size))  # speckle
+        for _ in range(int(rng.integers(0, 3))):  # tracks and gullies
+            a = rng.uniform(0, math.pi)
+            u = (xx - size / 2) * math.cos(a) + (yy - size / 2) * math.sin(a)
+            step = rng.choice([-35.0, 25.0])
+            img += step * (np.abs(u - rng.uniform(-6, 6)) < rng.uniform(0.5, 1.2))
+        return img
+
+    x = np.zeros((n, size, size, 1))
+    for i in range(n):
+        img = cover(_LAND[int(y[i])])
+        if rng.random() < 0.25:  # the patch straddles an edge
+            other = cover(_LAND[int(rng.integers(0, len(_LAND)))])
+            a = rng.uniform(0, 2 * math.pi)
+            u = (xx - size / 2) * math.cos(a) + (yy - size / 2) * math.sin(a)
+            cut = np.quantile(u, 1 - rng.uniform(0.1, 0.35))
+            img = np.where(u > cut, other, img)
+        haze = rng.uniform(0, 0.3)
+        img = img * (1 - haze) + 70 * haze + rng.normal(0, rng.uniform(2, 5), img.shape)
+        x[i, :, :, 0] = np.clip(img, 0, 255)
+    return RawImages(
+        np.round(x),
+        y.astype(int),
+        len(_LAND),
+        "numpy: 16x16 near-infrared satellite patches (water, forest crowns, fields with rows, "
+        "grass, street grids, bare soil; mixed edges, haze), 6 land covers",
+    )
+
+
+_HERD = ("healthy", "mastitis", "ketosis", "lameness", "metritis")
+
+
+def _dairy_herd(seed: int) -> RawTable:
+    """What the vet found when a dairy cow was examined at a herd-health visit (healthy,
+    clinical mastitis, ketosis, lameness, metritis), from 10 raw columns of that day's
+    record: parity, days in milk, milk yield (kg/day), fat and protein (%), somatic cell
+    count (thousand cells/mL), milk conductivity (mS/cm), rumination (min/day), activity
+    (steps/day) and body condition score (1-5, quarter points).
+
+    Cows of parity 1-7 (fewer in the older ones) anywhere in lactation, a third of them
+    fresh cows (the first 60 days, all checked at every visit); the yield follows
+    Wood's lactation curve (a peak at 40-70 days, higher from the second lactation on, 25 %
+    of it from the cow herself), fat and protein fall to the peak and recover, the body
+    condition dips after calving. Ketosis strikes in the first 8 weeks of fat cows (high
+    fat, low protein, less rumination and milk), metritis in the first 3 weeks (less
+    rumination and milk, more often after a hard calving), mastitis any time but more
+    often early and in old cows (somatic cells and conductivity up, milk down), lameness
+    more in heavy, old cows (fewer steps, less rumination, thin). Healthy cows have their
+    subclinical udder infections (high cells) and quiet days too; the herd's sensors (the
+    rumination collar, the pedometer, the in-line conductivity) have their own errors.
+    """
+    rng = np.random.default_rng(68000 + seed)
+    n = 3000
+    parity = np.clip(rng.geometric(0.33, n), 1, 7)
+    fresh = rng.random(n) < 0.35  # every fresh cow is checked at the herd-health visit
+    dim = np.round(np.where(fresh, rng.uniform(5, 60, n), rng.uniform(5, 330, n)))
+    x = np.zeros((n, 10))
+    y = np.zeros(n, int)
+    for i in range(n):
+        p, d = int(parity[i]), float(dim[i])
+        bcs0 = rng.normal(3.3, 0.35)  # at calving
+        risk = np.array(
+            [
+                1.0,
+                0.16 * (1 + 0.8 * (d < 60)) * (1 + 0.15 * (p - 1)),
+                0.55 * (d < 56) * (1 + 1.5 * max(bcs0 - 3.4, 0)),
+                0.09 * (1 + 0.2 * (p - 1)),
+                0.6 * (d < 21) * (1 + (rng.random() < 0.15)),
+            ]
+        )
+        c = int(rng.choice(5, p=risk / risk.sum()))
+        a, b, cc = 18 + 6 * (p > 1), rng.uniform(0.18, 0.3), 0.003 + 0.001 * (p > 1)
+        milk = a * d**b * math.exp(-cc * d) * rng.lognormal(0, 0.1) * rng.normal(1, 0.05)
+        fat = 3.6 + 0.9 * math.exp(-d / 25) + 0.002 * (d - 150) * (d > 150) + rng.normal(0, 0.3)
+        prot = 3.0 + 0.5 * math.exp(-d / 30) + 0.0015 * d + rng.normal(0, 0.15)
+        scc = rng.lognormal(math.log(60) + 0.12 * (p - 1), 0.8)
+        if rng.random() < 0.12:  # subclinical infection
+            scc *= rng.uniform(3, 12)
+        cond = 4.6 + 0.25 * math.log(scc / 100) * (scc > 100) + rng.normal(0, 0.25)
+        rum = rng.normal(520, 55) - 80 * math.exp(-d / 10)
+        steps = rng.normal(2600, 500) + (rng.uniform(1500, 4000) if rng.random() < 0.06 else 0.0)
+        bcs = bcs0 - 0.7 * (d / 60) * math.exp(1 - d / 60) + 0.001 * max(d - 150, 0)
+        if c == 1:  # mastitis
+            scc = scc * rng.uniform(8, 60) + 400
+            cond += rng.uniform(0.6, 1.8)
+            milk *= rng.uniform(0.6, 0.92)
+            rum -= rng.uniform(0, 80)
+        elif c == 2:  # ketosis
+            fat += rng.uniform(0.6, 1.6)
+            prot -= rng.uniform(0.1, 0.4)
+            milk *= rng.uniform(0.7, 0.95)
+            rum -= rng.uniform(40, 160)
+            bcs -= rng.uniform(0.1, 0.4)
+        elif c == 3:  # lameness
+            steps *= rng.uniform(0.4, 0.8)
+            rum -= rng.uniform(10, 90)
+            milk *= rng.uniform(0.85, 1.0)
+            bcs -= rng.uniform(0.0, 0.4)
+        elif c == 4:  # metritis
+            rum -= rng.uniform(60, 200)
+            milk *= rng.uniform(0.6, 0.9)
+            steps *= rng.uniform(0.7, 1.0)
+        if rng.random() < 0.08:  # a quiet or off day of a healthy-looking cow
+            rum -= rng.uniform(30, 120)
+            milk *= rng.uniform(0.85, 1.0)
+        y[i] = c
+        x[i] = [
+            p,
+            d,
+            round(max(milk, 2.0), 1),
+            round(max(fat, 2.0), 2),
+            round(max(prot, 2.2), 2),
+            round(min(scc, 9999)),
+            round(cond, 2),
+            round(max(rum, 60)),
+            round(max(steps, 300), -1),
+            float(np.clip(np.round(bcs * 4) / 4, 1.5, 4.75)),
+        ]
+    return RawTable(
+        x,
+        y,
+        len(_HERD),
+        [
+            "parity",
+            "days_in_milk",
+            "milk_kg_day",
+            "fat_pct",
+            "protein_pct",
+            "scc_k_per_ml",
+            "conductivity_ms_cm",
+            "rumination_min_day",
+            "steps_day",
+            "body_condition",
+        ],
+        "numpy: simulated dairy herd's milk-recording days (lactation curves, udder "
+        "infections, sensor data, vet findings), 5 health findings",
+    )
+
+
 DATASETS2: dict[str, dict[str, Any]] = {
     # calibration
     "sine": {"task": REGRESSION, "kind": "series", "load": _sine},
@@ -3887,6 +4388,12 @@ DATASETS2: dict[str, dict[str, Any]] = {
     "sonar": {"task": CLASSIFICATION, "kind": "sequences", "load": _sonar},
     "music_notes": {"task": CLASSIFICATION, "kind": "images", "load": _music_notes},
     "tool_wear": {"task": REGRESSION, "kind": "table", "load": _tool_wear},
+    # twelfth held-out
+    "water_network": {"task": REGRESSION, "kind": "series", "load": _water_network},
+    "beehive": {"task": REGRESSION, "kind": "series", "load": _beehive},
+    "emg_grips": {"task": CLASSIFICATION, "kind": "sequences", "load": _emg_grips},
+    "land_cover": {"task": CLASSIFICATION, "kind": "images", "load": _land_cover},
+    "dairy_herd": {"task": CLASSIFICATION, "kind": "table", "load": _dairy_herd},
 }
 
 _CACHE: dict[tuple[str, int], Any] = {}
@@ -4055,6 +4562,8 @@ SEQUENCE_FAMILIES = (
     "convnext1d",
     "indrnn",
     "unet1d",
+    "dilated_gru",
+    "nbeats",
 )
 FLAT_FAMILIES = (
     "mlp",
@@ -4069,6 +4578,7 @@ FLAT_FAMILIES = (
     "tabnet_mlp",
     "fourier_mlp",
     "moe_mlp",
+    "film_mlp",
 )
 IMAGE_FAMILIES = (
     "cnn2d",
@@ -4083,6 +4593,7 @@ IMAGE_FAMILIES = (
     "fire2d",
     "spp2d",
     "shufflenet2d",
+    "ghost2d",
 )
 GRAPH_FAMILIES = (
     "lstm_attn",
@@ -4108,6 +4619,9 @@ GRAPH_FAMILIES = (
     "unet1d",
     "moe_mlp",
     "shufflenet2d",
+    "nbeats",
+    "film_mlp",
+    "ghost2d",
 )
 """Families with attention, skip connections (the third held-out's), skip connections
 between recurrent layers, parallel branches, gates or concatenated features (the fourth
@@ -4122,7 +4636,10 @@ SqueezeNet-style nets), or residual inverted-bottleneck blocks and pyramids of p
 grids (the tenth held-out's ConvNeXt-style 1-D nets and spatial-pyramid-pooling 2-D nets),
 or skip connections from an encoder to a decoder across scales, a softmax gate over
 experts and split-and-shuffled channels (the eleventh held-out's U-Net-style 1-D nets,
-mixture-of-experts MLPs and ShuffleNet-style 2-D nets): built with the functional API by
+mixture-of-experts MLPs and ShuffleNet-style 2-D nets), or doubly residual stacks of
+backcasts and summed forecasts, modulation of every layer by the inputs and cheap
+depthwise feature maps beside a bottleneck's shortcut (the twelfth held-out's N-BEATS-style
+nets, FiLM MLPs and GhostNet-style 2-D nets): built with the functional API by
 :func:`_hidden_graph`; the others are ``Sequential`` stacks of :func:`_hidden_layers`."""
 
 
@@ -4221,6 +4738,19 @@ def _indrnn(
 
 MOE_EXPERTS = 4
 """Experts per layer of the ``moe_mlp`` family."""
+
+DILATED_MAX = 16
+"""Largest dilation (steps between a recurrence's inputs) of the ``dilated_gru`` family."""
+
+
+def _dilation(length: int, layer: int) -> int:
+    """The ``dilated_gru`` family's dilation of a layer: ``2**layer`` (at most
+    ``DILATED_MAX``), halved until it divides the sequence's length into sub-sequences of
+    at least 2 steps."""
+    d = min(2**layer, DILATED_MAX)
+    while d > 1 and (length % d or length // d < 2):
+        d //= 2
+    return d
 
 
 def _knobs(spec: dict[str, Any]) -> tuple[list[int], str, float, float, dict[str, Any]]:
@@ -4335,6 +4865,15 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
       ``RNN`` whose cell computes ``act(W x + u * h_prev + b)`` with one recurrent weight
       per unit, the hidden activation relu unless the spec names another; all but the last
       return sequences; ``dropout`` a ``Dropout`` on each layer's input).
+
+    The twelfth held-out's sequential family:
+
+    * ``dilated_gru``: a dilated recurrent net (Chang et al. 2017): per width a
+      ``GRU(w, return_sequences=True)`` whose recurrence skips ``d`` steps, d = 1, 2, 4, ...
+      (:func:`_dilation`: at most ``DILATED_MAX``, a divisor of the length): the sequence
+      is cut into d interleaved sub-sequences (``Reshape``, ``Permute``), one GRU runs over
+      each (``TimeDistributed``) and the steps are put back in order (``Permute``,
+      ``Reshape``); ``dropout`` the GRUs' input dropout; read out at the last time step.
 
     ``dropout_layer`` adds a ``Dropout`` after every hidden block; ``activation`` (default
     relu) is the hidden activation of the dense and convolutional families. The graph
@@ -4467,6 +5006,24 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
                 out.append(L.Dropout(drop))
             out.append(_indrnn(keras, u, act, kw, i < len(units) - 1))
             after()
+    elif family == "dilated_gru":
+        length, dim = input_shape[0], input_shape[-1]
+        for i, u in enumerate(units):
+            d = _dilation(length, i)
+            gru = L.GRU(u, return_sequences=True, dropout=drop)
+            if d == 1:
+                out.append(gru)
+            else:
+                out += [
+                    L.Reshape((length // d, d, dim)),
+                    L.Permute((2, 1, 3)),  # d sub-sequences of every d-th step
+                    L.TimeDistributed(gru),
+                    L.Permute((2, 1, 3)),
+                    L.Reshape((length, u)),
+                ]
+            dim = u
+            after()
+        out += [L.Cropping1D((length - 1, 0)), L.Flatten()]
     elif family == "fourier_mlp":
         feats = int(np.prod(input_shape))
         out += [
@@ -4715,7 +5272,29 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
       a ``DepthwiseConv2D(3)`` and a ``Conv2D(w - w/2, 1)``; otherwise the channels are
       split in halves, one passed through untouched, the other through the second branch
       (stride 1); every ``Conv2D`` and ``DepthwiseConv2D`` with ``BatchNormalization``, the
-      1x1 convolutions with the hidden activation; then ``GlobalAveragePooling2D``.
+      1x1 convolutions with the hidden activation; then ``GlobalAveragePooling2D``;
+
+    and the twelfth held-out's (doubly residual backcasts, modulation by the inputs, cheap
+    feature maps):
+
+    * ``nbeats``: an N-BEATS-style stack: ``Flatten``, then per width a block of two
+      ``Dense(w)`` with the hidden activation whose output gives a linear backcast
+      ``Dense(D)`` (D the flattened input's size), subtracted from the block's input to
+      make the next block's input, and a linear forecast ``Dense(w_last)``; the blocks'
+      forecasts summed (``Add``);
+    * ``film_mlp``: an MLP with feature-wise linear modulation: ``Flatten``, then per width
+      ``act(Dense(w)(h) * gamma + beta)`` with ``gamma`` (bias initialised at 1) and
+      ``beta`` linear ``Dense(w)`` functions of the flattened inputs themselves
+      (``Multiply``, ``Add``);
+    * ``ghost2d``: GhostNet-style: a stem ``Conv2D(w0, 3, same)``, ``BatchNormalization``
+      and the activation, then per width a ghost bottleneck: a ghost module of 2w channels
+      (a primary ``Conv2D(w, 1)`` and from it cheap features by a ``DepthwiseConv2D(3,
+      same)``, each with ``BatchNormalization`` and the activation, concatenated), a
+      ``DepthwiseConv2D(3, strides 2)`` and ``BatchNormalization`` while the image is
+      larger than 4, a linear ghost module of w channels (primary ceil(w/2), cheap the
+      rest), added to the shortcut (the input itself, or where the unit downsamples or the
+      width changes a ``DepthwiseConv2D(3)``, ``BatchNormalization``, ``Conv2D(w, 1)``
+      and ``BatchNormalization``); then ``GlobalAveragePooling2D``.
 
     The knobs are :func:`_hidden_layers`': ``units`` (one block per width), ``activation``
     (default relu), ``dropout`` (recurrent input or attention dropout), ``dropout_layer``
@@ -5049,6 +5628,58 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
                 h = L.Reshape((size, size, u))(L.Permute((1, 2, 4, 3))(h))
             channels = u
             h = after(h)
+        h = L.GlobalAveragePooling2D()(h)
+    elif family == "nbeats":
+        h = L.Flatten()(h)
+        size = int(np.prod(input_shape))
+        forecasts = []
+        for u in units:
+            z = L.Dense(u, activation=act, **kw)(h)
+            z = after(L.Dense(u, activation=act, **kw)(z))
+            h = L.Subtract()([h, L.Dense(size, **kw)(z)])  # the input less its backcast
+            forecasts.append(L.Dense(units[-1], **kw)(z))
+        h = L.Add()(forecasts) if len(forecasts) > 1 else forecasts[0]
+    elif family == "film_mlp":
+        x = L.Flatten()(h)
+        h = x
+        for u in units:
+            gamma = L.Dense(u, bias_initializer="ones", **kw)(x)
+            beta = L.Dense(u, **kw)(x)
+            z = L.Multiply()([L.Dense(u, **kw)(h), gamma])
+            h = after(L.Activation(act)(L.Add()([z, beta])))
+    elif family == "ghost2d":
+        dkw = {"depthwise_initializer": kw["kernel_initializer"]} if kw else {}
+        size = input_shape[0]
+
+        def ghost(z: Any, filters: int, active: bool) -> Any:
+            primary = -(-filters // 2)
+            z = L.BatchNormalization()(L.Conv2D(primary, 1, **kw)(z))
+            z = L.Activation(act)(z) if active else z
+            cheap = L.BatchNormalization()(L.DepthwiseConv2D(3, padding="same", **dkw)(z))
+            cheap = L.Activation(act)(cheap) if active else cheap
+            if filters - primary < primary:
+                cheap = cheap[..., : filters - primary]
+            return L.Concatenate()([z, cheap]) if filters > primary else z
+
+        h = L.Conv2D(units[0], 3, padding="same", **kw)(h)
+        h = L.Activation(act)(L.BatchNormalization()(h))
+        channels = units[0]
+        for u in units:
+            stride = 2 if size > 4 else 1
+            z = ghost(h, 2 * u, True)
+            if stride == 2:
+                z = L.DepthwiseConv2D(3, strides=2, padding="same", **dkw)(z)
+                z = L.BatchNormalization()(z)
+            z = ghost(z, u, False)
+            if stride == 1 and channels == u:
+                skip = h
+            else:
+                skip = L.DepthwiseConv2D(3, strides=stride, padding="same", **dkw)(h)
+                skip = L.BatchNormalization()(skip)
+                skip = L.BatchNormalization()(L.Conv2D(u, 1, **kw)(skip))
+            h = after(L.Add()([z, skip]))
+            size = -(-size // stride)
+            channels = u
         h = L.GlobalAveragePooling2D()(h)
     else:
         raise ValueError(f"unknown graph model family {family!r}")
