@@ -251,13 +251,22 @@ classes are within 30 % of balanced puts that share up to 1.3/K (six classes: 0.
 0.167). Found on the eleventh held-out, after it was measured: a 6-class image classifier
 whose validation loss sat on ln 6 for 30 epochs with its accuracy at 0.17-0.20 was called
 healthy, because 0.20 is more than two points above 1/6."""
+NEVER_LEFT_CHANCE = 0.95
+"""...or the first validation loss lies on ``ln K`` and the curve never got more than 5 %
+below it (the accuracy within the same allowance): an untrained K-class model starts at
+``ln K``; one that learns only how common each class is drifts down to the entropy of the
+class shares (six classes with the commonest at 21 %: about 1.76, 2 % under ln 6) and stays
+there, its decisions still at chance. Found on the twelfth held-out, after it was measured:
+a 6-class image net trained on full batches whose validation loss went from 1.794 to 1.757
+with its accuracy at 0.21 for 30 epochs was called healthy."""
 
 
 def _classes_at_chance(pairs: tuple[PairMeasures, ...], acc: str | None) -> int | None:
     """K, when the logs show a classifier sitting at the chance level of K classes.
 
     The validation loss (its last value, or its best one: a noisy curve at chance wanders
-    above ``ln K`` but its best sits on it) lies within 1 % of ``ln K`` for a whole K from
+    above ``ln K`` but its best sits on it; or its first one, when the curve never got 5 %
+    below it, :data:`NEVER_LEFT_CHANCE`) lies within 1 % of ``ln K`` for a whole K from
     2 to 1,000, and the validation accuracy never got far above ``1/K`` (:data:`CHANCE_ACC_MATCH`,
     :data:`CHANCE_ACC_SHARE`): both say "guessing among K". Otherwise None (the logs alone
     do not tell how many classes there are).
@@ -269,15 +278,16 @@ def _classes_at_chance(pairs: tuple[PairMeasures, ...], acc: str | None) -> int 
     best_acc = accuracy.val.best
     if not math.isfinite(best_acc):
         return None
-    for level in (loss.val.last, loss.val.best):
+    best_loss = loss.val.best
+    for level in (loss.val.last, best_loss, loss.val.first):
         if not (math.isfinite(level) and 0 < level < math.log(1001)):
             continue  # (also keeps exp() finite for a loss that blew up)
         k = round(math.exp(level))
-        if (
-            2 <= k <= 1000
-            and abs(level - math.log(k)) <= CHANCE_LOSS_MATCH * math.log(k)
-            and best_acc <= 1 / k + max(CHANCE_ACC_MATCH, min(CHANCE_ACC_CAP, CHANCE_ACC_SHARE / k))
-        ):
+        if not (2 <= k <= 1000 and abs(level - math.log(k)) <= CHANCE_LOSS_MATCH * math.log(k)):
+            continue
+        if level == loss.val.first and not best_loss >= NEVER_LEFT_CHANCE * math.log(k):
+            continue  # it started at ln K, as untrained models do, and then learned
+        if best_acc <= 1 / k + max(CHANCE_ACC_MATCH, min(CHANCE_ACC_CAP, CHANCE_ACC_SHARE / k)):
             return k
     return None
 

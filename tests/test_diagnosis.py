@@ -453,6 +453,24 @@ def test_a_classifier_at_chance_on_an_unbalanced_validation_set_is_not_healthy(
     assert not any(f.code == "CD313" for f in ok.findings)
 
 
+def test_a_classifier_stuck_on_the_class_shares_is_not_healthy(tmp_path: Path) -> None:
+    # found on the twelfth held-out after it was measured: a GhostNet-style net trained on
+    # full batches of 6 land-cover classes. Its training accuracy climbs to 0.70 while the
+    # validation loss only drifts from 1.794 (ln 6) to 1.757 and the validation accuracy
+    # sits at 0.21 for 30 epochs; from the curves alone it was called healthy
+    report = diagnose(
+        curvedoc.load(_bare(RUNS2 / "land_cover__ghost2d__batch_full__s131.json.gz", tmp_path))
+    )
+    assert report.task["n_classes"] == 6
+    assert any(f.code == "CD313" and f.severity == "warning" for f in report.findings)
+    assert not report.healthy
+    ok = diagnose(
+        curvedoc.load(_bare(RUNS2 / "land_cover__ghost2d__healthy_ref__s131.json.gz", tmp_path))
+    )
+    assert ok.task["n_classes"] is None
+    assert not any(f.code == "CD313" for f in ok.findings)
+
+
 def test_a_loss_that_barely_moved_but_still_creeps_down_is_not_healthy(tmp_path: Path) -> None:
     # full-batch training of a 4-class GRU: one step per epoch, the loss 1.449 -> 1.330 in
     # 20 epochs (8 %), still falling at the end while validation creeps too

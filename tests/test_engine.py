@@ -256,6 +256,24 @@ def test_a_classifier_answering_one_class_of_an_unbalanced_set_is_at_chance() ->
         assert measure(_history(h2)).task.n_classes == k
 
 
+def test_a_classifier_that_only_learned_the_class_shares_is_at_chance() -> None:
+    # 6 classes, the commonest 21 %: the validation loss starts on ln 6 = 1.7918 and drifts
+    # to the entropy of the class shares (about 1.757, 2 % under ln 6) while the accuracy
+    # stays at 0.21: neither the last nor the best value lies within 1 % of ln 6
+    val = [1.794, 1.791, 1.785, 1.78, 1.775, 1.77, 1.766, 1.762, 1.759, 1.757]
+    acc = [0.19, 0.18, 0.21, 0.21, 0.21, 0.21, 0.21, 0.21, 0.21, 0.21]
+    train = [2.1, 1.9, 1.7, 1.5, 1.35, 1.2, 1.1, 1.0, 0.92, 0.85]
+    hist = {"loss": train, "val_loss": val, "accuracy": acc, "val_accuracy": acc}
+    assert measure(_history(hist)).task.n_classes == 6
+    r = diagnose(_history(hist))
+    assert not r.healthy and any(f.code == "CD313" for f in r.findings)
+    # a model that started on ln 6 and then learned (more than 5 % below it) keeps no count,
+    # even with the same low accuracy: the first value alone says only "untrained"
+    learned = [1.794, 1.75, 1.7, 1.66, 1.63, 1.61, 1.6, 1.6, 1.59, 1.59]
+    hist["val_loss"] = learned
+    assert measure(_history(hist)).task.n_classes is None
+
+
 def test_a_classifier_whose_loss_blew_up_gets_its_class_count_only_from_a_chance_level() -> None:
     # found on a corpus run: a validation loss of 1e4 made exp() overflow. The last value
     # says nothing about the classes; the best one (2.3 = ln 10, the first epoch) with an
