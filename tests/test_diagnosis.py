@@ -611,3 +611,31 @@ def test_a_climb_in_the_last_epochs_is_a_blow_up_but_one_bad_epoch_or_a_slow_dri
     # logged every other epoch, the same last readings span six epochs, not three
     sparse = [v if i % 2 else float("nan") for i, v in enumerate(climb)]
     assert "CD318" not in _codes_of(tmp_path, "sparse", loss, sparse)
+
+
+def test_a_healthy_run_whose_last_epochs_cost_is_told_to_keep_the_best(tmp_path: Path) -> None:
+    # a healthy Fourier-feature MLP on NIR spectra: no warning, but its last validation
+    # loss is 16 % worse than its best (epoch 15). The verdict must not say both "nothing
+    # to fix" and "Harmful": the cost is the final model's, not training's
+    from curvedoc.render.html import render_html
+    from curvedoc.render.terminal import render_terminal
+
+    report = diagnose(
+        curvedoc.load(
+            _bare(RUNS2 / "nir_grain__fourier_mlp__healthy_alt_b__s111.json.gz", tmp_path)
+        )
+    )
+    assert report.healthy and report.fluctuation is not None and report.fluctuation.harmful
+    summary = report.fluctuation.summary
+    assert summary.startswith("Harmful: ") and "not a training problem" in summary
+    text = render_terminal(report, width=120, color=False)
+    assert "keep the best epoch" in text and "nothing to fix;" not in text
+    assert "keep the best epoch" in render_html(report)
+    # a healthy run whose wiggle costs nothing keeps the plain verdict
+    calm = diagnose(
+        curvedoc.load(
+            _bare(RUNS2 / "water_network__dilated_gru__healthy_ref__s131.json.gz", tmp_path)
+        )
+    )
+    assert calm.healthy and calm.fluctuation is not None and not calm.fluctuation.harmful
+    assert "nothing to fix" in render_terminal(calm, width=120, color=False)

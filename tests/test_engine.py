@@ -217,6 +217,10 @@ def test_what_the_wiggle_costs() -> None:
     assert fc.cost == pytest.approx(0.2)
     s = fluctuation_summary(m, sick=False, too_short=False)
     assert s.harmful and s.summary.startswith("Harmful") and "20% worse" in s.summary
+    # a run with no problem is told the cost is the final model's, not training's
+    assert "not a training problem" in s.summary
+    sick = fluctuation_summary(m, sick=True, too_short=False)
+    assert sick.summary.startswith("Harmful: ") and "not a training problem" not in sick.summary
     steady = measure(_history({"loss": loss, "val_loss": loss}))
     assert not fluctuation_summary(steady, sick=False, too_short=False).harmful
 

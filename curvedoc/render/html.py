@@ -156,10 +156,15 @@ def _verdict(report: Report) -> str:
             "<p>Train for more epochs (at least 5) and analyse again.</p></section>"
         )
     if report.healthy or not report.causes:
+        keep = (
+            "nothing to fix in training, but keep the best epoch"
+            if report.fluctuation is not None and report.fluctuation.harmful
+            else "nothing to fix"
+        )
         return (
             '<section class="verdict ok"><div class="word">Healthy</div>'
             '<div class="headline">The fluctuation is ordinary training noise</div>'
-            f"<p>No warning or error finding: nothing to fix.</p>{cost}</section>"
+            f"<p>No warning or error finding: {keep}.</p>{cost}</section>"
         )
     top = report.causes[0]
     out = [
