@@ -279,13 +279,13 @@ def _classes_at_chance(pairs: tuple[PairMeasures, ...], acc: str | None) -> int 
     if not math.isfinite(best_acc):
         return None
     best_loss = loss.val.best
-    for level in (loss.val.last, best_loss, loss.val.first):
+    for level, from_first in ((loss.val.last, False), (best_loss, False), (loss.val.first, True)):
         if not (math.isfinite(level) and 0 < level < math.log(1001)):
             continue  # (also keeps exp() finite for a loss that blew up)
         k = round(math.exp(level))
         if not (2 <= k <= 1000 and abs(level - math.log(k)) <= CHANCE_LOSS_MATCH * math.log(k)):
             continue
-        if level == loss.val.first and not best_loss >= NEVER_LEFT_CHANCE * math.log(k):
+        if from_first and not best_loss >= NEVER_LEFT_CHANCE * math.log(k):
             continue  # it started at ln K, as untrained models do, and then learned
         if best_acc <= 1 / k + max(CHANCE_ACC_MATCH, min(CHANCE_ACC_CAP, CHANCE_ACC_SHARE / k)):
             return k

@@ -461,11 +461,7 @@ def fluctuation_summary(m: Measurements, sick: bool, too_short: bool) -> Fluctua
     if (costly or acc_costly) and not sick:
         # a healthy run whose last epochs are worse than its best: the wiggle costs the
         # final model something, though training itself has no problem to fix
-        summary = (
-            "Harmful: "
-            + "; ".join(parts)
-            + "; the cost is the final model's, not a training problem: keep the best epoch"
-        )
+        summary = "Harmful: " + "; ".join(parts) + "; the cost is the final model's, not training's"
     elif costly or acc_costly:
         summary = "Harmful: " + "; ".join(parts)
     elif sick:  # the run has a problem, but not one the last epochs' wiggle adds to

@@ -440,6 +440,11 @@ class Report:
                 else f"too short to judge: at least {MIN_EPOCHS} epochs are needed"
             )
         if self.healthy or not self.causes:
+            if self.healthy and self.fluctuation is not None and self.fluctuation.harmful:
+                return (
+                    "healthy: the fluctuation is ordinary training noise; nothing to fix in "
+                    "training, but keep the best epoch"
+                )
             return "healthy: the fluctuation is ordinary training noise"
         top = self.causes[0]
         text = f"{top.title} ({top.confidence:.0%} confidence)"

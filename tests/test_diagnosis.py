@@ -627,10 +627,12 @@ def test_a_healthy_run_whose_last_epochs_cost_is_told_to_keep_the_best(tmp_path:
     )
     assert report.healthy and report.fluctuation is not None and report.fluctuation.harmful
     summary = report.fluctuation.summary
-    assert summary.startswith("Harmful: ") and "not a training problem" in summary
+    assert summary.startswith("Harmful: ") and "not training's" in summary
     text = render_terminal(report, width=120, color=False)
     assert "keep the best epoch" in text and "nothing to fix;" not in text
     assert "keep the best epoch" in render_html(report)
+    assert "keep the best epoch" in report.to_markdown()
+    assert report.verdict().startswith("healthy: ") and "keep the best epoch" in report.verdict()
     # a healthy run whose wiggle costs nothing keeps the plain verdict
     calm = diagnose(
         curvedoc.load(
@@ -639,3 +641,4 @@ def test_a_healthy_run_whose_last_epochs_cost_is_told_to_keep_the_best(tmp_path:
     )
     assert calm.healthy and calm.fluctuation is not None and not calm.fluctuation.harmful
     assert "nothing to fix" in render_terminal(calm, width=120, color=False)
+    assert calm.verdict() == "healthy: the fluctuation is ordinary training noise"

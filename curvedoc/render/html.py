@@ -158,7 +158,7 @@ def _verdict(report: Report) -> str:
     if report.healthy or not report.causes:
         keep = (
             "nothing to fix in training, but keep the best epoch"
-            if report.fluctuation is not None and report.fluctuation.harmful
+            if report.healthy and report.fluctuation is not None and report.fluctuation.harmful
             else "nothing to fix"
         )
         return (

@@ -178,7 +178,12 @@ def render_markdown(report: Report) -> str:
     if report.too_short:
         lines.append("**Verdict: too short to judge** — too few epochs to judge the fluctuation.")
     elif report.healthy or not report.causes:
-        lines.append("**Verdict: healthy** — the fluctuation is ordinary training noise.")
+        keep = (
+            "; nothing to fix in training, but keep the best epoch"
+            if report.healthy and report.fluctuation is not None and report.fluctuation.harmful
+            else ""
+        )
+        lines.append(f"**Verdict: healthy** — the fluctuation is ordinary training noise{keep}.")
     else:
         top = report.causes[0]
         lines.append(f"**Verdict: {md_escape(top.title)}** ({top.confidence:.0%} confidence)")

@@ -85,7 +85,7 @@ def _verdict(report: Report) -> Panel:
         return Panel(body, title="verdict", title_align="left", border_style="yellow")
     if report.healthy or not report.causes:
         body = Text("HEALTHY", style="bold green")
-        if report.fluctuation is not None and report.fluctuation.harmful:
+        if report.healthy and report.fluctuation is not None and report.fluctuation.harmful:
             body.append(
                 "  the fluctuation is ordinary training noise; nothing to fix in training, "
                 "but keep the best epoch"
