@@ -31,6 +31,7 @@ Usage::
     python benchmarks/accuracy.py --split heldout10     # once, after the next freeze
     python benchmarks/accuracy.py --split heldout11     # once, after the freeze after that
     python benchmarks/accuracy.py --split heldout12     # once, after the next freeze
+    python benchmarks/accuracy.py --split heldout13     # once, after the freeze after that
     python benchmarks/accuracy.py --errors              # list misdiagnosed calibration runs
     python benchmarks/accuracy.py --json out.json       # machine-readable results
     python benchmarks/accuracy.py --code ../before      # the same runs, older code
@@ -67,6 +68,7 @@ CORPUS_SPLITS = (
     "heldout10",
     "heldout11",
     "heldout12",
+    "heldout13",
 )
 """Every split of the corpus (``benchmarks/make_corpus.py``'s ``SEEDS``), as ``--split``
 takes them here and in ``context_sources.py``; ``fit_weights.EXAMINED_SPLITS`` is the part

@@ -41,6 +41,7 @@ Usage::
     python benchmarks/context_sources.py --split heldout10       # and the next
     python benchmarks/context_sources.py --split heldout11       # and the one after
     python benchmarks/context_sources.py --split heldout12       # and the next
+    python benchmarks/context_sources.py --split heldout13       # and the one after
     python benchmarks/context_sources.py --split calibration --limit 60
     python benchmarks/context_sources.py --corpus /path/to/corpus2 --json out.json
     cd ../old && python benchmarks/context_sources.py --corpus ../main/fixtures/corpus2

@@ -24,8 +24,11 @@ skip connections across scales, mixture-of-experts MLPs and ShuffleNet-style 2-D
 (channel split and shuffle), and (twelfth held-out) dilated recurrent nets (GRUs over
 interleaved sub-sequences), N-BEATS-style stacks of fully connected blocks with backcast
 and forecast residuals, MLPs with feature-wise linear modulation (FiLM) by the inputs
-and GhostNet-style 2-D nets (cheap depthwise feature maps), for regression and
-classification.
+and GhostNet-style 2-D nets (cheap depthwise feature maps), and (thirteenth held-out)
+hierarchical recurrent nets (a GRU within contiguous chunks, another across them),
+Res2Net-style 1-D nets (hierarchical residual channel groups), DenseNet-style MLPs (every
+layer fed all earlier features) and 2-D nets of atrous spatial pyramid pooling (ASPP:
+parallel dilated convolutions), for regression and classification.
 Faults are injected one at a time, in gradations around every usual threshold
 (``make_corpus.py`` has the matrix).
 
@@ -4306,6 +4309,370 @@ def _dairy_herd(seed: int) -> RawTable:
     )
 
 
+# ---- thirteenth held-out datasets (written after the twelfth held-out was examined) ----
+
+
+def _cold_store(seed: int) -> RawSeries:
+    """A refrigerated warehouse's chilled room (fruit and vegetables held at 2-4 C), logged
+    every 10 minutes for three weeks: the room's air temperature (C), the compressor's
+    power (kW), the evaporator's coil temperature (C), the loading-dock door open (minutes
+    in the interval), the outdoor temperature (C) and the stock on the floor (pallets);
+    the room's air temperature one hour ahead.
+
+    A thermostat runs the compressor between 2.2 and 3.8 C (a hysteresis band), its
+    capacity falling on a hot afternoon when the condenser struggles; the evaporator is
+    defrosted for 30 minutes every 6 hours (the compressor off, the coil heated to +8 C);
+    the dock door opens during the working day's deliveries (more in the morning, none on
+    Sundays), each opening letting in warm air; fresh pallets arrive warm (field heat) and
+    cool over a day, the stock is shipped out in the afternoon; the walls leak heat with
+    the outdoor temperature. The probe reads to 0.1 C, the power meter to 0.1 kW.
+    """
+    rng = np.random.default_rng(69000 + seed)
+    n, dt = 3000, 1 / 6  # 10-minute steps, in hours
+    hours = np.arange(n) * dt + 24 * int(rng.integers(0, 7))
+    clock, weekday = hours % 24, (hours // 24).astype(int) % 7
+    day = ((hours - hours[0]) // 24).astype(int)
+    daily = 16 + np.cumsum(rng.normal(0, 1.2, day[-1] + 1)) * 0.7
+    outdoor = daily[day] + 6 * np.sin(2 * np.pi * (clock - 9) / 24) + _ar1(rng, n, 0.95, 0.5)
+    working = (weekday < 6) & (clock >= 6) & (clock < 18)
+    door_rate = np.where(working, 0.25 + 0.35 * np.exp(-((clock - 8) ** 2) / 4), 0.0)
+    door = np.where(rng.random(n) < door_rate, rng.uniform(1, 10, n), 0.0)
+    room, coil, comp_on, stock, field = 3.0, -2.0, False, 120.0, 0.0
+    out = np.zeros((n, 6))
+    for i in range(n):
+        c = clock[i]
+        defrost = (c % 6) < 0.5
+        if working[i] and rng.random() < 0.08:  # a delivery of warm produce
+            arriving = rng.uniform(5, 20)
+            stock += arriving
+            field += arriving * rng.uniform(8, 14)  # pallet-degrees above the room
+        if working[i] and c >= 13 and rng.random() < 0.17:  # shipped out
+            stock = max(40.0, stock - rng.uniform(5, 25))
+        stock = min(stock, 500.0)
+        if room > 3.8:
+            comp_on = True
+        elif room < 2.2:
+            comp_on = False
+        running = comp_on and not defrost
+        capacity = (9.0 - 0.12 * max(outdoor[i] - 20, 0)) if running else 0.0
+        coil += ((8.0 if defrost else (room - 7.0 if running else room)) - coil) * 0.5
+        release = field * 0.03
+        field -= release
+        heat = (
+            0.06 * (outdoor[i] - room)
+            + 0.12 * door[i] * max(outdoor[i] - room, 0) / 10
+            + release * 0.08
+            + (0.4 if defrost else 0.0)
+        )
+        room += (heat - 0.22 * capacity) / (1 + stock / 200) * dt * 4 + rng.normal(0, 0.03)
+        power = (capacity / 2.6 + 0.4 * running + 0.03 * max(outdoor[i] - 15, 0)) * (
+            rng.normal(1, 0.03)
+        )
+        out[i] = [
+            round(room + rng.normal(0, 0.05), 1),
+            round(max(power, 0.0) + (1.5 if defrost else 0.0), 1),
+            round(coil + rng.normal(0, 0.2), 1),
+            round(door[i]),
+            round(outdoor[i], 1),
+            round(stock),
+        ]
+    return RawSeries(
+        out,
+        [
+            "room_temp_c",
+            "compressor_kw",
+            "coil_temp_c",
+            "door_open_min",
+            "outdoor_temp_c",
+            "stock_pallets",
+        ],
+        0,
+        6,
+        "numpy: simulated refrigerated warehouse (thermostat hysteresis, defrost cycles, dock "
+        "door, warm deliveries), room temperature 1 h ahead",
+    )
+
+
+def _fermenter(seed: int) -> RawSeries:
+    """A brewery's fermentation vessel through a season of batches, logged every hour: the
+    wort's gravity (degrees Plato, read by an in-line density meter), its temperature (C),
+    the CO2 leaving the blow-off (L/min), the glycol jacket's valve (% open) and the
+    cellar's temperature (C); the gravity 6 hours ahead.
+
+    Each batch is filled at 11-16 P and pitched; after a lag of 6-18 hours the yeast
+    ferments it down a logistic curve to 2-3.5 P over 3-6 days (faster when warmer, slower
+    for a tired, many-times repitched yeast), giving off CO2 and heat the glycol jacket
+    removes under a setpoint of 10-12 C (raised by 2 C for a diacetyl rest near the end);
+    then a day or two of cold crash to 1 C before the tank is emptied, cleaned and filled
+    again. The density meter reads to 0.01 P with drift, the valve to 1 %.
+    """
+    rng = np.random.default_rng(70000 + seed)
+    n = 3000
+    out = np.zeros((n, 5))
+    i = 0
+    cellar = 14 + _ar1(rng, n, 0.98, 0.4) + 2 * np.sin(2 * np.pi * np.arange(n) / 24)
+    drift = np.cumsum(rng.normal(0, 0.002, n))
+    temp = 12.0
+    generation = int(rng.integers(1, 4))
+    while i < n:
+        og, fg = rng.uniform(11, 16), rng.uniform(2, 3.5)
+        lag = rng.uniform(6, 18)
+        setpoint = rng.uniform(10, 12)
+        vigour = rng.uniform(0.05, 0.09) * (1 - 0.05 * generation)
+        mid = lag + math.log(19) / vigour
+        plato, t = og, 0.0
+        length = int(mid + rng.uniform(60, 110))
+        crash = int(rng.uniform(24, 48))
+        for k in range(length + crash + int(rng.uniform(8, 20))):
+            if i >= n:
+                break
+            emptied = k >= length + crash
+            sp = setpoint + (2.0 if 0.85 * length < k < length else 0.0)
+            if k >= length:
+                sp = 1.0
+            rate = vigour * (1 + 0.08 * (temp - 11)) if t > lag and not emptied else 0.0
+            drop = rate * (plato - fg) * (og - plato + 0.3) / (og - fg)  # logistic
+            drop = max(drop, 0.0) if plato > fg else 0.0
+            plato -= drop
+            heat = 1.8 * drop
+            valve = float(np.clip((temp - sp) * 60 + heat * 40, 0, 100))
+            temp += heat + 0.02 * (cellar[i] - temp) - 0.012 * valve * (temp + 3) / 10
+            temp += rng.normal(0, 0.05)
+            co2 = 95 * drop * rng.lognormal(0, 0.05)
+            if emptied:
+                plato, temp, co2, valve = 0.0, cellar[i] + rng.normal(0, 0.3), 0.0, 0.0
+            out[i] = [
+                round(plato + drift[i] + rng.normal(0, 0.02), 2),
+                round(temp, 1),
+                round(co2, 1),
+                round(valve),
+                round(cellar[i], 1),
+            ]
+            t += 1
+            i += 1
+        generation = 1 if generation >= 6 else generation + 1
+    return RawSeries(
+        out,
+        ["gravity_plato", "wort_temp_c", "co2_l_min", "glycol_valve_pct", "cellar_temp_c"],
+        0,
+        6,
+        "numpy: simulated brewery fermentation vessel (batches, lag, logistic attenuation, "
+        "glycol cooling, diacetyl rest, cold crash), gravity 6 h ahead",
+    )
+
+
+_ROADS = ("smooth_asphalt", "worn_asphalt", "cobblestone", "gravel", "speed_bump", "pothole")
+
+
+def _road_surface(seed: int) -> RawSequences:
+    """1.28-s windows (50 Hz, 64 samples) of a car's phone-mounted sensors: vertical
+    acceleration (m/s2, gravity removed), pitch rate (deg/s) and speed (km/h, from GNSS at
+    1 Hz, held between fixes); the road surface the car was driving on (smooth asphalt,
+    worn asphalt, cobblestone, gravel, a speed bump, a pothole).
+
+    Twenty cars, each with its own suspension (a body resonance of 1-1.6 Hz, damping 0.2-0.4)
+    and mount (a holder resonance of 12-20 Hz); the road's roughness is a random profile
+    whose amplitude grows with speed (rougher for worn asphalt, regular 8-15 cm setts for
+    cobblestone, loose coarse roughness for gravel); a speed bump is driven over slowly
+    (the car braking before it), a pothole is a short sharp drop at speed; the engine's
+    vibration, the driver's changes of speed and the sensor's noise come on top.
+    """
+    rng = np.random.default_rng(71000 + seed)
+    n, length, fs = 2000, 64, 50.0
+    t = np.arange(length) / fs
+    cars = np.stack(
+        [rng.uniform(1.0, 1.6, 20), rng.uniform(0.2, 0.4, 20), rng.uniform(12, 20, 20)], 1
+    )
+    y = rng.choice(len(_ROADS), size=n, p=[0.22, 0.2, 0.15, 0.17, 0.13, 0.13])
+    x = np.zeros((n, length, 3))
+    for i in range(n):
+        c = int(y[i])
+        f0, zeta, fm = cars[int(rng.integers(0, 20))]
+        speed0 = {4: rng.uniform(15, 30), 2: rng.uniform(20, 45)}.get(c, rng.uniform(25, 90))
+        speed = speed0 + np.cumsum(rng.normal(0, 0.05, length))
+        if c == 4:  # braking before the bump, then on
+            speed = speed0 + np.clip(0.6 - t, 0, None) * rng.uniform(4, 12)
+        rough = {0: 0.15, 1: 0.45, 2: 0.5, 3: 0.9, 4: 0.2, 5: 0.3}[c] * rng.uniform(0.7, 1.3)
+        road = np.convolve(rng.normal(0, 1, length + 8), np.ones(8) / 8, "valid")[:length]
+        road = road * rough * np.sqrt(speed / 50)
+        if c == 2:  # regular setts
+            f_sett = speed / 3.6 / rng.uniform(0.08, 0.15)
+            road += 0.6 * rough * np.abs(np.sin(np.pi * f_sett * t + rng.uniform(0, 3)))
+        if c == 3:
+            road += rough * 0.8 * (rng.random(length) < 0.08) * rng.normal(0, 2, length)
+        event = rng.uniform(0.2, 1.1)
+        if c == 4:
+            road += 3.0 * np.exp(-(((t - event) / 0.18) ** 2)) * rng.uniform(0.8, 1.3)
+        if c == 5:
+            road -= 4.0 * np.exp(-(((t - event) / 0.04) ** 2)) * rng.uniform(0.7, 1.4)
+        # the body's and the holder's resonances (second-order filters, by Euler steps)
+        z, v, acc = 0.0, 0.0, np.zeros(length)
+        for k in range(length):
+            a = (2 * math.pi * f0) ** 2 * (road[k] - z) - 2 * zeta * 2 * math.pi * f0 * v
+            v += a / fs
+            z += v / fs
+            acc[k] = a + road[k] * (2 * math.pi * 2.0) ** 2 * 0.05
+        acc += 0.3 * rough * np.sin(2 * np.pi * fm * t + rng.uniform(0, 6)) * np.sqrt(speed / 50)
+        acc += 0.05 * np.sin(2 * np.pi * rng.uniform(25, 45) * t) + rng.normal(0, 0.08, length)
+        pitch = np.gradient(np.convolve(acc, np.ones(5) / 5, "same")) * rng.uniform(3, 6)
+        pitch += _ar1(rng, length, 0.95, 0.15) + rng.normal(0, 0.1, length)
+        gnss = (
+            np.repeat(speed[::50], 50)[:length]
+            + rng.normal(0, 0.3, length // 50 + 1).repeat(50)[:length]
+        )
+        x[i, :, 0] = np.round(acc, 2)
+        x[i, :, 1] = np.round(pitch, 2)
+        x[i, :, 2] = np.round(gnss, 1)
+    return RawSequences(
+        x,
+        y.astype(int),
+        len(_ROADS),
+        ["vertical_acc_m_s2", "pitch_rate_deg_s", "speed_km_h"],
+        "numpy: simulated car-mounted phone sensors over road surfaces (suspensions, "
+        "roughness profiles, setts, bumps, potholes), 6 road surfaces",
+    )
+
+
+_ECHOES = ("clear_air", "stratiform", "convective_cell", "squall_line", "hail_core", "clutter")
+
+
+def _radar_echoes(seed: int) -> RawImages:
+    """16x16 patches of a weather radar's reflectivity (2-km pixels, 32 km across, 0-70
+    dBZ scaled to 0-255): what a forecaster labelled the echo (clear air, stratiform rain,
+    an isolated convective cell, a squall line, a hail core, ground clutter).
+
+    Stratiform rain is wide and smooth at 16-33 dBZ, sometimes with a bright band's ring;
+    a convective cell is a compact blob peaking at 36-58 dBZ; a squall line is a narrow
+    band of 36-55 dBZ at any angle with trailing stratiform rain; a hail core is a small
+    cell peaking at 52-68 dBZ inside a 30-dBZ shell, sometimes with a three-body scatter
+    spike pointing away from the radar; ground clutter is speckled strong single pixels
+    and ridge lines; clear air is weak (under 10 dBZ) insects and
+    noise. A third of the echoes sit in widespread light rain, and stratiform rain can hold
+    weak embedded convection; cells may lie at the patch's edge. Every patch has the
+    receiver's noise and, at times, a partial beam blockage (a wedge of lower values).
+    """
+    rng = np.random.default_rng(72000 + seed)
+    n, size = 2000, 16
+    yy, xx = np.mgrid[0:size, 0:size].astype(float)
+    y = rng.choice(len(_ECHOES), size=n, p=[0.18, 0.2, 0.18, 0.16, 0.12, 0.16])
+
+    def smooth(scale: float) -> np.ndarray:
+        f = np.fft.fft2(rng.normal(0, 1, (size, size)))
+        k = np.hypot(*np.meshgrid(np.fft.fftfreq(size), np.fft.fftfreq(size)))
+        g = np.real(np.fft.ifft2(f * np.exp(-((k * scale) ** 2))))
+        return g / (g.std() + 1e-9)
+
+    x = np.zeros((n, size, size, 1))
+    for i in range(n):
+        c = _ECHOES[int(y[i])]
+        dbz = 3 + 3 * smooth(2) + rng.normal(0, 2, (size, size))
+        cx, cy = rng.uniform(1, 15, 2)
+        r = np.hypot(xx - cx, yy - cy)
+        if c != "clear_air" and rng.random() < 0.3:  # widespread light rain around it
+            dbz = np.maximum(dbz, rng.uniform(12, 26) + 4 * smooth(3))
+        if c == "stratiform":
+            dbz = rng.uniform(16, 33) + 5 * smooth(4)
+            if rng.random() < 0.3:  # embedded weak convection
+                dbz = np.maximum(dbz, rng.uniform(33, 44) * np.exp(-((r / 2.5) ** 2)))
+            if rng.random() < 0.3:  # a bright band
+                dbz += 8 * np.exp(-(((r - rng.uniform(4, 8)) / 1.0) ** 2))
+        elif c == "convective_cell":
+            peak, w = rng.uniform(36, 58), rng.uniform(1.2, 3.5)
+            dbz = np.maximum(dbz, peak * np.exp(-((r / w) ** 1.5)) + 2 * smooth(1))
+        elif c == "squall_line":
+            a = rng.uniform(0, math.pi)
+            u = (xx - cx) * math.cos(a) + (yy - cy) * math.sin(a)
+            v = -(xx - cx) * math.sin(a) + (yy - cy) * math.cos(a)
+            line = rng.uniform(36, 55) * np.exp(-((u / rng.uniform(0.8, 2.2)) ** 2))
+            trail = rng.uniform(18, 28) * (u < 0) * np.exp(u / 5)
+            dbz = np.maximum(dbz, line * (1 + 0.1 * np.sin(v)) + trail + 2 * smooth(1))
+        elif c == "hail_core":
+            w = rng.uniform(1.0, 2.2)
+            dbz = np.maximum(dbz, rng.uniform(52, 68) * np.exp(-((r / w) ** 2)) + 2 * smooth(1))
+            dbz = np.maximum(dbz, 30 * np.exp(-((r / (3 * w)) ** 2)))
+            if rng.random() < 0.4:  # three-body scatter spike, away from the radar
+                a = rng.uniform(0, 2 * math.pi)
+                u = (xx - cx) * math.cos(a) + (yy - cy) * math.sin(a)
+                v = -(xx - cx) * math.sin(a) + (yy - cy) * math.cos(a)
+                dbz = np.maximum(dbz, 22 * (u > 2) * (u < 9) * (np.abs(v) < 0.8))
+        elif c == "clutter":
+            pix = rng.random((size, size)) < rng.uniform(0.03, 0.12)
+            dbz = dbz + pix * rng.uniform(20, 55, (size, size))
+            if rng.random() < 0.5:  # a ridge line
+                a = rng.uniform(0, math.pi)
+                u = (xx - cx) * math.cos(a) + (yy - cy) * math.sin(a)
+                dbz = np.maximum(dbz, rng.uniform(35, 50) * (np.abs(u) < 0.7) * smooth(1).clip(0))
+        if rng.random() < 0.15:  # a partial beam blockage
+            a0 = rng.uniform(-math.pi, math.pi)
+            ang = np.arctan2(yy - 8, xx - 8)
+            dbz = np.where(np.abs(np.angle(np.exp(1j * (ang - a0)))) < 0.4, dbz - 10, dbz)
+        dbz = dbz + rng.normal(0, rng.uniform(1.5, 4), (size, size))
+        x[i, :, :, 0] = np.clip(dbz, 0, 70) * 255 / 70
+    return RawImages(
+        np.round(x),
+        y.astype(int),
+        len(_ECHOES),
+        "numpy: 16x16 simulated weather radar reflectivity patches (stratiform rain, cells, "
+        "squall lines, hail spikes, clutter, blockage), 6 echo types",
+    )
+
+
+def _used_cars(seed: int) -> RawTable:
+    """The price (thousands of euros) a used car was sold for at a dealer, from 9 raw
+    columns of its listing: age (years), odometer (thousand km), engine power (kW), body
+    type (0 hatchback, 1 saloon, 2 estate, 3 SUV, 4 van), fuel (0 petrol, 1 diesel, 2 hybrid,
+    3 electric), automatic gearbox (0/1), previous owners, a premium brand (0/1) and the
+    days it stood on the lot.
+
+    The new price grows with power, premium brands and SUVs; the car loses value
+    exponentially with age (faster for premium and electric cars, whose batteries age) and
+    with distance, more for a car driven far for its age; diesels lost value after a ban
+    on old diesels in cities, hybrids kept theirs; automatics, few owners and estates in
+    demand add a little; a car that stood long on the lot was marked down; every sale has
+    its own haggling and condition (a lognormal 12 %). Prices to 0.01 (ten euros).
+    """
+    rng = np.random.default_rng(73000 + seed)
+    n = 3000
+    age = np.round(np.clip(rng.gamma(2.2, 2.6, n), 0.2, 20), 1)
+    body = rng.choice(5, n, p=[0.32, 0.18, 0.18, 0.25, 0.07])
+    fuel = rng.choice(4, n, p=[0.5, 0.3, 0.12, 0.08])
+    premium = (rng.random(n) < 0.25).astype(float)
+    power = np.round(np.clip(rng.lognormal(math.log(85), 0.3, n) * (1 + 0.3 * premium), 40, 350))
+    power = np.where(body == 3, np.round(power * 1.15), power)
+    auto = (rng.random(n) < np.clip(0.3 + 0.4 * premium + 0.5 * (fuel >= 2), 0, 0.98)).astype(float)
+    km_year = rng.lognormal(math.log(14), 0.4, n) * np.where(fuel == 1, 1.5, 1.0)
+    odometer = np.round(age * km_year * rng.uniform(0.8, 1.2, n), 1)
+    owners = np.clip(1 + rng.poisson(age / 5), 1, 6)
+    days = np.round(rng.exponential(35, n))
+    new_price = 6 + 0.22 * power * (1 + 0.45 * premium) * np.array([1, 1.1, 1.08, 1.2, 1.05])[body]
+    new_price *= np.array([1.0, 1.05, 1.15, 1.3])[fuel]
+    loss = 0.11 + 0.03 * premium + 0.04 * (fuel == 3) + 0.025 * (fuel == 1) * (age > 6)
+    loss -= 0.015 * (fuel == 2)
+    value = new_price * np.exp(-loss * age) * np.exp(-0.0018 * odometer)
+    value *= np.exp(-0.002 * np.clip(odometer - 25 * age, 0, None))
+    value *= 1 + 0.05 * auto - 0.03 * (owners - 1) + 0.04 * (body == 2)
+    value *= np.exp(-0.0015 * days) * rng.lognormal(0, 0.12, n)
+    x = np.stack([age, odometer, power, body, fuel, auto, owners, premium, days], 1)
+    return RawTable(
+        x.astype(float),
+        np.round(np.clip(value, 0.3, None), 2),
+        0,
+        [
+            "age_years",
+            "odometer_kkm",
+            "power_kw",
+            "body_type",
+            "fuel",
+            "automatic",
+            "owners",
+            "premium_brand",
+            "days_on_lot",
+        ],
+        "numpy: simulated used-car dealer sales (new prices, depreciation with age and "
+        "distance, fuel and body effects, haggling), sale price",
+    )
+
+
 DATASETS2: dict[str, dict[str, Any]] = {
     # calibration
     "sine": {"task": REGRESSION, "kind": "series", "load": _sine},
@@ -4394,6 +4761,12 @@ DATASETS2: dict[str, dict[str, Any]] = {
     "emg_grips": {"task": CLASSIFICATION, "kind": "sequences", "load": _emg_grips},
     "land_cover": {"task": CLASSIFICATION, "kind": "images", "load": _land_cover},
     "dairy_herd": {"task": CLASSIFICATION, "kind": "table", "load": _dairy_herd},
+    # thirteenth held-out
+    "cold_store": {"task": REGRESSION, "kind": "series", "load": _cold_store},
+    "fermenter": {"task": REGRESSION, "kind": "series", "load": _fermenter},
+    "road_surface": {"task": CLASSIFICATION, "kind": "sequences", "load": _road_surface},
+    "radar_echoes": {"task": CLASSIFICATION, "kind": "images", "load": _radar_echoes},
+    "used_cars": {"task": REGRESSION, "kind": "table", "load": _used_cars},
 }
 
 _CACHE: dict[tuple[str, int], Any] = {}
@@ -4564,6 +4937,8 @@ SEQUENCE_FAMILIES = (
     "unet1d",
     "dilated_gru",
     "nbeats",
+    "hier_gru",
+    "res2net1d",
 )
 FLAT_FAMILIES = (
     "mlp",
@@ -4579,6 +4954,7 @@ FLAT_FAMILIES = (
     "fourier_mlp",
     "moe_mlp",
     "film_mlp",
+    "dense_mlp",
 )
 IMAGE_FAMILIES = (
     "cnn2d",
@@ -4594,6 +4970,7 @@ IMAGE_FAMILIES = (
     "spp2d",
     "shufflenet2d",
     "ghost2d",
+    "aspp2d",
 )
 GRAPH_FAMILIES = (
     "lstm_attn",
@@ -4622,6 +4999,9 @@ GRAPH_FAMILIES = (
     "nbeats",
     "film_mlp",
     "ghost2d",
+    "res2net1d",
+    "dense_mlp",
+    "aspp2d",
 )
 """Families with attention, skip connections (the third held-out's), skip connections
 between recurrent layers, parallel branches, gates or concatenated features (the fourth
@@ -4639,7 +5019,10 @@ experts and split-and-shuffled channels (the eleventh held-out's U-Net-style 1-D
 mixture-of-experts MLPs and ShuffleNet-style 2-D nets), or doubly residual stacks of
 backcasts and summed forecasts, modulation of every layer by the inputs and cheap
 depthwise feature maps beside a bottleneck's shortcut (the twelfth held-out's N-BEATS-style
-nets, FiLM MLPs and GhostNet-style 2-D nets): built with the functional API by
+nets, FiLM MLPs and GhostNet-style 2-D nets), or hierarchical residual channel groups,
+concatenated features of every earlier layer and parallel dilated convolutions (the
+thirteenth held-out's Res2Net-style 1-D nets, DenseNet-style MLPs and ASPP 2-D nets):
+built with the functional API by
 :func:`_hidden_graph`; the others are ``Sequential`` stacks of :func:`_hidden_layers`."""
 
 
@@ -4751,6 +5134,19 @@ def _dilation(length: int, layer: int) -> int:
     while d > 1 and (length % d or length // d < 2):
         d //= 2
     return d
+
+
+HIER_CHUNK = 8
+"""Longest chunk (contiguous steps summarised by the lower GRU) of the ``hier_gru`` family."""
+
+
+def _chunk(length: int) -> int:
+    """The ``hier_gru`` family's chunk length: ``HIER_CHUNK``, halved until it divides the
+    sequence's length into at least 2 chunks (1 for a sequence too short to cut)."""
+    c = HIER_CHUNK
+    while c > 1 and (length % c or length // c < 2):
+        c //= 2
+    return c
 
 
 def _knobs(spec: dict[str, Any]) -> tuple[list[int], str, float, float, dict[str, Any]]:
@@ -4874,6 +5270,14 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
       is cut into d interleaved sub-sequences (``Reshape``, ``Permute``), one GRU runs over
       each (``TimeDistributed``) and the steps are put back in order (``Permute``,
       ``Reshape``); ``dropout`` the GRUs' input dropout; read out at the last time step.
+
+    The thirteenth held-out's sequential family:
+
+    * ``hier_gru``: a hierarchical recurrent net: the sequence is cut into contiguous
+      chunks of c steps (:func:`_chunk`: at most ``HIER_CHUNK``, a divisor of the length;
+      ``Reshape``), a ``GRU(w0)`` summarises every chunk (``TimeDistributed``), then per
+      further width a ``GRU(w)`` runs over the chunks' summaries (all but the last
+      returning sequences); ``dropout`` the GRUs' input dropout.
 
     ``dropout_layer`` adds a ``Dropout`` after every hidden block; ``activation`` (default
     relu) is the hidden activation of the dense and convolutional families. The graph
@@ -5024,6 +5428,19 @@ def _hidden_layers(keras: Any, spec: dict[str, Any], input_shape: tuple[int, ...
             dim = u
             after()
         out += [L.Cropping1D((length - 1, 0)), L.Flatten()]
+    elif family == "hier_gru":
+        length, dim = input_shape[0], input_shape[-1]
+        c = _chunk(length)
+        out += [
+            L.Reshape((length // c, c, dim)),
+            L.TimeDistributed(L.GRU(units[0], dropout=drop)),  # one summary per chunk
+        ]
+        after()
+        for i, u in enumerate(units[1:]):
+            out.append(L.GRU(u, return_sequences=i < len(units) - 2, dropout=drop))
+            after()
+        if len(units) == 1:
+            out.append(L.Flatten())
     elif family == "fourier_mlp":
         feats = int(np.prod(input_shape))
         out += [
@@ -5294,7 +5711,30 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
       larger than 4, a linear ghost module of w channels (primary ceil(w/2), cheap the
       rest), added to the shortcut (the input itself, or where the unit downsamples or the
       width changes a ``DepthwiseConv2D(3)``, ``BatchNormalization``, ``Conv2D(w, 1)``
-      and ``BatchNormalization``); then ``GlobalAveragePooling2D``.
+      and ``BatchNormalization``); then ``GlobalAveragePooling2D``;
+
+    and the thirteenth held-out's (hierarchical channel groups, dense connectivity, parallel
+    dilated convolutions):
+
+    * ``res2net1d``: Res2Net-style: per width a block of 4 channel groups, each a
+      ``Conv1D(w/4, 1)`` with ``BatchNormalization`` and the activation (one 1x1
+      convolution's output split in 4, without a slicing layer): the first passed on,
+      each other through a ``Conv1D(w/4, 3, same)`` with ``BatchNormalization`` and the
+      activation after the previous group's output is added to it (``Add``), the groups
+      concatenated, a ``Conv1D(w, 1)`` with ``BatchNormalization``, added to the shortcut
+      (the input, or a ``Conv1D(w, 1)`` where the width changes) and the activation;
+      ``MaxPooling1D(2)`` while the sequence is longer than 8; then
+      ``GlobalAveragePooling1D``;
+    * ``dense_mlp``: DenseNet-style MLP: ``Flatten``, then per width ``Dense(w)`` with the
+      hidden activation fed the concatenation (``Concatenate``) of the inputs and every
+      earlier layer's output, its own output concatenated in turn; the last concatenation
+      is the output;
+    * ``aspp2d``: a stem ``Conv2D(w0, 3, same)``, ``BatchNormalization``, the activation
+      and ``MaxPooling2D(2)``, then per width an atrous spatial pyramid: a
+      ``Conv2D(w/4, 1)`` and three ``Conv2D(w/4, 3, same)`` with dilation rates 1, 2 and 3,
+      each with the activation, concatenated, a ``Conv2D(w, 1)`` with
+      ``BatchNormalization`` and the activation, and ``MaxPooling2D(2)`` while the image
+      is larger than 4; then ``GlobalAveragePooling2D``.
 
     The knobs are :func:`_hidden_layers`': ``units`` (one block per width), ``activation``
     (default relu), ``dropout`` (recurrent input or attention dropout), ``dropout_layer``
@@ -5680,6 +6120,51 @@ def _hidden_graph(keras: Any, spec: dict[str, Any], inp: Any, input_shape: tuple
             h = after(L.Add()([z, skip]))
             size = -(-size // stride)
             channels = u
+        h = L.GlobalAveragePooling2D()(h)
+    elif family == "res2net1d":
+        length, chans = input_shape[0], input_shape[-1]
+        for u in units:
+            g = max(1, u // 4)
+            parts, prev = [], None
+            for k in range(4):  # the 1x1 convolution's 4 channel groups
+                part = L.Conv1D(g, 1, **kw)(h)
+                part = L.Activation(act)(L.BatchNormalization()(part))
+                if k:
+                    part = part if prev is None else L.Add()([part, prev])
+                    prev = L.Conv1D(g, 3, padding="same", **kw)(part)
+                    part = prev = L.Activation(act)(L.BatchNormalization()(prev))
+                parts.append(part)
+            z = L.BatchNormalization()(L.Conv1D(u, 1, **kw)(L.Concatenate()(parts)))
+            skip = h if chans == u else L.Conv1D(u, 1, **kw)(h)
+            h = L.Activation(act)(L.Add()([z, skip]))
+            chans = u
+            if length > 8:
+                h = L.MaxPooling1D(2)(h)
+                length //= 2
+            h = after(h)
+        h = L.GlobalAveragePooling1D()(h)
+    elif family == "dense_mlp":
+        h = L.Flatten()(h)
+        for u in units:
+            z = after(L.Dense(u, activation=act, **kw)(h))
+            h = L.Concatenate()([h, z])
+    elif family == "aspp2d":
+        size = input_shape[0]
+        h = L.Conv2D(units[0], 3, padding="same", **kw)(h)
+        h = L.MaxPooling2D(2)(L.Activation(act)(L.BatchNormalization()(h)))
+        size //= 2
+        for u in units:
+            q = max(1, u // 4)
+            branches = [L.Conv2D(q, 1, activation=act, **kw)(h)]
+            for rate in (1, 2, 3):
+                conv = L.Conv2D(q, 3, padding="same", dilation_rate=rate, activation=act, **kw)
+                branches.append(conv(h))
+            z = L.Conv2D(u, 1, **kw)(L.Concatenate()(branches))
+            h = L.Activation(act)(L.BatchNormalization()(z))
+            if size > 4:
+                h = L.MaxPooling2D(2)(h)
+                size //= 2
+            h = after(h)
         h = L.GlobalAveragePooling2D()(h)
     else:
         raise ValueError(f"unknown graph model family {family!r}")
