@@ -458,12 +458,11 @@ def fluctuation_summary(m: Measurements, sick: bool, too_short: bool) -> Fluctua
             "epochs cannot show whether it still improves"
         )
     harmful = sick or costly or acc_costly
-    if (costly or acc_costly) and not sick:
+    if costly or acc_costly:
         # a healthy run whose last epochs are worse than its best: the wiggle costs the
         # final model something, though training itself has no problem to fix
-        summary = "Harmful: " + "; ".join(parts) + "; the cost is the final model's, not training's"
-    elif costly or acc_costly:
-        summary = "Harmful: " + "; ".join(parts)
+        tail = "" if sick else "; the cost is the final model's, not training's"
+        summary = "Harmful: " + "; ".join(parts) + tail
     elif sick:  # the run has a problem, but not one the last epochs' wiggle adds to
         summary = "The wiggle itself costs little: " + "; ".join(parts)
     else:

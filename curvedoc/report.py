@@ -19,6 +19,9 @@ from curvedoc.presenters import REPORT_HTML, REPORT_MARKDOWN, present
 SCHEMA_VERSION = 1
 MIN_EPOCHS = 5
 """Runs shorter than this are too short to judge their fluctuation."""
+KEEP_BEST_EPOCH = "nothing to fix in training, but keep the best epoch"
+"""What every verdict of a healthy run whose last epochs cost (:attr:`Report.keep_best_epoch`)
+says instead of "nothing to fix"."""
 
 Severity = Literal["info", "warning", "error"]
 Category = Literal["unscaled_data", "architecture", "hyperparameters", "data_noise"]
@@ -430,6 +433,11 @@ class Report:
             out["curves"] = json_safe(self.curves)
         return out
 
+    @property
+    def keep_best_epoch(self) -> bool:
+        """A healthy run whose wiggle still costs its last epoch: every verdict says so."""
+        return self.healthy and self.fluctuation is not None and self.fluctuation.harmful
+
     def verdict(self) -> str:
         """One line: too short to judge, healthy, or the top cause and its confidence."""
         if self.too_short:
@@ -440,11 +448,8 @@ class Report:
                 else f"too short to judge: at least {MIN_EPOCHS} epochs are needed"
             )
         if self.healthy or not self.causes:
-            if self.healthy and self.fluctuation is not None and self.fluctuation.harmful:
-                return (
-                    "healthy: the fluctuation is ordinary training noise; nothing to fix in "
-                    "training, but keep the best epoch"
-                )
+            if self.keep_best_epoch:
+                return f"healthy: the fluctuation is ordinary training noise; {KEEP_BEST_EPOCH}"
             return "healthy: the fluctuation is ordinary training noise"
         top = self.causes[0]
         text = f"{top.title} ({top.confidence:.0%} confidence)"

@@ -32,7 +32,7 @@ from curvedoc.render.markdown import (
     series_rows,
     skipped_summary,
 )
-from curvedoc.report import Cause, Finding, Report
+from curvedoc.report import KEEP_BEST_EPOCH, Cause, Finding, Report
 
 if TYPE_CHECKING:  # pragma: no cover
     from curvedoc.batch import RunTable
@@ -156,11 +156,7 @@ def _verdict(report: Report) -> str:
             "<p>Train for more epochs (at least 5) and analyse again.</p></section>"
         )
     if report.healthy or not report.causes:
-        keep = (
-            "nothing to fix in training, but keep the best epoch"
-            if report.healthy and report.fluctuation is not None and report.fluctuation.harmful
-            else "nothing to fix"
-        )
+        keep = KEEP_BEST_EPOCH if report.keep_best_epoch else "nothing to fix"
         return (
             '<section class="verdict ok"><div class="word">Healthy</div>'
             '<div class="headline">The fluctuation is ordinary training noise</div>'

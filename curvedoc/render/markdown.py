@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from curvedoc.context_input import SOURCES as CONTEXT_SOURCES
 from curvedoc.formatting import fmt_jitter, fmt_number
-from curvedoc.report import Report
+from curvedoc.report import KEEP_BEST_EPOCH, Report
 
 if TYPE_CHECKING:  # pragma: no cover
     from curvedoc.batch import RunSummary, RunTable
@@ -178,11 +178,7 @@ def render_markdown(report: Report) -> str:
     if report.too_short:
         lines.append("**Verdict: too short to judge** — too few epochs to judge the fluctuation.")
     elif report.healthy or not report.causes:
-        keep = (
-            "; nothing to fix in training, but keep the best epoch"
-            if report.healthy and report.fluctuation is not None and report.fluctuation.harmful
-            else ""
-        )
+        keep = f"; {KEEP_BEST_EPOCH}" if report.keep_best_epoch else ""
         lines.append(f"**Verdict: healthy** — the fluctuation is ordinary training noise{keep}.")
     else:
         top = report.causes[0]

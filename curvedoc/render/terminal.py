@@ -30,7 +30,7 @@ from curvedoc.render.markdown import (
     series_rows,
     skipped_summary,
 )
-from curvedoc.report import Cause, Finding, Report
+from curvedoc.report import KEEP_BEST_EPOCH, Cause, Finding, Report
 
 if TYPE_CHECKING:  # pragma: no cover
     from curvedoc.batch import RunSummary, RunTable
@@ -85,13 +85,8 @@ def _verdict(report: Report) -> Panel:
         return Panel(body, title="verdict", title_align="left", border_style="yellow")
     if report.healthy or not report.causes:
         body = Text("HEALTHY", style="bold green")
-        if report.healthy and report.fluctuation is not None and report.fluctuation.harmful:
-            body.append(
-                "  the fluctuation is ordinary training noise; nothing to fix in training, "
-                "but keep the best epoch"
-            )
-        else:
-            body.append("  the fluctuation is ordinary training noise; nothing to fix")
+        keep = KEEP_BEST_EPOCH if report.keep_best_epoch else "nothing to fix"
+        body.append(f"  the fluctuation is ordinary training noise; {keep}")
         if report.fluctuation is not None:
             body.append("\n" + report.fluctuation.summary, style="dim")
         return Panel(body, title="verdict", title_align="left", border_style="green")
