@@ -486,6 +486,29 @@ def test_a_loss_that_barely_moved_but_still_creeps_down_is_not_healthy(tmp_path:
     assert not [f for f in ok.findings if f.code == "CD304"]
 
 
+def test_a_straight_decline_beside_a_validation_loss_still_falling_is_slow_convergence(
+    tmp_path: Path,
+) -> None:
+    # an LSTM on 200 samples: the training loss falls as a straight line on a log axis for
+    # all 20 epochs (1.13 -> 0.21) while validation, after a fast first drop, still falls
+    # at its average pace at the end; that validation curve has reached no floor
+    from curvedoc.analysis import measure
+    from curvedoc.rules.common import primary
+    from curvedoc.rules.hyperparameters import falls_at_the_end, still_falling
+
+    history = curvedoc.load(_bare(RUNS2 / "sine__lstm__n_train_200__s1.json.gz", tmp_path))
+    val = primary(measure(history)).val
+    assert falls_at_the_end(val) and not still_falling(val)  # a fast start, then no bend
+    report = diagnose(history)
+    slow = [f for f in report.findings if f.code == "CD304"]
+    assert slow and slow[0].severity == "warning"
+    assert "straight line" in slow[0].message
+    assert not report.healthy
+    # a validation loss that levelled off still vetoes it: the healthy reference sine LSTM
+    ok = diagnose(curvedoc.load(FIX / "healthy_lstm_sine.json"))
+    assert not [f for f in ok.findings if f.code == "CD304"]
+
+
 def test_a_classifier_that_never_learned_after_a_blown_up_first_epoch_is_not_read_as_raw_inputs(
     tmp_path: Path,
 ) -> None:

@@ -562,7 +562,7 @@ def slow_convergence(inp: RuleInput) -> Iterator[Outcome]:
     if not (straight or slow or barely):
         return
     va = p.val
-    levelled = va is not None and va.is_log and va.n_finite >= 6 and not still_falling(va)
+    levelled = va is not None and va.is_log and va.n_finite >= 6 and not falls_at_the_end(va)
     creeping = barely and va is not None and finite(va.slope_tail) and va.slope_tail <= VAL_CREEPING
     # validation levelled off: a floor, not small steps, unless it falls straight too, or
     # still creeps down under a training loss that has barely moved
@@ -633,6 +633,20 @@ def still_falling(s: SeriesMeasures) -> bool:
         and s.slope_tail < STILL_FALLING
         and s.slope_tail <= STRAIGHT_BEND * s.slope_all
         and (not finite(s.half_share) or s.half_share > 1 / 3)
+    )
+
+
+def falls_at_the_end(s: SeriesMeasures) -> bool:
+    """Whether a series is still falling at the end at 60 % or more of its average pace.
+
+    Not levelled off: :func:`still_falling` without its "no fast start" part, since a
+    validation loss that dropped fast early and still falls steadily has reached no floor.
+    """
+    return (
+        finite(s.slope_tail)
+        and finite(s.slope_all)
+        and s.slope_tail < STILL_FALLING
+        and s.slope_tail <= STRAIGHT_BEND * s.slope_all
     )
 
 
