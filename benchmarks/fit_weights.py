@@ -774,6 +774,31 @@ def problem_oof(examples: list[dict[str, Any]], names: list[str], c: float) -> n
     return p
 
 
+def problem_oof_for(
+    pool: list[dict[str, Any]], targets: list[dict[str, Any]], names: list[str], c: float
+) -> np.ndarray:
+    """Leave-one-dataset-out problem probabilities of ``targets`` from a score fitted on
+    ``pool``: each target dataset is predicted by a model fitted on the pool without it.
+
+    For the typed-facts runs, whose problem score is the one fitted on the curves-alone and
+    recorded-context runs (they do not enter that fit) but whose threshold is their own.
+    """
+    y = np.array([e["label"] != "healthy" for e in pool], dtype=int)
+    pool_groups = np.array([e["dataset"] for e in pool])
+    groups = np.array([e["dataset"] for e in targets])
+    p = np.zeros(len(targets))
+    for g in sorted(set(groups)):
+        keep = pool_groups != g
+        train = [e for e, k in zip(pool, keep, strict=True) if k]
+        if len(set(y[keep])) < 2:
+            continue
+        sc = fit_scaling(train, names)
+        model = fit_binary(design(train, names, sc)[0], y[keep], c)
+        held = [e for e, t in zip(targets, groups == g, strict=True) if t]
+        p[groups == g] = model.predict_proba(design(held, names, sc)[0])[:, 1]
+    return p
+
+
 def choose_threshold(examples: list[dict[str, Any]], p: np.ndarray) -> tuple[float, float]:
     """The lowest problem threshold at which the score adds at most FA_TARGET false alarms.
 
@@ -933,6 +958,25 @@ def main(argv: list[str] | None = None) -> int:
             f"alarms {mode_fa:.1%} (target {FA_TARGET:.0%} added by the score)"
         )
     threshold, threshold_curves = thresholds["context"], thresholds["bare"]
+    # runs with the typed facts only: the same score, its own threshold by the same rule
+    facts_examples = [e for e in examples if e["mode"] == "facts"]
+    threshold_facts = None
+    if facts_examples:
+        pf = problem_oof_for(problem_examples, facts_examples, pnames, best_cp)
+        threshold_facts, facts_fa = choose_threshold(facts_examples, pf)
+        print(
+            f"problem threshold (facts) {threshold_facts:.2f}: leave-one-dataset-out false "
+            f"alarms {facts_fa:.1%} (target {FA_TARGET:.0%} added by the score)"
+        )
+        for label, cut in (("context's threshold", threshold), ("own threshold", threshold_facts)):
+            ff = [i for i, e in enumerate(facts_examples) if e["label"] != "healthy"]
+            hh = [i for i, e in enumerate(facts_examples) if e["label"] == "healthy"]
+            sick = lambda i, cut=cut: facts_examples[i]["warned"] or pf[i] >= cut  # noqa: E731
+            print(
+                f"  facts, {label} {cut:.2f}: faults called sick "
+                f"{sum(map(sick, ff)) / max(len(ff), 1):.1%}, healthy called sick "
+                f"{sum(map(sick, hh)) / max(len(hh), 1):.1%}"
+            )
     fa = float(
         np.mean(
             [
@@ -986,14 +1030,22 @@ def main(argv: list[str] | None = None) -> int:
         "temperature": round(t, 4),
         "problem_C": best_cp,
         "false_alarm_target": FA_TARGET,
-        "problem_threshold": {"curves": threshold_curves, "context": threshold},
+        "problem_threshold": {
+            "curves": threshold_curves,
+            "context": threshold,
+            **({"facts": threshold_facts} if threshold_facts is not None else {}),
+        },
         "leave_one_dataset_out": {
             m: {k: round(v, 4) for k, v in sc.items()} for m, sc in oof.items()
         },
         "leave_one_dataset_out_false_alarms": round(fa, 4),
     }
     table = fitted_table(model, names, t, meta, problem, pnames, threshold, scaling)
-    table = dataclasses.replace(table, problem_threshold_curves=threshold_curves)
+    table = dataclasses.replace(
+        table,
+        problem_threshold_curves=threshold_curves,
+        problem_threshold_facts=threshold_facts,
+    )
     report_block(
         "fitted cause table, on its own calibration faults:",
         by_mode(faulty, table_proba(table, faulty)),

@@ -402,6 +402,22 @@ def loss_kind(loss: str | None) -> str | None:
     return None
 
 
+BEYOND_FACTS = ("layers", "input_stats", "target_stats", "input_scale", "target_scale")
+"""Context keys that say more than the typed facts: the model's layers and the data's
+scale, as the recorder records them (or a saved model and the scale facts give them)."""
+
+
+def holds_only_facts(context: Mapping[str, Any]) -> bool:
+    """Whether a non-empty context holds typed facts only, none of :data:`BEYOND_FACTS`.
+
+    Typed facts are the optimizer, the learning rate, the batch size, sample and parameter
+    counts, the loss and the like. Such a run is weighed with its own problem threshold
+    (:meth:`curvedoc.weights.WeightTable.threshold_for`): without the layers and the data's
+    scale there is less evidence against a cause than in a recorded context.
+    """
+    return bool(context) and not any(context.get(k) is not None for k in BEYOND_FACTS)
+
+
 def read_context(context: Mapping[str, Any], history: History | None = None) -> ContextFacts:
     """Read the recorded context into :class:`ContextFacts` (missing keys stay None)."""
     if not isinstance(context, Mapping):

@@ -23,7 +23,7 @@ import numpy as np
 
 from curvedoc import metrics as M
 from curvedoc.analysis import Measurements, measure, run_stats, summary_metrics
-from curvedoc.context import ContextFacts
+from curvedoc.context import ContextFacts, holds_only_facts
 from curvedoc.fixes import CATEGORY_FIXES, DEFAULT_FIXES
 from curvedoc.history import History
 from curvedoc.report import (
@@ -242,11 +242,18 @@ def _diagnose(
     # a cause-only rule never decides whether the run is sick, whatever a table says
     problem = table.problem_probability({k: v for k, v in features.items() if feeds_problem(k)})
     warned = any(f.severity != "info" for f in findings)
-    threshold = table.threshold_for(context=bool(history.context))
+    facts_only = holds_only_facts(history.context)
+    threshold = table.threshold_for(context=bool(history.context), facts_only=facts_only)
     sick = warned or problem >= threshold
     too_short = m.too_short and not any(f.severity == "error" for f in findings)
     if sick and not warned and not too_short:
-        kind = "with recorded context" if history.context else "read from their curves alone"
+        kind = (
+            "read from their curves alone"
+            if not history.context
+            else "with typed facts only"
+            if facts_only
+            else "with recorded context"
+        )
         notes.append(
             f"no finding is a warning by itself: the fitted problem score over all the "
             f"evidence is {problem:.0%}, at or above its threshold {threshold:.0%} for runs "

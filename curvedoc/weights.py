@@ -72,6 +72,12 @@ class WeightTable:
     has its own for them (None: :attr:`problem_threshold` serves every run). The same score
     separates sick from healthy differently with and without the context's evidence, so
     each kind of run gets the threshold fitted on runs like it (see :meth:`threshold_for`)."""
+    problem_threshold_facts: float | None = None
+    """The threshold for a run whose context holds typed facts only (the optimizer, the
+    learning rate, the batch size, sample and parameter counts, with none of the recorder's
+    data statistics, scale facts or layers: :func:`curvedoc.context.holds_only_facts`);
+    None: the context's threshold serves it. Such a run has less evidence against a cause
+    than a recorded one, and its score separates sick from healthy differently again."""
     scaling: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     """Shape measure -> (centre, spread) for standardising it (module docstring)."""
     train_only: WeightTable | None = None
@@ -85,17 +91,19 @@ class WeightTable:
             return self.train_only
         return self
 
-    def threshold_for(self, context: bool) -> float:
+    def threshold_for(self, context: bool, facts_only: bool = False) -> float:
         """The problem threshold for a run with (``context``) or without recorded context.
 
-        Both are chosen by the same rule in ``benchmarks/fit_weights.py`` (the lowest score
+        All are chosen by the same rule in ``benchmarks/fit_weights.py`` (the lowest score
         that adds at most 2 % false alarms on healthy calibration runs no warning flagged),
-        once on the runs read from their curves alone and once on the runs with their
-        recorded context: a single threshold for both would be too strict for the one and
-        too loose for the other.
+        once on the runs read from their curves alone, once on the runs with their
+        recorded context and once on the runs with only the typed facts (``facts_only``):
+        a single threshold for all would be too strict for some and too loose for others.
         """
         if not context and self.problem_threshold_curves is not None:
             return self.problem_threshold_curves
+        if context and facts_only and self.problem_threshold_facts is not None:
+            return self.problem_threshold_facts
         return self.problem_threshold
 
     def value(self, name: str, raw: float) -> float:
@@ -166,6 +174,11 @@ class WeightTable:
                     if self.problem_threshold_curves is not None
                     else {}
                 ),
+                **(
+                    {"threshold_facts": round(self.problem_threshold_facts, 6)}
+                    if self.problem_threshold_facts is not None
+                    else {}
+                ),
                 "weights": {k: round(float(v), 6) for k, v in sorted(self.problem_weights.items())},
             },
             "scaling": {
@@ -200,6 +213,9 @@ def parse_weights(data: Mapping[str, Any]) -> WeightTable:
         problem_threshold=float(problem.get("threshold", 1.0)),
         problem_threshold_curves=(
             float(problem["threshold_curves"]) if "threshold_curves" in problem else None
+        ),
+        problem_threshold_facts=(
+            float(problem["threshold_facts"]) if "threshold_facts" in problem else None
         ),
         scaling=MappingProxyType(
             {str(k): (float(v[0]), float(v[1])) for k, v in (data.get("scaling") or {}).items()}

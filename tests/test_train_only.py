@@ -114,3 +114,43 @@ def test_a_run_is_judged_by_the_threshold_for_its_kind() -> None:
         "run is called sick"
     ]
     assert not [n for n in with_context.notes if "problem score" in n]
+
+
+def test_runs_with_typed_facts_only_get_their_own_threshold() -> None:
+    """Known answer: the problem score is 0.7 for every run (intercept only); the threshold
+    is 0.9 with recorded context, 0.5 for the curves alone and 0.6 for typed facts only. The
+    same real healthy run is healthy with its recorded context, and sick with only the
+    facts a person would type, by the score alone."""
+    from curvedoc.context import holds_only_facts
+    from curvedoc.context_input import fragment
+    from curvedoc.context_merge import apply_context
+
+    table = WeightTable(
+        intercept=dict.fromkeys(CATEGORIES, 0.0),
+        weights={},
+        problem_intercept=math.log(0.7 / 0.3),
+        problem_threshold=0.9,
+        problem_threshold_curves=0.5,
+        problem_threshold_facts=0.6,
+    )
+    recorded = curvedoc.load(FIX / "healthy_lstm_sine.curvedoc.json")
+    assert not holds_only_facts(recorded.context)  # layers and data statistics
+    bare = History(
+        epochs=recorded.epochs,
+        epoch_series=dict(recorded.epoch_series),
+        source=SourceInfo(path="t", format="keras-json"),
+    )
+    facts = {"optimizer": "Adam", "learning_rate": 1e-3, "batch_size": 32}
+    typed = apply_context(bare, [fragment("--context", facts)])
+    assert holds_only_facts(typed.context)
+    assert not holds_only_facts({}) and not holds_only_facts({**facts, "input_scale": 1.0})
+    with_context = diagnose(recorded, weights=table)
+    with_facts = diagnose(typed, weights=table)
+    assert with_context.run["problem_threshold"] == 0.9 and with_context.healthy
+    assert with_facts.run["problem_threshold"] == 0.6 and not with_facts.healthy
+    assert any("threshold 60% for runs with typed facts only" in n for n in with_facts.notes)
+    # the threshold survives a round trip through the table's JSON
+    again = parse_weights(json.loads(json.dumps(table.to_dict())))
+    assert again.problem_threshold_facts == pytest.approx(0.6)
+    assert again.threshold_for(context=True, facts_only=True) == pytest.approx(0.6)
+    assert again.threshold_for(context=True) == pytest.approx(0.9)
